@@ -1,0 +1,51 @@
+/**
+ * Byte layouts of the values this library stores. Everything the saver keeps goes through its
+ * serde first; these helpers only frame the serde output (type + bytes) and a few plain strings
+ * into one Redis value, binary-safe, with no second encoding pass.
+ */
+
+/** Frames parts as `[u32 length][bytes]...`; the inverse is {@link unpackParts}. */
+export function packParts(parts: ReadonlyArray<string | Uint8Array>): Buffer {
+  const buffers = parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p));
+  let size = 0;
+  for (const b of buffers) size += 4 + b.byteLength;
+  const out = Buffer.allocUnsafe(size);
+  let offset = 0;
+  for (const b of buffers) {
+    out.writeUInt32BE(b.byteLength, offset);
+    offset += 4;
+    out.set(b, offset);
+    offset += b.byteLength;
+  }
+  return out;
+}
+
+/** Splits a value framed by {@link packParts}. Throws on a truncated or foreign value. */
+export function unpackParts(value: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let offset = 0;
+  while (offset < value.byteLength) {
+    if (offset + 4 > value.byteLength) throw new Error("truncated value");
+    const length = value.readUInt32BE(offset);
+    offset += 4;
+    if (offset + length > value.byteLength) throw new Error("truncated value");
+    parts.push(value.subarray(offset, offset + length));
+    offset += length;
+  }
+  return parts;
+}
+
+/**
+ * JSON with object keys sorted, so that equal values always give equal strings: metadata filters
+ * compare these strings inside Redis. `undefined` for "no value" (functions, symbols, undefined).
+ */
+export function canonicalJson(value: unknown): string | undefined {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+      const sorted: Record<string, unknown> = {};
+      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
+      return sorted;
+    }
+    return v;
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * The one place in TypeScript that spells Redis keys. Lua scripts derive the per-namespace and
+ * per-checkpoint keys of a thread from the thread's base key in `src/lua/includes/keys.lua`,
+ * which follows the same layout; `test/keys.test.ts` holds the two together.
+ *
+ * Layout (`P` = prefix, `{T}` = hash tag from the thread id):
+ *
+ * | key                          | type        | holds                                              |
+ * | ---------------------------- | ----------- | -------------------------------------------------- |
+ * | `P:{T}:thread`               | hash        | thread record: created/updated times               |
+ * | `P:{T}:nss`                  | set         | the thread's checkpoint namespaces                 |
+ * | `P:{T}:ckpts:<ns>`           | sorted set  | checkpoint ids, all scores 0, so ordered by id     |
+ * | `P:{T}:ckpt:<ns>:<id>`       | hash        | one checkpoint (tree node)                         |
+ * | `P:{T}:blobs:<ns>`           | hash        | channel values, field `<channel>:<version>`        |
+ * | `P:{T}:writes:<ns>:<id>`     | hash        | pending writes of one checkpoint                   |
+ * | `P:{T}:wids:<ns>`            | set         | ids that have writes but no checkpoint (yet)       |
+ * | `P:threads`                  | sorted set  | every thread id by last activity (ms)              |
+ */
+
+/**
+ * Escapes a key part so that it can never contain `{`, `}` or `:`. The escape is injective
+ * (`%` is escaped too), so two different ids never share a key, whatever characters they hold.
+ * The same rule is implemented in Lua (`escape` in `src/lua/includes/keys.lua`).
+ */
+export function escapeKeyPart(value: string): string {
+  return value.replace(/[%:{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
+}
+
+/** Builds the keys of one saver, under one prefix. */
+export class KeySpace {
+  readonly prefix: string;
+
+  constructor(prefix: string) {
+    this.prefix = prefix;
+  }
+
+  /**
+   * The base of every key of one thread, `P:{T}`. All keys of a thread start with it, so they
+   * share the hash tag and live in one Redis Cluster slot.
+   */
+  threadBase(threadId: string): string {
+    return `${this.prefix}:{${escapeKeyPart(threadId)}}`;
+  }
+
+  /** `P:threads`: all thread ids, scored by last activity. Its own slot (cross-slot index). */
+  threadsIndex(): string {
+    return `${this.prefix}:threads`;
+  }
+}

@@ -1,0 +1,20 @@
+--[[
+  getTuple: one checkpoint with its channel values and pending writes, in one round trip.
+
+  KEYS[1]  thread base `P:{T}`
+
+  ARGV[1]  checkpoint namespace
+  ARGV[2]  checkpoint id, or "" for the latest checkpoint of the namespace
+
+  Returns the tuple described in includes/read-tuple.lua, or nil when there is none.
+]]
+--- @include "keys"
+--- @include "read-tuple"
+local base = KEYS[1]
+local ns, id = ARGV[1], ARGV[2]
+if id == "" then
+  local latest = redis.call("ZREVRANGE", ckpts_key(base, ns), 0, 0)
+  if #latest == 0 then return false end
+  id = latest[1]
+end
+return read_tuple(base, ns, id)

@@ -1,0 +1,12 @@
+-- Key layout of one thread, derived from its base key `P:{T}` (KEYS[1] of every thread script).
+-- Mirrors src/keys.ts; test/keys.test.ts checks that both spell the same keys.
+local function escape_part(s)
+  return (string.gsub(s, "[%%:{}]", function(c) return string.format("%%%02X", string.byte(c)) end))
+end
+local function thread_key(base) return base .. ":thread" end
+local function nss_key(base) return base .. ":nss" end
+local function ckpts_key(base, ns) return base .. ":ckpts:" .. escape_part(ns) end
+local function ckpt_key(base, ns, id) return base .. ":ckpt:" .. escape_part(ns) .. ":" .. id end
+local function blobs_key(base, ns) return base .. ":blobs:" .. escape_part(ns) end
+local function writes_key(base, ns, id) return base .. ":writes:" .. escape_part(ns) .. ":" .. id end
+local function wids_key(base, ns) return base .. ":wids:" .. escape_part(ns) end

@@ -1,0 +1,30 @@
+-- Reads one checkpoint with everything getTuple and list return for it, or false when the
+-- checkpoint does not exist. Reply: { id, ns, checkpoint, metadata, parent|false,
+-- { blobField, blobValue, ... }, { writeField, writeValue, ... }, parentWrites|false }.
+-- Parent writes are read only for checkpoints older than format 4, whose pending sends live in
+-- the parent's writes.
+local function read_tuple(base, ns, id)
+  local node = redis.call("HMGET", ckpt_key(base, ns, id), "checkpoint", "metadata", "parent", "v", "blobs")
+  if not node[1] then return false end
+  local blobs = {}
+  if node[5] and node[5] ~= "[]" then
+    local fields = cjson.decode(node[5])
+    local bkey = blobs_key(base, ns)
+    for i = 1, #fields, 1000 do
+      local chunk = { unpack(fields, i, math.min(i + 999, #fields)) }
+      local values = redis.call("HMGET", bkey, unpack(chunk))
+      for j = 1, #chunk do
+        if values[j] then
+          blobs[#blobs + 1] = chunk[j]
+          blobs[#blobs + 1] = values[j]
+        end
+      end
+    end
+  end
+  local writes = redis.call("HGETALL", writes_key(base, ns, id))
+  local parent_writes = false
+  if node[3] and (tonumber(node[4]) or 0) < 4 then
+    parent_writes = redis.call("HGETALL", writes_key(base, ns, node[3]))
+  end
+  return { id, ns, node[1], node[2], node[3], blobs, writes, parent_writes }
+end

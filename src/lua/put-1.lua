@@ -1,0 +1,58 @@
+--[[
+  put: stores one checkpoint atomically. The node, the channel values it introduces, its id in the
+  namespace index, the namespace and the thread record are written together or not at all.
+
+  KEYS[1]  thread base `P:{T}`; every key written is derived from it (one Cluster slot)
+
+  ARGV[1]  checkpoint namespace
+  ARGV[2]  checkpoint id
+  ARGV[3]  parent checkpoint id, or "" for a root
+  ARGV[4]  checkpoint format version (`v`)
+  ARGV[5]  packed checkpoint, without channel values
+  ARGV[6]  packed metadata
+  ARGV[7]  JSON array of the blob fields this checkpoint reads, one per channel version
+  ARGV[8]  now, in ms since the epoch
+  ARGV[9]  M, the number of metadata filter fields
+  ARGV[10 .. 9+2M]          pairs: filter field name, canonical JSON of the value
+  ARGV[10+2M]               B, the number of channel values written
+  ARGV[11+2M .. 10+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+
+  Returns 1.
+]]
+--- @include "keys"
+local rcall = redis.call
+local base = KEYS[1]
+local ns, id, parent = ARGV[1], ARGV[2], ARGV[3]
+
+local node = ckpt_key(base, ns, id)
+-- A checkpoint put again under the same id replaces the old node whole (no stale filter fields).
+rcall("DEL", node)
+local fields = { "checkpoint", ARGV[5], "metadata", ARGV[6], "v", ARGV[4], "blobs", ARGV[7] }
+if parent ~= "" then
+  fields[#fields + 1] = "parent"
+  fields[#fields + 1] = parent
+end
+local m = tonumber(ARGV[9])
+local i = 10
+for _ = 1, m do
+  fields[#fields + 1] = ARGV[i]
+  fields[#fields + 1] = ARGV[i + 1]
+  i = i + 2
+end
+rcall("HSET", node, unpack(fields))
+
+local b = tonumber(ARGV[i])
+i = i + 1
+if b > 0 then
+  local bkey = blobs_key(base, ns)
+  for j = i, i + 2 * b - 1, 1000 do
+    rcall("HSET", bkey, unpack(ARGV, j, math.min(j + 999, i + 2 * b - 1)))
+  end
+end
+
+rcall("ZADD", ckpts_key(base, ns), 0, id)
+rcall("SADD", nss_key(base), ns)
+local thread = thread_key(base)
+rcall("HSETNX", thread, "created", ARGV[8])
+rcall("HSET", thread, "updated", ARGV[8])
+return 1

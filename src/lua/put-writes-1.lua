@@ -1,0 +1,35 @@
+--[[
+  putWrites: stores the pending writes of one task against one checkpoint, atomically.
+  Writes to special channels (errors, interrupts, resume, scheduled) replace what is there; other
+  writes are insert-if-absent, so a retried task never duplicates or changes a write.
+
+  KEYS[1]  thread base `P:{T}`
+
+  ARGV[1]  checkpoint namespace
+  ARGV[2]  checkpoint id
+  ARGV[3 .. ]  triples: mode ("s" = overwrite, "n" = only if absent), field `<taskId>:<idx>`,
+               packed write
+
+  Returns the number of writes stored (ignored duplicates not counted).
+]]
+--- @include "keys"
+local rcall = redis.call
+local base = KEYS[1]
+local ns, id = ARGV[1], ARGV[2]
+local wkey = writes_key(base, ns, id)
+local stored = 0
+for i = 3, #ARGV, 3 do
+  if ARGV[i] == "s" then
+    rcall("HSET", wkey, ARGV[i + 1], ARGV[i + 2])
+    stored = stored + 1
+  else
+    stored = stored + rcall("HSETNX", wkey, ARGV[i + 1], ARGV[i + 2])
+  end
+end
+-- Writes may arrive for a checkpoint that is not stored (yet); remember them so that
+-- deleteThread finds every key of the thread without scanning.
+if not rcall("ZSCORE", ckpts_key(base, ns), id) then
+  rcall("SADD", wids_key(base, ns), id)
+end
+rcall("SADD", nss_key(base), ns)
+return stored

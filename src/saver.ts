@@ -1,0 +1,524 @@
+import { Redis } from "ioredis";
+import type { RedisOptions } from "ioredis";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import {
+  BaseCheckpointSaver,
+  TASKS,
+  WRITES_IDX_MAP,
+  getCheckpointId,
+  maxChannelVersion,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  type PendingWrite,
+  type SerializerProtocol,
+} from "@langchain/langgraph-checkpoint";
+import { canonicalJson, packParts, unpackParts } from "./codec.js";
+import { InvalidInputError, SerializationError } from "./errors.js";
+import { KeySpace, escapeKeyPart } from "./keys.js";
+import { Store, type RedisClient } from "./store.js";
+
+/** Options of {@link RedisSaver}. */
+export interface RedisSaverOptions {
+  /** An ioredis client. The saver never closes a client it was given. */
+  client: RedisClient;
+  /**
+   * Prefix of every key the saver writes. Must not contain `{` or `}`: the saver puts each
+   * thread's keys under a hash tag of its own.
+   * @default "lg"
+   */
+  prefix?: string;
+  /**
+   * Serializer for checkpoints, metadata, channel values and writes.
+   * @default LangGraph's JsonPlusSerializer
+   */
+  serde?: SerializerProtocol;
+}
+
+/** Options of {@link RedisSaver.fromUrl}: the saver options less the client, plus ioredis options. */
+export interface RedisSaverUrlOptions extends Omit<RedisSaverOptions, "client"> {
+  /** Passed to `new Redis(url, redisOptions)`. */
+  redisOptions?: RedisOptions;
+}
+
+/** Tuples per `list` round trip when the caller gave no (or a larger) limit. */
+const LIST_PAGE_SIZE = 100;
+
+type Reply = Buffer | Reply[] | null;
+
+interface StoredWrite {
+  taskId: string;
+  idx: number;
+  channel: string;
+  taskPath: string;
+  type: string;
+  bytes: Buffer;
+}
+
+/**
+ * A LangGraph checkpointer on plain Redis (no modules), through ioredis.
+ *
+ * Each operation is one round trip: `put`, `putWrites`, `getTuple` and each page of `list` are one
+ * Lua script call (plus, for writes, the cross-slot thread index in the same pipeline). All keys of
+ * a thread share one hash tag, so a thread lives in one Redis Cluster slot. Channel values are
+ * stored once per version, and versions are unique per branch, so forks never share a blob.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from "ioredis";
+ * import { RedisSaver } from "langgraph-checkpoint-redis-tree";
+ *
+ * const saver = new RedisSaver({ client: new Redis("redis://127.0.0.1:6379") });
+ * const graph = builder.compile({ checkpointer: saver });
+ * await graph.invoke({ messages: [new HumanMessage("hi")] }, { configurable: { thread_id: "t1" } });
+ * ```
+ */
+export class RedisSaver extends BaseCheckpointSaver {
+  /** The ioredis client the saver talks through. */
+  readonly client: RedisClient;
+  /** The key prefix. */
+  readonly prefix: string;
+  /** @internal */
+  readonly keys: KeySpace;
+  /** @internal */
+  readonly store: Store;
+  readonly #ownsClient: boolean;
+
+  constructor(options: RedisSaverOptions, internal?: { ownsClient: boolean }) {
+    super(options?.serde);
+    if (options === null || typeof options !== "object" || options.client == null) {
+      throw new InvalidInputError("RedisSaver needs an ioredis client: new RedisSaver({ client: new Redis(url) })");
+    }
+    if (typeof (options.client as Partial<Redis>).defineCommand !== "function") {
+      throw new InvalidInputError("RedisSaver option `client` must be an ioredis Redis or Cluster instance");
+    }
+    const prefix = options.prefix ?? "lg";
+    if (typeof prefix !== "string" || prefix === "" || /[{}]/.test(prefix)) {
+      throw new InvalidInputError(
+        `RedisSaver option \`prefix\` must be a non-empty string without "{" or "}" (got ${JSON.stringify(prefix)})`,
+      );
+    }
+    this.client = options.client;
+    this.prefix = prefix;
+    this.keys = new KeySpace(prefix);
+    this.store = new Store(options.client);
+    this.#ownsClient = internal?.ownsClient ?? false;
+  }
+
+  /**
+   * Creates a saver with its own client. {@link RedisSaver.close} closes that client.
+   *
+   * @example
+   * ```ts
+   * const saver = RedisSaver.fromUrl("redis://127.0.0.1:6379", { prefix: "myapp" });
+   * // ...
+   * await saver.close();
+   * ```
+   */
+  static fromUrl(url: string, options: RedisSaverUrlOptions = {}): RedisSaver {
+    const { redisOptions, ...saverOptions } = options;
+    const client = redisOptions ? new Redis(url, redisOptions) : new Redis(url);
+    return new RedisSaver({ ...saverOptions, client }, { ownsClient: true });
+  }
+
+  /**
+   * Closes the client if this saver created it ({@link RedisSaver.fromUrl}); a client passed in
+   * stays open, since its owner may still use it.
+   */
+  async close(): Promise<void> {
+    if (this.#ownsClient && this.client.status !== "end") await this.client.quit();
+  }
+
+  /**
+   * Returns the checkpoint named by `checkpoint_id`, or the latest of the thread and namespace, with
+   * its channel values, parent config and pending writes. One round trip. `undefined` when there is
+   * none, or when the config names no thread.
+   */
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    if (config.configurable?.thread_id === undefined) return undefined;
+    const threadId = this.threadIdOf(config, "getTuple");
+    const ns = namespaceOf(config);
+    const reply = (await this.store.script("getTuple", "getTuple", [this.keys.threadBase(threadId)], [
+      ns,
+      getCheckpointId(config),
+    ])) as Reply;
+    if (!Array.isArray(reply)) return undefined;
+    return this.parseTuple(threadId, reply);
+  }
+
+  /**
+   * Lists checkpoints, newest first. `thread_id` and `checkpoint_ns` are both optional; without a
+   * namespace every namespace of the thread is listed. `filter` keeps checkpoints whose metadata
+   * has, for every key of the filter, a value deep-equal to the filter's (nested objects
+   * included). With a thread id, each page of up to 100 tuples is one round trip.
+   */
+  async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
+    const { limit, before, filter } = options;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      throw new InvalidInputError(`list option \`limit\` must be a non-negative integer (got ${String(limit)})`);
+    }
+    if (filter !== undefined && (filter === null || typeof filter !== "object" || Array.isArray(filter))) {
+      throw new InvalidInputError("list option `filter` must be an object of metadata keys and values");
+    }
+    if (limit === 0) return;
+    const query: ListQuery = {
+      ns: config.configurable?.checkpoint_ns as string | undefined,
+      only: getCheckpointId(config),
+      before: before ? getCheckpointId(before) : "",
+      filter: filterArgs(filter),
+      limit,
+    };
+    if (query.ns !== undefined && typeof query.ns !== "string") {
+      throw new InvalidInputError("config.configurable.checkpoint_ns must be a string");
+    }
+    if (config.configurable?.thread_id !== undefined) {
+      yield* this.listThread(this.threadIdOf(config, "list"), query);
+      return;
+    }
+    // No thread: every thread of this prefix, from the thread index (never a keyspace scan),
+    // merged newest first. Meant for administration, not for a request path.
+    const threadIds = await this.client.zrevrange(this.keys.threadsIndex(), 0, -1);
+    const perThread = await Promise.all(
+      threadIds.map(async (threadId) => {
+        const tuples: CheckpointTuple[] = [];
+        for await (const tuple of this.listThread(threadId, query)) tuples.push(tuple);
+        return tuples;
+      }),
+    );
+    const merged = perThread.flat().sort((a, b) => compareDesc(checkpointIdOf(a), checkpointIdOf(b)));
+    yield* merged.slice(0, limit ?? merged.length);
+  }
+
+  /**
+   * Stores a checkpoint. Only the channels named in `newVersions` are written, each as a blob keyed
+   * by channel and version; channels not re-written are read from the blob of the version the
+   * checkpoint names. Atomic and one round trip.
+   */
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
+    const threadId = this.threadIdOf(config, "put");
+    const ns = namespaceOf(config);
+    if (typeof checkpoint?.id !== "string" || checkpoint.id === "") {
+      throw new InvalidInputError("put needs a checkpoint with a non-empty string `id`");
+    }
+    const parentId = getCheckpointId(config);
+    const { channel_values: values = {}, ...bare } = checkpoint;
+
+    const blobArgs: Array<string | Buffer> = [];
+    const [packedCheckpoint, packedMetadata] = await Promise.all([
+      this.dump(bare, "checkpoint"),
+      this.dump(metadata, "metadata"),
+      ...Object.entries(newVersions ?? {}).map(async ([channel, version]) => {
+        if (!(channel in values)) return; // a channel without a value: nothing to store
+        const packed = await this.dump((values)[channel], `channel "${channel}"`);
+        blobArgs.push(blobField(channel, version), packed);
+      }),
+    ]);
+    const blobFields = Object.entries(checkpoint.channel_versions ?? {}).map(([c, v]) => blobField(c, v));
+    const filterFields: string[] = [];
+    for (const [key, value] of Object.entries(metadata ?? {})) {
+      const json = value === undefined ? undefined : canonicalJsonOrUndefined(value);
+      if (json !== undefined) filterFields.push(metadataField(key), json);
+    }
+
+    const now = Date.now();
+    await this.store.scriptWithIndexes(
+      "put",
+      "put",
+      [this.keys.threadBase(threadId)],
+      [
+        ns,
+        checkpoint.id,
+        parentId,
+        String(checkpoint.v ?? 4),
+        packedCheckpoint,
+        packedMetadata,
+        JSON.stringify(blobFields),
+        String(now),
+        String(filterFields.length / 2),
+        ...filterFields,
+        String(blobArgs.length / 2),
+        ...blobArgs,
+      ],
+      (p) => p.zadd(this.keys.threadsIndex(), now, threadId),
+    );
+    return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
+  }
+
+  /**
+   * Stores the writes of one task against a checkpoint. Writes to LangGraph's special channels
+   * (error, interrupt, resume, scheduled) overwrite; others are kept only if absent, so a retried
+   * task never duplicates a write. Atomic and one round trip.
+   *
+   * @param taskPath the task's path in the graph; pending writes are returned ordered by
+   *   (task path, task id, index).
+   */
+  async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath = ""): Promise<void> {
+    const threadId = this.threadIdOf(config, "putWrites");
+    const ns = namespaceOf(config);
+    const checkpointId = config.configurable?.checkpoint_id as unknown;
+    if (typeof checkpointId !== "string" || checkpointId === "") {
+      throw new InvalidInputError("putWrites needs config.configurable.checkpoint_id (the checkpoint the writes belong to)");
+    }
+    if (typeof taskId !== "string") throw new InvalidInputError("putWrites needs a string taskId");
+    if (typeof taskPath !== "string") throw new InvalidInputError("putWrites taskPath must be a string");
+    if (!Array.isArray(writes)) throw new InvalidInputError("putWrites needs an array of [channel, value] writes");
+    if (writes.length === 0) return;
+
+    const args = await Promise.all(
+      writes.map(async ([channel, value], i) => {
+        const special = WRITES_IDX_MAP[channel];
+        const idx = special ?? i;
+        const [type, bytes] = await this.dumpTyped(value, `write to channel "${channel}"`);
+        const packed = packParts([taskId, String(idx), channel, taskPath, type, bytes]);
+        return [special === undefined ? "n" : "s", `${taskId}:${idx}`, packed] as const;
+      }),
+    );
+    await this.store.script("putWrites", "putWrites", [this.keys.threadBase(threadId)], [ns, checkpointId, ...args.flat()]);
+  }
+
+  /**
+   * Deletes every checkpoint, blob and write of a thread in every namespace, and its index entries.
+   * Only the thread with exactly this id is touched: ids are never used as patterns.
+   */
+  async deleteThread(threadId: string): Promise<void> {
+    const id = validThreadId(threadId, "deleteThread");
+    await this.store.scriptWithIndexes("deleteThread", "deleteThread", [this.keys.threadBase(id)], [], (p) =>
+      p.zrem(this.keys.threadsIndex(), id),
+    );
+  }
+
+  /**
+   * Branch-safe channel versions: the next integer plus a random fraction in (0, 1). Versions stay
+   * numbers that increase along a branch (what LangGraph compares), and two branches forked from
+   * one checkpoint mint different versions (3.52… and 3.17…) instead of both minting 3, so they
+   * never overwrite each other's channel values (the integer scheme loses data there). The
+   * fraction keeps at least 32 random bits for the first million steps of a thread.
+   */
+  override getNextVersion(current: number | undefined): number {
+    const value = current as unknown;
+    let counter = 0;
+    if (typeof value === "number" && Number.isFinite(value)) counter = Math.floor(value);
+    else if (typeof value === "string") counter = Math.floor(Number.parseFloat(value)) || 0; // another saver's string versions
+    let fraction = Math.random();
+    while (fraction === 0) fraction = Math.random();
+    return counter + 1 + fraction;
+  }
+
+  private async *listThread(threadId: string, query: ListQuery): AsyncGenerator<CheckpointTuple> {
+    const base = this.keys.threadBase(threadId);
+    let remaining = query.limit ?? Number.POSITIVE_INFINITY;
+    let cursorId = query.before;
+    let cursorNs = "";
+    while (remaining > 0) {
+      const pageSize = Math.min(remaining, LIST_PAGE_SIZE);
+      const reply = (await this.store.script("list", "list", [base], [
+        query.ns === undefined ? "*" : "1",
+        query.ns ?? "",
+        cursorId,
+        cursorNs,
+        query.only,
+        String(pageSize),
+        String(query.filter.length / 2),
+        ...query.filter,
+      ])) as Reply[];
+      for (const raw of reply) {
+        const tuple = await this.parseTuple(threadId, raw as Reply[]);
+        cursorId = checkpointIdOf(tuple);
+        cursorNs = (tuple.config.configurable?.checkpoint_ns as string | undefined) ?? "";
+        remaining -= 1;
+        yield tuple;
+      }
+      if (reply.length < pageSize || query.only !== "") return;
+    }
+  }
+
+  private async parseTuple(threadId: string, reply: Reply[]): Promise<CheckpointTuple> {
+    const [idRaw, nsRaw, checkpointRaw, metadataRaw, parentRaw, blobsRaw, writesRaw, parentWritesRaw] = reply;
+    const id = text(idRaw);
+    const ns = text(nsRaw);
+    const parent = parentRaw ? text(parentRaw) : undefined;
+    const [bare, metadata] = await Promise.all([
+      this.load(checkpointRaw as Buffer, "checkpoint") as Promise<Omit<Checkpoint, "channel_values">>,
+      this.load(metadataRaw as Buffer, "metadata") as Promise<CheckpointMetadata>,
+    ]);
+    const checkpoint: Checkpoint = { ...bare, channel_values: {} };
+
+    const channelOfField = new Map<string, string>();
+    for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
+      channelOfField.set(blobField(channel, version), channel);
+    }
+    const blobs = (blobsRaw as Buffer[] | null) ?? [];
+    const values = await Promise.all(
+      pairs(blobs).map(async ([field, value]) => {
+        const channel = channelOfField.get(text(field));
+        return channel === undefined ? undefined : ([channel, await this.load(value, `channel "${channel}"`)] as const);
+      }),
+    );
+    for (const entry of values) if (entry) checkpoint.channel_values[entry[0]] = entry[1];
+
+    const writes = sortWrites(parseWrites(writesRaw as Buffer[] | null));
+    const pendingWrites: CheckpointPendingWrite[] = await Promise.all(
+      writes.map(async (w) => [w.taskId, w.channel, await this.loadTyped(w.type, w.bytes, "write")] as CheckpointPendingWrite),
+    );
+
+    if (Array.isArray(parentWritesRaw) && (checkpoint.v ?? 4) < 4) {
+      // Checkpoints before format 4 kept pending sends in the parent's TASKS writes.
+      const sends = sortWrites(parseWrites(parentWritesRaw as Buffer[]).filter((w) => w.channel === TASKS));
+      checkpoint.channel_values[TASKS] = await Promise.all(sends.map((w) => this.loadTyped(w.type, w.bytes, "write")));
+      const versions = Object.values(checkpoint.channel_versions ?? {});
+      checkpoint.channel_versions = {
+        ...checkpoint.channel_versions,
+        [TASKS]: versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined),
+      };
+    }
+
+    const tuple: CheckpointTuple = {
+      config: { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: id } },
+      checkpoint,
+      metadata,
+      pendingWrites,
+    };
+    if (parent !== undefined) {
+      tuple.parentConfig = { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: parent } };
+    }
+    return tuple;
+  }
+
+  private threadIdOf(config: RunnableConfig, operation: string): string {
+    return validThreadId(config?.configurable?.thread_id, operation);
+  }
+
+  private async dumpTyped(value: unknown, what: string): Promise<[string, Uint8Array]> {
+    try {
+      return await this.serde.dumpsTyped(value);
+    } catch (err) {
+      throw new SerializationError(`could not serialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+  }
+
+  private async dump(value: unknown, what: string): Promise<Buffer> {
+    const [type, bytes] = await this.dumpTyped(value, what);
+    return packParts([type, bytes]);
+  }
+
+  private async load(packed: Buffer, what: string): Promise<unknown> {
+    let parts: Buffer[];
+    try {
+      parts = unpackParts(packed);
+    } catch (err) {
+      throw new SerializationError(`stored ${what} is not in this library's format`, err);
+    }
+    return this.loadTyped(text(parts[0]), parts[1] ?? Buffer.alloc(0), what);
+  }
+
+  private async loadTyped(type: string, bytes: Buffer, what: string): Promise<unknown> {
+    try {
+      return await this.serde.loadsTyped(type, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (err) {
+      throw new SerializationError(`could not deserialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+  }
+}
+
+interface ListQuery {
+  ns: string | undefined;
+  only: string;
+  before: string;
+  filter: string[];
+  limit: number | undefined;
+}
+
+function validThreadId(value: unknown, operation: string): string {
+  if (value === undefined || value === null) {
+    throw new InvalidInputError(
+      `${operation} needs config.configurable.thread_id, e.g. graph.invoke(input, { configurable: { thread_id: "t1" } })`,
+    );
+  }
+  if (typeof value !== "string" || value === "") {
+    throw new InvalidInputError(`${operation}: thread_id must be a non-empty string (got ${typeof value === "string" ? '""' : typeof value})`);
+  }
+  return value;
+}
+
+function namespaceOf(config: RunnableConfig): string {
+  const ns = (config.configurable?.checkpoint_ns as unknown) ?? "";
+  if (typeof ns !== "string") throw new InvalidInputError("config.configurable.checkpoint_ns must be a string");
+  return ns;
+}
+
+/** The blobs hash field of one channel version; the escaped channel never contains `:`. */
+function blobField(channel: string, version: string | number): string {
+  return `${escapeKeyPart(channel)}:${String(version)}`;
+}
+
+/** The checkpoint hash field holding the canonical JSON of one metadata key, for filters. */
+function metadataField(key: string): string {
+  return `m:${key}`;
+}
+
+function canonicalJsonOrUndefined(value: unknown): string | undefined {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return undefined; // not JSON (a BigInt, a cycle): stored, but not filterable
+  }
+}
+
+function filterArgs(filter: Record<string, unknown> | undefined): string[] {
+  const args: string[] = [];
+  for (const [key, value] of Object.entries(filter ?? {})) {
+    // "" stands for "absent": canonical JSON is never the empty string.
+    args.push(metadataField(key), value === undefined ? "" : (canonicalJsonOrUndefined(value) ?? "\u0000unfilterable"));
+  }
+  return args;
+}
+
+function parseWrites(flat: Buffer[] | null): StoredWrite[] {
+  return pairs(flat ?? []).map(([, value]) => {
+    const [taskId, idx, channel, taskPath, type, bytes] = unpackParts(value);
+    return {
+      taskId: text(taskId),
+      idx: Number(text(idx)),
+      channel: text(channel),
+      taskPath: text(taskPath),
+      type: text(type),
+      bytes: bytes ?? Buffer.alloc(0),
+    };
+  });
+}
+
+function sortWrites(writes: StoredWrite[]): StoredWrite[] {
+  return writes.sort(
+    (a, b) => compareAsc(a.taskPath, b.taskPath) || compareAsc(a.taskId, b.taskId) || a.idx - b.idx,
+  );
+}
+
+function pairs<T>(flat: T[]): Array<[T, T]> {
+  const out: Array<[T, T]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+function text(value: Reply | undefined): string {
+  return Buffer.isBuffer(value) ? value.toString("utf8") : "";
+}
+
+function checkpointIdOf(tuple: CheckpointTuple): string {
+  return tuple.config.configurable?.checkpoint_id as string;
+}
+
+function compareAsc(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareDesc(a: string, b: string): number {
+  return compareAsc(b, a);
+}
