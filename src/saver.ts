@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { Redis } from "ioredis";
 import type { RedisOptions } from "ioredis";
 import type { RunnableConfig } from "@langchain/core/runnables";
@@ -68,7 +69,8 @@ interface StoredWrite {
  *
  * @example
  * ```ts
- * import { Redis } from "ioredis";
+ * import { once } from "node:events";
+import { Redis } from "ioredis";
  * import { RedisSaver } from "langgraph-checkpoint-redis-tree";
  *
  * const saver = new RedisSaver({ client: new Redis("redis://127.0.0.1:6379") });
@@ -129,7 +131,10 @@ export class RedisSaver extends BaseCheckpointSaver {
    * stays open, since its owner may still use it.
    */
   async close(): Promise<void> {
-    if (this.#ownsClient && this.client.status !== "end") await this.client.quit();
+    if (!this.#ownsClient || this.client.status === "end") return;
+    const ended = once(this.client, "end");
+    await this.client.quit();
+    await ended;
   }
 
   /**
@@ -247,7 +252,7 @@ export class RedisSaver extends BaseCheckpointSaver {
         String(blobArgs.length / 2),
         ...blobArgs,
       ],
-      (p) => p.zadd(this.keys.threadsIndex(), now, threadId),
+      (c) => [c.zadd(this.keys.threadsIndex(), now, threadId)],
     );
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
@@ -290,8 +295,9 @@ export class RedisSaver extends BaseCheckpointSaver {
    */
   async deleteThread(threadId: string): Promise<void> {
     const id = validThreadId(threadId, "deleteThread");
-    await this.store.scriptWithIndexes("deleteThread", "deleteThread", [this.keys.threadBase(id)], [], (p) =>
-      p.zrem(this.keys.threadsIndex(), id),
+    await this.store.scriptWithIndexes("deleteThread", "deleteThread", [this.keys.threadBase(id)], [], (c) => [
+      c.zrem(this.keys.threadsIndex(), id),
+    ]
     );
   }
 

@@ -1,4 +1,4 @@
-import type { Cluster, Redis, ChainableCommander } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import { luaScripts } from "./lua/generated.js";
 import { StorageError } from "./errors.js";
 
@@ -7,7 +7,6 @@ export type RedisClient = Redis | Cluster;
 
 type ScriptName = keyof typeof luaScripts;
 type ScriptFn = (...args: Array<string | Buffer | number>) => Promise<unknown>;
-type PipelineScriptFn = (...args: Array<string | Buffer | number>) => ChainableCommander;
 
 /**
  * The store layer: typed calls to the Lua scripts and the few plain commands, each one round trip.
@@ -40,42 +39,23 @@ export class Store {
 
   /**
    * Runs one script on a thread's slot together with plain commands on cross-slot index keys, in
-   * one round trip: a pipeline on a single node; on a Cluster (where a pipeline must stay in one
-   * slot) the commands are sent at once and awaited together. The script is atomic; the index
-   * commands are not atomic with it (DESIGN invariant 2), which is why readers tolerate stale
-   * index entries. Returns the script's reply.
+   * one round trip: all commands are written to the socket at once and awaited together. (Not an
+   * ioredis pipeline: a pipeline re-sends the whole Lua source as EVAL on every exec, and on a
+   * Cluster it must stay in one slot.) The script is atomic; the index commands are not atomic
+   * with it (DESIGN invariant 2), which is why readers tolerate stale index entries.
+   * Returns the script's reply.
    */
   async scriptWithIndexes(
     operation: string,
     name: ScriptName,
     keys: string[],
     args: Array<string | Buffer | number>,
-    indexes: (p: ChainableCommander) => void,
+    indexes: (client: RedisClient) => Array<Promise<unknown>>,
   ): Promise<unknown> {
-    const command = `${luaScripts[name].command}Buffer`;
-    try {
-      if (this.client.isCluster) {
-        const scriptReply = this.script(operation, name, keys, args);
-        const pipeline = this.client.pipeline();
-        indexes(pipeline);
-        const [reply] = await Promise.all([scriptReply, execOrThrow(pipeline)]);
-        return reply;
-      }
-      const pipeline = this.client.pipeline();
-      (pipeline as unknown as Record<string, PipelineScriptFn>)[command]!.call(pipeline, ...keys, ...args);
-      indexes(pipeline);
-      const results = await execOrThrow(pipeline);
-      return results[0];
-    } catch (err) {
-      throw err instanceof StorageError ? err : new StorageError(operation, err);
-    }
+    const [scriptResult, ...rest] = await Promise.allSettled([this.script(operation, name, keys, args), ...indexes(this.client)]);
+    if (scriptResult?.status === "rejected") throw scriptResult.reason;
+    const failed = rest.find((r) => r.status === "rejected");
+    if (failed) throw new StorageError(operation, failed.reason);
+    return scriptResult?.value;
   }
-}
-
-async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {
-  const results = (await pipeline.exec()) ?? [];
-  return results.map(([err, value]) => {
-    if (err) throw err;
-    return value;
-  });
 }
