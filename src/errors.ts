@@ -75,3 +75,51 @@ export class SerializationError extends RedisTreeError {
     super("SERIALIZATION_ERROR", message, { cause });
   }
 }
+
+/**
+ * The conversation (or the checkpoint asked for) does not exist, or it is not the caller's: both
+ * get this same error, so that a user cannot learn whether someone else's conversation exists.
+ *
+ * @example
+ * ```ts
+ * try { await conversations.addMessage(threadId, msg, { userId }); }
+ * catch (err) { if (err instanceof NotFoundError) res.status(404).end(); }
+ * ```
+ */
+export class NotFoundError extends RedisTreeError {
+  readonly threadId: string;
+  readonly checkpointId: string | undefined;
+
+  constructor(threadId: string, checkpointId?: string) {
+    super(
+      "NOT_FOUND",
+      checkpointId === undefined
+        ? `conversation ${quoteId(threadId)} not found`
+        : `checkpoint ${quoteId(checkpointId)} of conversation ${quoteId(threadId)} not found`,
+    );
+    this.threadId = threadId;
+    this.checkpointId = checkpointId;
+  }
+}
+
+/**
+ * A conversation cannot be created with that thread id: one already exists on the thread.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (err instanceof ConversationExistsError) res.status(409).end(); }
+ * ```
+ */
+export class ConversationExistsError extends RedisTreeError {
+  readonly threadId: string;
+
+  constructor(threadId: string) {
+    super("CONFLICT", `thread ${quoteId(threadId)} already has a conversation`);
+    this.threadId = threadId;
+  }
+}
+
+/** A thread id for a message: quoted, and cut short (ids may be 10 KB). */
+function quoteId(id: string): string {
+  return JSON.stringify(id.length > 80 ? `${id.slice(0, 80)}…` : id);
+}

@@ -15,6 +15,13 @@
  * | `P:{T}:writes:<ns>:<id>`     | hash        | pending writes of one checkpoint                   |
  * | `P:{T}:wids:<ns>`            | set         | ids that have writes but no checkpoint (yet)       |
  * | `P:threads`                  | sorted set  | every thread id by last activity (ms)              |
+ * | `P:{u:U}:convs`              | sorted set  | user U's conversations by activity (µs, unique)    |
+ * | `P:{u:U}:meta`               | hash        | thread id → conversation record (JSON)             |
+ * | `P:{u:U}:tag:<tag>`          | set         | U's conversations with that tag                    |
+ * | `P:{u:U}:agent:<agent>`      | set         | U's conversations with that agent                  |
+ *
+ * A thread's record (`P:{T}:thread`) holds its `owner`; the conversation's metadata lives in its
+ * owner's slot, so that a page of a user's listing is one script on one slot.
  */
 
 /**
@@ -40,6 +47,14 @@ export class KeySpace {
    */
   threadBase(threadId: string): string {
     return `${this.prefix}:{${escapeKeyPart(threadId)}}`;
+  }
+
+  /**
+   * The base of every key of one user's conversation indexes, `P:{u:U}`. An escaped thread id
+   * never holds `:`, so no thread's hash tag can equal a user's.
+   */
+  userBase(userId: string): string {
+    return `${this.prefix}:{u:${escapeKeyPart(userId)}}`;
   }
 
   /** `P:threads`: all thread ids, scored by last activity. Its own slot (cross-slot index). */

@@ -20,7 +20,7 @@ import {
 import { canonicalJson, packParts, unpackParts } from "./codec.js";
 import { InvalidInputError, SerializationError } from "./errors.js";
 import { KeySpace, escapeKeyPart } from "./keys.js";
-import { Store, type RedisClient } from "./store.js";
+import { ScriptCode, Store, type RedisClient } from "./store.js";
 
 /** Options of {@link RedisSaver}. */
 export interface RedisSaverOptions {
@@ -88,6 +88,7 @@ export class RedisSaver extends BaseCheckpointSaver {
   /** @internal */
   readonly store: Store;
   readonly #ownsClient: boolean;
+  readonly #background = new Set<Promise<void>>();
 
   constructor(options: RedisSaverOptions, internal?: { ownsClient: boolean }) {
     super(options?.serde);
@@ -131,6 +132,7 @@ export class RedisSaver extends BaseCheckpointSaver {
    * stays open, since its owner may still use it.
    */
   async close(): Promise<void> {
+    await Promise.all(this.#background);
     if (!this.#ownsClient || this.client.status === "end") return;
     const ended = once(this.client, "end");
     await this.client.quit();
@@ -144,12 +146,24 @@ export class RedisSaver extends BaseCheckpointSaver {
    */
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     if (config.configurable?.thread_id === undefined) return undefined;
+    const read = await this.readTuple(config, "");
+    return read === "not-owner" ? undefined : read;
+  }
+
+  /**
+   * getTuple for a caller acting as `owner` ("" for none): `"not-owner"` when the thread belongs to
+   * someone else. The check and the read are one script, so they cannot be split by a change.
+   * @internal
+   */
+  async readTuple(config: RunnableConfig, owner: string): Promise<CheckpointTuple | undefined | "not-owner"> {
     const threadId = this.threadIdOf(config, "getTuple");
     const ns = namespaceOf(config);
     const reply = (await this.store.script("getTuple", "getTuple", [this.keys.threadBase(threadId)], [
       ns,
       getCheckpointId(config),
-    ])) as Reply;
+      owner,
+    ])) as Reply | number;
+    if (reply === ScriptCode.NotOwner) return "not-owner";
     if (!Array.isArray(reply)) return undefined;
     return this.parseTuple(threadId, reply);
   }
@@ -208,6 +222,22 @@ export class RedisSaver extends BaseCheckpointSaver {
     metadata: CheckpointMetadata,
     newVersions: ChannelVersions,
   ): Promise<RunnableConfig> {
+    // Without an owner to act for there is no owner check, so the reply is never "not-owner".
+    return (await this.writeCheckpoint(config, checkpoint, metadata, newVersions, "")) as RunnableConfig;
+  }
+
+  /**
+   * put for a caller acting as `owner` ("" for none): `"not-owner"` (nothing written) when the
+   * thread belongs to someone else.
+   * @internal
+   */
+  async writeCheckpoint(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+    owner: string,
+  ): Promise<RunnableConfig | "not-owner"> {
     const threadId = this.threadIdOf(config, "put");
     const ns = namespaceOf(config);
     if (typeof checkpoint?.id !== "string" || checkpoint.id === "") {
@@ -234,7 +264,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     }
 
     const now = Date.now();
-    await this.store.scriptWithIndexes(
+    const reply = (await this.store.scriptWithIndexes(
       "put",
       "put",
       [this.keys.threadBase(threadId)],
@@ -247,13 +277,17 @@ export class RedisSaver extends BaseCheckpointSaver {
         packedMetadata,
         JSON.stringify(blobFields),
         String(now),
+        owner,
         String(filterFields.length / 2),
         ...filterFields,
         String(blobArgs.length / 2),
         ...blobArgs,
       ],
       (c) => [c.zadd(this.keys.threadsIndex(), now, threadId)],
-    );
+    )) as [number, Buffer | null] | number;
+    if (reply === ScriptCode.NotOwner) return "not-owner";
+    const threadOwner = Array.isArray(reply) && reply[1] ? text(reply[1]) : undefined;
+    if (threadOwner !== undefined) this.touchConversation(threadOwner, threadId);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -294,11 +328,26 @@ export class RedisSaver extends BaseCheckpointSaver {
    * Only the thread with exactly this id is touched: ids are never used as patterns.
    */
   async deleteThread(threadId: string): Promise<void> {
+    await this.removeThread(threadId, "");
+  }
+
+  /**
+   * deleteThread for a caller acting as `owner` ("" for none). Also removes the thread's
+   * conversation from its owner's indexes. Returns whether anything was removed, or
+   * `"not-owner"` (nothing removed).
+   * @internal
+   */
+  async removeThread(threadId: string, owner: string): Promise<boolean | "not-owner"> {
     const id = validThreadId(threadId, "deleteThread");
-    await this.store.scriptWithIndexes("deleteThread", "deleteThread", [this.keys.threadBase(id)], [], (c) => [
-      c.zrem(this.keys.threadsIndex(), id),
-    ]
-    );
+    const reply = (await this.store.script("deleteThread", "deleteThread", [this.keys.threadBase(id)], [owner])) as [number, Buffer | null] | number;
+    if (reply === ScriptCode.NotOwner) return "not-owner";
+    const [removed, threadOwner] = Array.isArray(reply) ? reply : [0, null];
+    // The cross-slot index entries go once the thread is gone (never before the owner check).
+    const [, unindexed] = await Promise.all([
+      this.client.zrem(this.keys.threadsIndex(), id),
+      threadOwner ? this.store.script("deleteThread", "unindexConversation", [this.keys.userBase(text(threadOwner))], [id]) : 0,
+    ]);
+    return removed > 0 || unindexed === 1;
   }
 
   /**
@@ -316,6 +365,23 @@ export class RedisSaver extends BaseCheckpointSaver {
     let fraction = Math.random();
     while (fraction === 0) fraction = Math.random();
     return counter + 1 + fraction;
+  }
+
+  /**
+   * Moves a conversation up in its owner's listing after a put. Sent as soon as the put's reply
+   * arrives and before put resolves, so every later command on this client sees the new order;
+   * not awaited, so that put stays one round trip. A failure is reported as a process warning
+   * (the listing order is an index; the checkpoint itself is stored).
+   */
+  private touchConversation(owner: string, threadId: string): void {
+    const pending = this.store
+      .script("touchConversation", "touchConversation", [this.keys.userBase(owner)], [threadId])
+      .then(
+        () => undefined,
+        (err: unknown) => process.emitWarning(err instanceof Error ? err : String(err), { code: "LGTREE_INDEX" }),
+      )
+      .finally(() => this.#background.delete(pending));
+    this.#background.add(pending);
   }
 
   private async *listThread(threadId: string, query: ListQuery): AsyncGenerator<CheckpointTuple> {

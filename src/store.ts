@@ -2,6 +2,16 @@ import type { Cluster, Redis } from "ioredis";
 import { luaScripts } from "./lua/generated.js";
 import { StorageError } from "./errors.js";
 
+/** Domain failures reported by scripts (src/lua/includes/codes.lua). */
+export const ScriptCode = {
+  /** The thread belongs to someone else; callers answer as for a missing conversation. */
+  NotOwner: -1,
+  /** The thread already has a conversation. */
+  Exists: -2,
+  /** A compare-and-set lost: the record changed since it was read. */
+  Changed: -3,
+} as const;
+
 /** The ioredis clients this library accepts: a single node or a Cluster. */
 export type RedisClient = Redis | Cluster;
 

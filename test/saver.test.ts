@@ -5,6 +5,7 @@ import { ERROR, INTERRUPT, emptyCheckpoint, uuid6, type Checkpoint, type Checkpo
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { Redis } from "ioredis";
 import { InvalidInputError, RedisSaver, SerializationError } from "../src/index.js";
+import { recordCommands } from "./helpers/monitor.js";
 import { keysUnder, newClient, randomPrefix, redisUrl, testSaver } from "./helpers/redis.js";
 
 const meta = (extra: Record<string, unknown> = {}): CheckpointMetadata =>
@@ -184,27 +185,8 @@ describe("RedisSaver", () => {
   describe("round trips", () => {
     it("sends one script per operation; a write sends its thread-index update along with it", async () => {
       const observed = newClient();
-      const monitorClient = newClient();
       const probe = new RedisSaver({ client: observed, prefix });
-      const [, addr] = /addr=(\S+)/.exec(await observed.client("INFO")) ?? [];
-      const monitor = await monitorClient.monitor();
-      const seen: string[][] = [];
-      monitor.on("monitor", (_time: string, args: string[], source: string) => {
-        if (source === addr) seen.push(args);
-      });
-      // The monitor reports asynchronously; a PING from the observed client marks "all seen".
-      const drain = async () => {
-        const mark = seen.length;
-        await observed.ping();
-        for (let i = 0; i < 100 && !seen.slice(mark).some((a) => a[0]?.toLowerCase() === "ping"); i++) await new Promise((r) => setTimeout(r, 10));
-      };
-      const sent = async (op: () => Promise<unknown>) => {
-        await drain();
-        seen.length = 0;
-        await op();
-        await drain();
-        return seen.map((a) => a[0]!.toLowerCase()).filter((c) => c !== "ping");
-      };
+      const { sent, stop } = await recordCommands(observed);
       const checkpoint = checkpointWith({ a: 1 });
       let config: RunnableConfig = { configurable: { thread_id: "rt" } };
       await probe.put(config, checkpointWith({}), meta(), {}); // the first call on a socket sends EVAL; later ones EVALSHA
@@ -219,8 +201,8 @@ describe("RedisSaver", () => {
       expect(await sent(() => probe.getTuple({ configurable: { thread_id: "rt" } }))).toEqual(["evalsha"]);
       expect(await sent(() => collect(probe.list({ configurable: { thread_id: "rt" } }, { limit: 10 })))).toEqual(["evalsha"]);
       expect(await sent(() => probe.deleteThread("rt"))).toEqual(["evalsha", "zrem"]);
-      monitor.disconnect();
-      await Promise.all([observed.quit(), monitorClient.quit()]);
+      await stop();
+      await observed.quit();
     });
   });
 

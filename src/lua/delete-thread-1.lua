@@ -5,12 +5,18 @@
 
   KEYS[1]  thread base `P:{T}`
 
-  Returns the number of keys removed.
+  ARGV[1]  owner the caller acts for, or "" for no owner check
+
+  Returns { number of keys removed, owner or false }, or NOT_OWNER (nothing removed).
 ]]
 --- @include "keys"
+--- @include "codes"
+--- @include "owner"
 local rcall = redis.call
 local base = KEYS[1]
 local removed = 0
+if owner_mismatch(base, ARGV[1]) then return NOT_OWNER end
+local owner = rcall("HGET", thread_key(base), "owner")
 
 local function unlink_all(keys)
   for i = 1, #keys, 1000 do
@@ -30,4 +36,4 @@ for _, ns in ipairs(rcall("SMEMBERS", nss_key(base))) do
   unlink_all(keys)
 end
 unlink_all({ nss_key(base), thread_key(base) })
-return removed
+return { removed, owner }

@@ -12,17 +12,22 @@
   ARGV[6]  packed metadata
   ARGV[7]  JSON array of the blob fields this checkpoint reads, one per channel version
   ARGV[8]  now, in ms since the epoch
-  ARGV[9]  M, the number of metadata filter fields
-  ARGV[10 .. 9+2M]          pairs: filter field name, canonical JSON of the value
-  ARGV[10+2M]               B, the number of channel values written
-  ARGV[11+2M .. 10+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+  ARGV[9]  owner the caller acts for, or "" for no owner check
+  ARGV[10] M, the number of metadata filter fields
+  ARGV[11 .. 10+2M]         pairs: filter field name, canonical JSON of the value
+  ARGV[11+2M]               B, the number of channel values written
+  ARGV[12+2M .. 11+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
 
-  Returns 1.
+  Returns { 1, owner or false } (the owner lets the caller move the conversation up in its
+  owner's listing), or NOT_OWNER (nothing written).
 ]]
 --- @include "keys"
+--- @include "codes"
+--- @include "owner"
 local rcall = redis.call
 local base = KEYS[1]
 local ns, id, parent = ARGV[1], ARGV[2], ARGV[3]
+if owner_mismatch(base, ARGV[9]) then return NOT_OWNER end
 
 local node = ckpt_key(base, ns, id)
 -- A checkpoint put again under the same id replaces the old node whole (no stale filter fields).
@@ -32,8 +37,8 @@ if parent ~= "" then
   fields[#fields + 1] = "parent"
   fields[#fields + 1] = parent
 end
-local m = tonumber(ARGV[9])
-local i = 10
+local m = tonumber(ARGV[10])
+local i = 11
 for _ = 1, m do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
@@ -55,4 +60,4 @@ rcall("SADD", nss_key(base), ns)
 local thread = thread_key(base)
 rcall("HSETNX", thread, "created", ARGV[8])
 rcall("HSET", thread, "updated", ARGV[8])
-return 1
+return { 1, rcall("HGET", thread, "owner") }

@@ -10,3 +10,10 @@ local function ckpt_key(base, ns, id) return base .. ":ckpt:" .. escape_part(ns)
 local function blobs_key(base, ns) return base .. ":blobs:" .. escape_part(ns) end
 local function writes_key(base, ns, id) return base .. ":writes:" .. escape_part(ns) .. ":" .. id end
 local function wids_key(base, ns) return base .. ":wids:" .. escape_part(ns) end
+
+-- Keys of one user's conversation indexes, derived from the user base `P:{u:U}`.
+local function user_convs_key(ubase) return ubase .. ":convs" end
+local function user_meta_key(ubase) return ubase .. ":meta" end
+local function user_tag_key(ubase, tag) return ubase .. ":tag:" .. escape_part(tag) end
+local function user_agent_key(ubase, agent) return ubase .. ":agent:" .. escape_part(agent) end
+local function user_tmp_key(ubase) return ubase .. ":tmp" end

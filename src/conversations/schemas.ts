@@ -1,0 +1,89 @@
+/**
+ * zod schemas for every input of {@link ConversationManager}, with the inferred types. Inputs are
+ * checked where they enter; a refused input gets an InvalidInputError carrying the zod issues, and
+ * nothing is written.
+ */
+import { z } from "zod";
+
+const wellFormed = (s: string) => s.isWellFormed();
+
+/** A user id: any non-empty string (it is escaped into keys, never used as a pattern). */
+export const UserIdSchema = z.string().min(1, "userId must not be empty").max(1024).refine(wellFormed, "userId must be well-formed unicode");
+
+/** A thread id: any non-empty string. */
+export const ThreadIdSchema = z.string().min(1, "threadId must not be empty").refine(wellFormed, "threadId must be well-formed unicode");
+
+const TagSchema = z.string().min(1, "a tag must not be empty").max(256).refine(wellFormed, "a tag must be well-formed unicode");
+
+/** JSON values only: what survives being stored and read back unchanged. */
+const JsonValueSchema: z.ZodType<unknown> = z.lazy(() =>
+  z.union([z.string(), z.number().refine(Number.isFinite, "numbers must be finite"), z.boolean(), z.null(), z.array(JsonValueSchema), z.record(z.string(), JsonValueSchema)]),
+);
+
+/** Metadata of a conversation. */
+export const ConversationMetadataSchema = z.strictObject({
+  /** The agent (assistant, graph) the conversation is with. */
+  agentId: z.string().min(1).max(256).refine(wellFormed, "agentId must be well-formed unicode").optional(),
+  title: z.string().max(1000).optional(),
+  description: z.string().max(10_000).optional(),
+  tags: z.array(TagSchema).max(100).optional(),
+  /** Any JSON object the application wants to keep with the conversation. */
+  customData: z.record(z.string(), JsonValueSchema).optional(),
+});
+export type ConversationMetadata = z.infer<typeof ConversationMetadataSchema>;
+
+export const CreateConversationInputSchema = z.strictObject({
+  userId: UserIdSchema,
+  metadata: ConversationMetadataSchema.default({}),
+  /** The thread to use; generated when absent. A thread a graph already ran on is attached. */
+  threadId: ThreadIdSchema.optional(),
+});
+export type CreateConversationInput = z.input<typeof CreateConversationInputSchema>;
+
+/** `{ userId }`: whom the caller acts for. */
+export const AccessSchema = z.strictObject({ userId: UserIdSchema });
+export type Access = z.infer<typeof AccessSchema>;
+
+export const ListConversationsInputSchema = z.strictObject({
+  userId: UserIdSchema,
+  /** Only conversations that have all of these tags. */
+  tags: z.array(TagSchema).max(20).optional(),
+  agentId: z.string().min(1).max(256).optional(),
+  /** @default 20 */
+  limit: z.number().int().min(1).max(100).default(20),
+  /** Conversations to skip (after the cursor, if any). */
+  offset: z.number().int().min(0).max(1_000_000).default(0),
+  /** `nextCursor` of the previous page. */
+  cursor: z.string().min(1).optional(),
+  /** @default "desc" (newest activity first) */
+  order: z.enum(["desc", "asc"]).default("desc"),
+});
+export type ListConversationsInput = z.input<typeof ListConversationsInputSchema>;
+
+/** A partial update: the fields given replace the stored ones (`customData` as a whole). */
+export const ConversationPatchSchema = ConversationMetadataSchema.extend({
+  agentId: ConversationMetadataSchema.shape.agentId.unwrap().nullable().optional(),
+  title: z.string().max(1000).nullable().optional(),
+  description: z.string().max(10_000).nullable().optional(),
+});
+export type ConversationPatch = z.input<typeof ConversationPatchSchema>;
+
+const MessageContentSchema = z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]);
+
+/** A message as plain data; LangChain `BaseMessage` instances are accepted as they are. */
+export const MessageInputSchema = z.strictObject({
+  role: z.enum(["user", "human", "assistant", "ai", "system", "tool"]),
+  content: MessageContentSchema,
+  name: z.string().min(1).optional(),
+  id: z.string().min(1).optional(),
+  /** Required with role "tool". */
+  toolCallId: z.string().min(1).optional(),
+});
+export type MessageInput = z.infer<typeof MessageInputSchema>;
+
+export const GetMessagesInputSchema = z.strictObject({
+  userId: UserIdSchema,
+  /** A checkpoint of the thread; the current state when absent. */
+  checkpointId: z.string().min(1).optional(),
+});
+export type GetMessagesInput = z.input<typeof GetMessagesInputSchema>;

@@ -1,0 +1,25 @@
+--[[
+  claimThread: makes a user the owner of a thread, the thread-side half of creating a
+  conversation. A thread a graph already ran on keeps its checkpoints and gains an owner.
+
+  KEYS[1]  thread base `P:{T}`
+
+  ARGV[1]  user id
+  ARGV[2]  now, in ms since the epoch
+
+  Returns 1 (claimed now), 2 (already this user's: a retried create), or NOT_OWNER (someone
+  else's; nothing changed).
+]]
+--- @include "keys"
+--- @include "codes"
+local rcall = redis.call
+local thread = thread_key(KEYS[1])
+local owner = rcall("HGET", thread, "owner")
+if owner then
+  if owner == ARGV[1] then return 2 end
+  return NOT_OWNER
+end
+rcall("HSET", thread, "owner", ARGV[1])
+rcall("HSETNX", thread, "created", ARGV[2])
+rcall("HSETNX", thread, "updated", ARGV[2])
+return 1

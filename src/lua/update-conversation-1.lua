@@ -1,0 +1,35 @@
+--[[
+  updateConversation: replaces a conversation's record if it is still the one the caller read
+  (compare-and-set), moves its tag and agent index entries, and counts as activity.
+
+  KEYS[1]  user base `P:{u:U}`
+
+  ARGV[1]  thread id
+  ARGV[2]  the record as read (JSON, byte for byte)
+  ARGV[3]  the new record (JSON)
+  ARGV[4]  old agent id, or ""
+  ARGV[5]  new agent id, or ""
+  ARGV[6]  T, the number of old tags
+  ARGV[7 .. 6+T]  old tags
+  ARGV[7+T .. ]   new tags
+
+  Returns the new activity score (string), false when there is no such conversation, or CHANGED
+  when the record changed since it was read (nothing written; read again and retry).
+]]
+--- @include "keys"
+--- @include "codes"
+--- @include "next-score"
+local rcall = redis.call
+local ubase, thread_id = KEYS[1], ARGV[1]
+local current = rcall("HGET", user_meta_key(ubase), thread_id)
+if not current then return false end
+if current ~= ARGV[2] then return CHANGED end
+if ARGV[4] ~= "" then rcall("SREM", user_agent_key(ubase, ARGV[4]), thread_id) end
+local t = tonumber(ARGV[6])
+for i = 7, 6 + t do rcall("SREM", user_tag_key(ubase, ARGV[i]), thread_id) end
+if ARGV[5] ~= "" then rcall("SADD", user_agent_key(ubase, ARGV[5]), thread_id) end
+for i = 7 + t, #ARGV do rcall("SADD", user_tag_key(ubase, ARGV[i]), thread_id) end
+rcall("HSET", user_meta_key(ubase), thread_id, ARGV[3])
+local score = next_score(ubase)
+rcall("ZADD", user_convs_key(ubase), score, thread_id)
+return score

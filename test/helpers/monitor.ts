@@ -1,0 +1,39 @@
+// Counts the commands one client sends, with MONITOR on a second connection. Used to prove the
+// round-trip claims: what an operation sends is what the server sees from that client.
+import type { Redis } from "ioredis";
+import { newClient } from "./redis.js";
+
+export interface CommandRecorder {
+  /** The command names (lower case) that `op` made the observed client send, in order. */
+  sent: (op: () => Promise<unknown>) => Promise<string[]>;
+  stop: () => Promise<void>;
+}
+
+export async function recordCommands(observed: Redis): Promise<CommandRecorder> {
+  const monitorClient = newClient();
+  const [, addr] = /addr=(\S+)/.exec(await observed.client("INFO")) ?? [];
+  const monitor = await monitorClient.monitor();
+  const seen: string[] = [];
+  monitor.on("monitor", (_time: string, args: string[], source: string) => {
+    if (source === addr) seen.push(args[0]!.toLowerCase());
+  });
+  // The monitor reports asynchronously; a PING from the observed client marks "all seen".
+  const drain = async () => {
+    const mark = seen.length;
+    await observed.ping();
+    for (let i = 0; i < 200 && !seen.slice(mark).includes("ping"); i++) await new Promise((r) => setTimeout(r, 10));
+  };
+  return {
+    sent: async (op) => {
+      await drain();
+      seen.length = 0;
+      await op();
+      await drain();
+      return seen.filter((c) => c !== "ping");
+    },
+    stop: async () => {
+      monitor.disconnect();
+      await monitorClient.quit();
+    },
+  };
+}
