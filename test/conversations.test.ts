@@ -128,6 +128,46 @@ describe("ConversationManager", () => {
       expect(ids(await manager.listConversations({ userId: "tag-a", tags: ["nope"] }))).toEqual([]);
     });
 
+    it("gives the same pages through the walk (large tag sets) and the intersection (small ones)", async () => {
+      const all: Array<{ id: string; tags: string[]; even: boolean }> = [];
+      for (let i = 0; i < 300; i += 50) {
+        const batch = await Promise.all(
+          Array.from({ length: 50 }, (_, j) => {
+            const n = i + j;
+            const tags = ["common", ...(n % 3 === 0 ? ["third"] : []), ...(n % 7 === 0 ? ["seventh"] : [])];
+            return manager.createConversation({ userId: "walker", metadata: { tags, ...(n % 2 === 0 ? { agentId: "even" } : {}) } }).then((c) => ({ id: c.threadId, tags, even: n % 2 === 0 }));
+          }),
+        );
+        all.push(...batch);
+      }
+      const order = ids(await manager.listConversations({ userId: "walker", limit: 100 })).concat(
+        ids(await manager.listConversations({ userId: "walker", limit: 100, offset: 100 })),
+        ids(await manager.listConversations({ userId: "walker", limit: 100, offset: 200 })),
+      );
+      const byId = new Map(all.map((c) => [c.id, c]));
+      const expected = (tags: string[], agent?: boolean) =>
+        order.filter((id) => tags.every((t) => byId.get(id)!.tags.includes(t)) && (agent === undefined || byId.get(id)!.even));
+      const pages = async (tags: string[], limit: number, agentId?: string) => {
+        const out: string[] = [];
+        let cursor: string | undefined;
+        let total = -1;
+        do {
+          const page: Awaited<ReturnType<typeof manager.listConversations>> = await manager.listConversations({ userId: "walker", tags, limit, ...(agentId ? { agentId } : {}), ...(cursor ? { cursor } : {}) });
+          out.push(...ids(page));
+          total = page.total;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        return { out, total };
+      };
+      for (const [tags, limit, agent] of [[["common"], 7], [["common"], 100], [["common", "third"], 5], [["common", "third"], 50], [["seventh", "common"], 4], [["common"], 9, "even"]] as Array<[string[], number, string?]>) {
+        const { out, total } = await pages(tags, limit, agent);
+        const want = expected(tags, agent ? true : undefined);
+        expect(out, `${tags.join("+")} limit ${limit}`).toEqual(want);
+        expect(total).toBe(want.length);
+      }
+      expect(ids(await manager.listConversations({ userId: "walker", tags: ["common"], offset: 10, limit: 5 }))).toEqual(expected(["common"]).slice(10, 15));
+    });
+
     it("pages with a cursor while new conversations are created, missing and repeating nothing", async () => {
       const initial: string[] = [];
       for (let i = 0; i < 35; i++) initial.push((await manager.createConversation({ userId: "pager", metadata: { title: `p${i}` } })).threadId);

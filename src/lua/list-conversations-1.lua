@@ -1,7 +1,13 @@
 --[[
   listConversations: one page of a user's conversations by activity, with the total, in one round
-  trip. Tag and agent filters intersect the listing with the user's tag and agent sets (all in
-  the user's slot) inside the script, through a temporary key the script also removes.
+  trip. Tag and agent filters are the user's tag and agent sets (all in the user's slot):
+  - the page walks the listing in activity order and keeps the conversations that are in every
+    filter set (SMISMEMBER per batch), so a page of a common tag costs about a page, however many
+    conversations the user has;
+  - when a filter set is small, or the walk finds too few matches (a rare combination), the page
+    comes from intersecting the listing with the sets instead (ZINTERSTORE into a key of the
+    user's slot that the script removes);
+  - the total is the size of the sets' intersection (SINTERCARD where the server has it).
 
   KEYS[1]  user base `P:{u:U}`
 
@@ -19,44 +25,89 @@ local rcall = redis.call
 local ubase = KEYS[1]
 local desc = ARGV[1] == "desc"
 local cursor, offset, count = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
+local need = offset + count
+-- Candidates the walk may look at before it gives way to the intersection.
+local WALK_LIMIT = 5000
 
-local source = user_convs_key(ubase)
+-- Up to `limit` { id, score, id, score, ... } of `key` after `from`, in listing order.
+local function range(key, from, limit)
+  if desc then
+    return rcall("ZREVRANGEBYSCORE", key, from == "" and "+inf" or ("(" .. from), "-inf", "WITHSCORES", "LIMIT", 0, limit)
+  end
+  return rcall("ZRANGEBYSCORE", key, from == "" and "-inf" or ("(" .. from), "+inf", "WITHSCORES", "LIMIT", 0, limit)
+end
+
+local listing = user_convs_key(ubase)
 local sets = {}
 if ARGV[5] ~= "" then sets[#sets + 1] = user_agent_key(ubase, ARGV[5]) end
 for i = 6, #ARGV do sets[#sets + 1] = user_tag_key(ubase, ARGV[i]) end
-if #sets > 0 then
-  -- Weight 0 for the sets: the intersection keeps the listing's activity scores.
-  local args = { user_tmp_key(ubase), #sets + 1, source }
-  for _, key in ipairs(sets) do args[#args + 1] = key end
-  args[#args + 1] = "WEIGHTS"
-  args[#args + 1] = 1
-  for _ = 1, #sets do args[#args + 1] = 0 end
-  rcall("ZINTERSTORE", unpack(args))
-  source = user_tmp_key(ubase)
-end
 
-local total = rcall("ZCARD", source)
-local page
-if desc then
-  page = rcall("ZREVRANGEBYSCORE", source, cursor == "" and "+inf" or ("(" .. cursor), "-inf", "WITHSCORES", "LIMIT", offset, count)
+local total, matched
+if #sets == 0 then
+  total = rcall("ZCARD", listing)
+  matched = range(listing, cursor, need)
 else
-  page = rcall("ZRANGEBYSCORE", source, cursor == "" and "-inf" or ("(" .. cursor), "+inf", "WITHSCORES", "LIMIT", offset, count)
+  local ok, n = pcall(rcall, "SINTERCARD", #sets, unpack(sets))
+  total = ok and n or #rcall("SINTER", unpack(sets))
+  local smallest = math.huge
+  for _, key in ipairs(sets) do smallest = math.min(smallest, rcall("SCARD", key)) end
+
+  matched = {}
+  local walked, done = 0, false
+  if smallest > 4 * need + 64 then
+    local from, batch = cursor, math.min(1000, math.max(128, 2 * need))
+    while #matched < 2 * need and walked < WALK_LIMIT do
+      local page = range(listing, from, batch)
+      local ids = {}
+      for i = 1, #page, 2 do ids[#ids + 1] = page[i] end
+      if #ids == 0 then done = true break end
+      local keep = {}
+      for i = 1, #ids do keep[i] = true end
+      for _, key in ipairs(sets) do
+        local member = rcall("SMISMEMBER", key, unpack(ids))
+        for i = 1, #ids do if member[i] == 0 then keep[i] = false end end
+      end
+      for i = 1, #ids do
+        if keep[i] then
+          matched[#matched + 1] = page[2 * i - 1]
+          matched[#matched + 1] = page[2 * i]
+        end
+      end
+      walked = walked + #ids
+      from = page[#page]
+      if #ids < batch then done = true break end
+    end
+  end
+  if #matched < 2 * need and not done then
+    -- Weight 0 for the sets: the intersection keeps the listing's activity scores.
+    local tmp = user_tmp_key(ubase)
+    local args = { tmp, #sets + 1, listing }
+    for _, key in ipairs(sets) do args[#args + 1] = key end
+    args[#args + 1] = "WEIGHTS"
+    args[#args + 1] = 1
+    for _ = 1, #sets do args[#args + 1] = 0 end
+    rcall("ZINTERSTORE", unpack(args))
+    matched = range(tmp, cursor, need)
+    rcall("DEL", tmp)
+  end
 end
-if #sets > 0 then rcall("DEL", source) end
 
 local out = { total }
-if #page == 0 then return out end
-local ids = {}
-for i = 1, #page, 2 do ids[#ids + 1] = page[i] end
+local ids, scores = {}, {}
+for i = 2 * offset + 1, math.min(#matched, 2 * need), 2 do
+  ids[#ids + 1] = matched[i]
+  scores[#scores + 1] = matched[i + 1]
+end
+if #ids == 0 then return out end
 local records = rcall("HMGET", user_meta_key(ubase), unpack(ids))
 for i, id in ipairs(ids) do
   if records[i] then
     out[#out + 1] = id
     out[#out + 1] = records[i]
-    out[#out + 1] = page[2 * i]
+    out[#out + 1] = scores[i]
   else
     -- A listing entry without a record is left over from an interrupted delete: clean it.
-    rcall("ZREM", user_convs_key(ubase), id)
+    rcall("ZREM", listing, id)
   end
 end
 return out
