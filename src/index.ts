@@ -2,10 +2,16 @@ export { RedisSaver } from "./saver.js";
 export type { RedisSaverOptions, RedisSaverUrlOptions } from "./saver.js";
 export type { RedisClient } from "./store.js";
 export { ConversationManager } from "./conversations/manager.js";
-export type { Conversation, ConversationManagerOptions, ConversationPage } from "./conversations/manager.js";
+export type { Branch, Conversation, ConversationManagerOptions, ConversationPage } from "./conversations/manager.js";
+export { TREE_SCHEMA_VERSION, TreeDocumentSchema } from "./conversations/tree.js";
+export type { TreeDocument, TreeMessage, TreeNode } from "./conversations/tree.js";
 export {
   AccessSchema,
+  BranchNameSchema,
+  CheckpointIdSchema,
   ConversationMetadataSchema,
+  ForkConversationInputSchema,
+  ImportConversationOptionsSchema,
   ConversationPatchSchema,
   CreateConversationInputSchema,
   GetMessagesInputSchema,
@@ -19,7 +25,9 @@ export type {
   ConversationMetadata,
   ConversationPatch,
   CreateConversationInput,
+  ForkConversationInput,
   GetMessagesInput,
+  ImportConversationOptions,
   ListConversationsInput,
   MessageInput,
 } from "./conversations/schemas.js";

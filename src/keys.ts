@@ -7,13 +7,15 @@
  *
  * | key                          | type        | holds                                              |
  * | ---------------------------- | ----------- | -------------------------------------------------- |
- * | `P:{T}:thread`               | hash        | thread record: created/updated times               |
+ * | `P:{T}:thread`               | hash        | thread record: times, owner, `head:<ns>` fields    |
  * | `P:{T}:nss`                  | set         | the thread's checkpoint namespaces                 |
  * | `P:{T}:ckpts:<ns>`           | sorted set  | checkpoint ids, all scores 0, so ordered by id     |
  * | `P:{T}:ckpt:<ns>:<id>`       | hash        | one checkpoint (tree node)                         |
  * | `P:{T}:blobs:<ns>`           | hash        | channel values, field `<channel>:<version>`        |
  * | `P:{T}:writes:<ns>:<id>`     | hash        | pending writes of one checkpoint                   |
  * | `P:{T}:wids:<ns>`            | set         | ids that have writes but no checkpoint (yet)       |
+ * | `P:{T}:leaves:<ns>`          | set         | checkpoints without children: the branch tips      |
+ * | `P:{T}:names:<ns>`           | hash        | checkpoint id → branch name                        |
  * | `P:threads`                  | sorted set  | every thread id by last activity (ms)              |
  * | `P:{u:U}:convs`              | sorted set  | user U's conversations by activity (µs, unique)    |
  * | `P:{u:U}:meta`               | hash        | thread id → conversation record (JSON)             |
@@ -61,4 +63,14 @@ export class KeySpace {
   threadsIndex(): string {
     return `${this.prefix}:threads`;
   }
+}
+
+/** The blobs-hash field of one channel version; the escaped channel never contains `:`. */
+export function blobField(channel: string, version: string | number): string {
+  return `${blobFieldPrefix(channel)}${String(version)}`;
+}
+
+/** What every blob field of a channel starts with (scripts look a channel's field up by it). */
+export function blobFieldPrefix(channel: string): string {
+  return `${escapeKeyPart(channel)}:`;
 }

@@ -19,7 +19,7 @@ import {
 } from "@langchain/langgraph-checkpoint";
 import { canonicalJson, packParts, unpackParts } from "./codec.js";
 import { InvalidInputError, SerializationError } from "./errors.js";
-import { KeySpace, escapeKeyPart } from "./keys.js";
+import { KeySpace, blobField } from "./keys.js";
 import { ScriptCode, Store, type RedisClient } from "./store.js";
 
 /** Options of {@link RedisSaver}. */
@@ -278,6 +278,7 @@ export class RedisSaver extends BaseCheckpointSaver {
         JSON.stringify(blobFields),
         String(now),
         owner,
+        typeof checkpoint.ts === "string" ? checkpoint.ts : "",
         String(filterFields.length / 2),
         ...filterFields,
         String(blobArgs.length / 2),
@@ -481,7 +482,11 @@ export class RedisSaver extends BaseCheckpointSaver {
     return packParts([type, bytes]);
   }
 
-  private async load(packed: Buffer, what: string): Promise<unknown> {
+  /**
+   * Deserialises a stored (packed) value with the saver's serde.
+   * @internal
+   */
+  async load(packed: Buffer, what: string): Promise<unknown> {
     let parts: Buffer[];
     try {
       parts = unpackParts(packed);
@@ -524,11 +529,6 @@ function namespaceOf(config: RunnableConfig): string {
   const ns = (config.configurable?.checkpoint_ns as unknown) ?? "";
   if (typeof ns !== "string") throw new InvalidInputError("config.configurable.checkpoint_ns must be a string");
   return ns;
-}
-
-/** The blobs hash field of one channel version; the escaped channel never contains `:`. */
-function blobField(channel: string, version: string | number): string {
-  return `${escapeKeyPart(channel)}:${String(version)}`;
 }
 
 /** The checkpoint hash field holding the canonical JSON of one metadata key, for filters. */

@@ -24,6 +24,7 @@ describe("keys", () => {
     const config = await saver.put({ configurable: { thread_id: "t:{1}", checkpoint_ns: ns } }, { ...emptyCheckpoint(), id, channel_values: { c: 1 }, channel_versions: { c: 1 } }, { source: "input", step: -1, parents: {} }, { c: 1 });
     await saver.putWrites(config, [["c", 2]], "task");
     await saver.putWrites({ configurable: { thread_id: "t:{1}", checkpoint_ns: ns, checkpoint_id: "not-stored" } }, [["c", 3]], "task");
+    await saver.store.script("test", "nameBranch", [saver.keys.threadBase("t:{1}")], [ns, id, "main", ""]);
 
     const base = `${prefix}:{t%3A%7B1%7D}`;
     expect(saver.keys.threadBase("t:{1}")).toBe(base);
@@ -39,6 +40,8 @@ describe("keys", () => {
         `${base}:writes:${e}:${id}`,
         `${base}:writes:${e}:not-stored`,
         `${base}:wids:${e}`,
+        `${base}:leaves:${e}`,
+        `${base}:names:${e}`,
       ].sort(),
     );
     await saver.deleteThread("t:{1}");

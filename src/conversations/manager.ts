@@ -4,9 +4,11 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { copyCheckpoint, emptyCheckpoint, maxChannelVersion, uuid6, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { z } from "zod";
 import { ConversationExistsError, InvalidInputError, NotFoundError } from "../errors.js";
+import { blobFieldPrefix } from "../keys.js";
 import type { RedisSaver } from "../saver.js";
 import { ScriptCode } from "../store.js";
 import { appendMessage, isBaseMessage, toMessage } from "./messages.js";
+import { buildTree, fromTreeMessage, isSyntheticRoot, readTreeDocument, type CheckpointNode, type TreeDocument, type TreeMessage, type TreeNode } from "./tree.js";
 import {
   AccessSchema,
   ConversationPatchSchema,
@@ -15,8 +17,16 @@ import {
   ListConversationsInputSchema,
   MessageInputSchema,
   ThreadIdSchema,
+  BranchNameSchema,
+  CheckpointIdSchema,
+  ConversationMetadataSchema,
+  ForkConversationInputSchema,
+  ImportConversationOptionsSchema,
   type Access,
+  type ConversationMetadata,
   type ConversationPatch,
+  type ForkConversationInput,
+  type ImportConversationOptions,
   type CreateConversationInput,
   type GetMessagesInput,
   type ListConversationsInput,
@@ -36,6 +46,22 @@ export interface Conversation {
   /** ISO timestamp. */
   createdAt: string;
   /** ISO timestamp of the last activity: a graph run (checkpoint), a message, an update. */
+  updatedAt: string;
+  /** Where a fork started: the source conversation and checkpoint; `null` for others. */
+  forkedFrom: { threadId: string; checkpointId: string } | null;
+}
+
+/** One branch of a conversation: a path from its first checkpoint to a tip. */
+export interface Branch {
+  /** The branch's tip. */
+  checkpointId: string;
+  /** The branch's name, if it (or a checkpoint on it) was named. */
+  name?: string;
+  /** Whether this is the branch the conversation continues on (exactly one is). */
+  active: boolean;
+  /** Messages in the tip's state. */
+  messageCount: number;
+  /** The tip's timestamp. */
   updatedAt: string;
 }
 
@@ -67,6 +93,7 @@ interface StoredConversation {
   tags: string[];
   customData: Record<string, unknown>;
   createdAt: string;
+  forkedFrom: { threadId: string; checkpointId: string } | null;
 }
 
 const CURSOR_VERSION = 1;
@@ -113,23 +140,8 @@ export class ConversationManager {
     const claimed = await this.store.script("createConversation", "claimThread", [this.keys.threadBase(threadId)], [userId, String(Date.now())]);
     if (claimed === ScriptCode.NotOwner) throw new ConversationExistsError(threadId);
 
-    const record: StoredConversation = {
-      agentId: metadata.agentId ?? null,
-      title: metadata.title ?? null,
-      description: metadata.description ?? null,
-      tags: dedupe(metadata.tags ?? []),
-      customData: metadata.customData ?? {},
-      createdAt: new Date().toISOString(),
-    };
-    // A retried create (claimThread answered "already yours") finds the record and stops here.
-    const score = (await this.store.script("createConversation", "indexConversation", [this.keys.userBase(userId)], [
-      threadId,
-      JSON.stringify(record),
-      record.agentId ?? "",
-      ...record.tags,
-    ])) as Buffer | number;
-    if (typeof score === "number") throw new ConversationExistsError(threadId); // ScriptCode.Exists
-    return toConversation(threadId, userId, record, text(score));
+    // A retried create (claimThread answered "already yours") finds the record and stops there.
+    return this.index("createConversation", threadId, userId, newRecord(metadata, null));
   }
 
   /** The conversation, or `null` when it does not exist or is not this user's. One round trip. */
@@ -282,12 +294,255 @@ export class ConversationManager {
     return asMessages(tuple.checkpoint.channel_values[this.messagesKey]);
   }
 
+  /**
+   * The branches of the conversation: one entry per tip of its checkpoint tree (root namespace),
+   * newest first. Exactly one is active: the one the next `graph.invoke` continues.
+   */
+  async listBranches(threadId: string, access: Access): Promise<Branch[]> {
+    const id = parse(ThreadIdSchema, threadId, "listBranches threadId");
+    const { userId } = parse(AccessSchema, access, "listBranches");
+    const reply = (await this.store.script("listBranches", "readBranches", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(this.messagesKey)])) as
+      | [Buffer | null, ...Array<Buffer | number | null>]
+      | number;
+    if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) throw new NotFoundError(id);
+    const [headRaw, ...flat] = reply;
+    const head = headRaw ? text(headRaw) : null;
+    const branches: Array<Branch & { through: boolean }> = [];
+    for (let i = 0; i + 4 < flat.length; i += 5) {
+      const blob = flat[i + 3] as Buffer | null;
+      const messages = blob ? asMessages(await this.saver.load(blob, `channel "${this.messagesKey}"`)) : [];
+      const name = flat[i + 1] as Buffer | null;
+      branches.push({
+        checkpointId: text(flat[i] as Buffer),
+        ...(name ? { name: text(name) } : {}),
+        active: false,
+        messageCount: messages.length,
+        updatedAt: text(flat[i + 2] as Buffer),
+        through: flat[i + 4] === 1,
+      });
+    }
+    branches.sort((a, b) => compareDesc(a.checkpointId, b.checkpointId));
+    // The head's own branch; when the head is inside the tree, the newest branch through it.
+    const active = branches.find((b) => b.checkpointId === head) ?? branches.find((b) => b.through);
+    return branches.map(({ through: _through, ...branch }) => ({ ...branch, active: branch === active || branch.checkpointId === active?.checkpointId }));
+  }
+
+  /**
+   * Makes a checkpoint the head: the conversation continues from it. From then on `getTuple`
+   * without a checkpoint id returns it, the next `graph.invoke` on the thread starts from it, and
+   * each checkpoint written after it moves the head along.
+   */
+  async switchBranch(threadId: string, checkpointId: string, access: Access): Promise<void> {
+    const id = parse(ThreadIdSchema, threadId, "switchBranch threadId");
+    const checkpoint = parse(CheckpointIdSchema, checkpointId, "switchBranch checkpointId");
+    const { userId } = parse(AccessSchema, access, "switchBranch");
+    const reply = await this.store.script("switchBranch", "setHead", [this.keys.threadBase(id)], ["", checkpoint, userId]);
+    if (reply === ScriptCode.NotOwner) throw new NotFoundError(id);
+    if (reply === null) throw new NotFoundError(id, checkpoint);
+  }
+
+  /**
+   * Names the branch that ends at (or passes through) a checkpoint. The name sticks to the
+   * checkpoint, so it follows the branch as it grows; `null` removes it.
+   */
+  async nameBranch(threadId: string, checkpointId: string, name: string | null, access: Access): Promise<void> {
+    const id = parse(ThreadIdSchema, threadId, "nameBranch threadId");
+    const checkpoint = parse(CheckpointIdSchema, checkpointId, "nameBranch checkpointId");
+    const branchName = name === null ? "" : parse(BranchNameSchema, name, "nameBranch name");
+    const { userId } = parse(AccessSchema, access, "nameBranch");
+    const reply = await this.store.script("nameBranch", "nameBranch", [this.keys.threadBase(id)], ["", checkpoint, branchName, userId]);
+    if (reply === ScriptCode.NotOwner) throw new NotFoundError(id);
+    if (reply === null) throw new NotFoundError(id, checkpoint);
+  }
+
+  /**
+   * A new conversation of the same user that starts at a checkpoint of this one (by default its
+   * head). Shallow: it copies that checkpoint, the channel values it reads and its pending writes,
+   * not the history, so its cost does not depend on how long the source is. The fork carries the
+   * source's metadata (the title can be changed) and `forkedFrom`; the source is unchanged, and a
+   * graph resumes on the fork as on any thread.
+   */
+  async forkConversation(threadId: string, input: ForkConversationInput): Promise<Conversation> {
+    const id = parse(ThreadIdSchema, threadId, "forkConversation threadId");
+    const { userId, checkpointId, title, threadId: given } = parse(ForkConversationInputSchema, input, "forkConversation");
+    const [source, read] = await Promise.all([
+      this.read(id, userId, "forkConversation"),
+      this.store.script("forkConversation", "forkRead", [this.keys.threadBase(id)], ["", checkpointId ?? "", userId]) as Promise<
+        [Buffer, Buffer[], Buffer[], Buffer[]] | number | null
+      >,
+    ]);
+    if (!source || read === ScriptCode.NotOwner) throw new NotFoundError(id);
+    if (!Array.isArray(read)) throw new NotFoundError(id, checkpointId ?? "(head)");
+    const [sourceCheckpoint, node, blobs, writes] = read;
+
+    const forkId = given ?? randomUUID();
+    const now = Date.now();
+    const planted = await this.store.script("forkConversation", "forkPlant", [this.keys.threadBase(forkId)], [
+      "",
+      sourceCheckpoint,
+      userId,
+      String(now),
+      String(node.length / 2),
+      ...node,
+      String(blobs.length / 2),
+      ...blobs,
+      ...writes,
+    ]);
+    if (planted === ScriptCode.Exists) throw new ConversationExistsError(forkId);
+    const record: StoredConversation = {
+      ...source.record,
+      ...(title !== undefined ? { title } : {}),
+      createdAt: new Date(now).toISOString(),
+      forkedFrom: { threadId: id, checkpointId: text(sourceCheckpoint) },
+    };
+    const [, conversation] = await Promise.all([this.client.zadd(this.keys.threadsIndex(), now, forkId), this.index("forkConversation", forkId, userId, record)]);
+    return conversation;
+  }
+
+  /**
+   * The conversation as a message tree (see {@link TreeDocument}): every message of every branch,
+   * messages shared by branches once, branch names, and `current_node_id` at the last message of
+   * the active branch.
+   */
+  async getTree(threadId: string, access: Access): Promise<TreeDocument> {
+    const id = parse(ThreadIdSchema, threadId, "getTree threadId");
+    const { userId } = parse(AccessSchema, access, "getTree");
+    const [found, reply] = await Promise.all([
+      this.read(id, userId, "getTree"),
+      this.store.script("getTree", "readTree", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(this.messagesKey)]) as Promise<
+        [Buffer | null, Buffer[], Array<Buffer | null>, Buffer[]] | number
+      >,
+    ]);
+    if (!found || !Array.isArray(reply)) throw new NotFoundError(id);
+    const [head, namesFlat, nodesFlat, blobsFlat] = reply;
+
+    const messagesOf = new Map<string, BaseMessage[]>();
+    await Promise.all(
+      pairs(blobsFlat).map(async ([field, value]) => {
+        messagesOf.set(text(field), asMessages(await this.saver.load(value, `channel "${this.messagesKey}"`)));
+      }),
+    );
+    const checkpoints: CheckpointNode[] = [];
+    for (let i = 0; i + 3 < nodesFlat.length; i += 4) {
+      const field = nodesFlat[i + 3];
+      checkpoints.push({
+        id: text(nodesFlat[i]),
+        parent: nodesFlat[i + 1] ? text(nodesFlat[i + 1]) : null,
+        ts: text(nodesFlat[i + 2]),
+        messages: field ? (messagesOf.get(text(field)) ?? []) : [],
+      });
+    }
+    const conversation = toConversation(id, userId, found.record, found.score);
+    return buildTree({
+      conversationId: id,
+      checkpoints,
+      names: new Map(pairs(namesFlat).map(([k, v]) => [text(k), text(v)])),
+      head: head ? text(head) : null,
+      metadata: treeMetadata(conversation),
+      createdAt: conversation.createdAt,
+      updatedAt: conversation.updatedAt,
+    });
+  }
+
+  /** The conversation's tree and metadata as plain JSON, for {@link importConversation}. */
+  async exportConversation(threadId: string, access: Access): Promise<TreeDocument & { exported_at: string }> {
+    const tree = await this.getTree(threadId, access);
+    return JSON.parse(JSON.stringify({ ...tree, exported_at: new Date().toISOString() })) as TreeDocument & { exported_at: string };
+  }
+
+  /**
+   * A new conversation rebuilt from an exported tree, with real checkpoints (one per message, in
+   * the tree's shape) so that a graph can resume it: the same messages on every branch, the same
+   * branch names, the same active branch. Documents of an older or missing `schema_version` are
+   * migrated; a newer major version or a malformed document is refused before anything is written.
+   */
+  async importConversation(data: unknown, options: ImportConversationOptions): Promise<Conversation> {
+    const { userId, threadId: given } = parse(ImportConversationOptionsSchema, options, "importConversation");
+    const doc = readTreeDocument(data);
+    const meta = doc.metadata;
+    const metadata = parse(
+      ConversationMetadataSchema,
+      dropUndefined({
+        agentId: meta.agent_id ?? undefined,
+        title: meta.title ?? undefined,
+        description: meta.description ?? undefined,
+        tags: meta.tags ?? undefined,
+        customData: meta.custom_data ?? undefined,
+      }),
+      "importConversation metadata",
+    );
+    // Every message is converted before anything is written.
+    const byId = new Map(doc.nodes.map((n) => [n.node_id, { node: n, message: isSyntheticRoot(n as TreeNode) ? null : fromTreeMessage(n.message as TreeMessage) }]));
+    const children = new Map<string, string[]>();
+    for (const [parent, child] of doc.edges) children.set(parent, [...(children.get(parent) ?? []), child]);
+    for (const list of children.values()) list.sort(compareNodeIds);
+
+    const threadId = given ?? randomUUID();
+    const claimed = await this.store.script("importConversation", "claimThread", [this.keys.threadBase(threadId)], [userId, String(Date.now()), "fresh"]);
+    if (claimed === ScriptCode.Exists || claimed === ScriptCode.NotOwner) throw new ConversationExistsError(threadId);
+
+    const checkpointOf = new Map<string, string>();
+    const leaves: Array<{ checkpointId: string; name: string | null }> = [];
+    // Depth first, children in position order; a checkpoint per message.
+    const stack: Array<{ nodeId: string; parent: { config: RunnableConfig; messages: BaseMessage[]; version: number | undefined; name: string | null } }> = [];
+    const rootConfig: RunnableConfig = { configurable: { thread_id: threadId, checkpoint_ns: "" } };
+    if (byId.has("")) stack.push({ nodeId: "", parent: { config: rootConfig, messages: [], version: undefined, name: null } });
+    while (stack.length > 0) {
+      const { nodeId, parent } = stack.pop()!;
+      const { node, message } = byId.get(nodeId)!;
+      const name = node.branch_name ?? parent.name;
+      let here = parent;
+      if (message) {
+        const version = this.saver.getNextVersion(parent.version);
+        const messages = [...parent.messages, message];
+        const checkpoint: Checkpoint = {
+          ...emptyCheckpoint(),
+          id: uuid6(-1),
+          ts: new Date(node.timestamp).toISOString(),
+          channel_values: { [this.messagesKey]: messages },
+          channel_versions: { [this.messagesKey]: version },
+        };
+        const metadata = { source: "update", step: messages.length - 1, parents: {}, import: { node_id: nodeId } } as CheckpointMetadata;
+        const written = await this.saver.writeCheckpoint(parent.config, checkpoint, metadata, { [this.messagesKey]: version }, userId);
+        if (written === "not-owner") throw new NotFoundError(threadId);
+        checkpointOf.set(nodeId, checkpoint.id);
+        here = { config: written, messages, version, name };
+      }
+      const kids = children.get(nodeId) ?? [];
+      if (kids.length === 0 && message) leaves.push({ checkpointId: checkpointOf.get(nodeId)!, name });
+      for (const kid of [...kids].reverse()) stack.push({ nodeId: kid, parent: { ...here, name } });
+    }
+    const base = [this.keys.threadBase(threadId)];
+    await Promise.all(
+      leaves.filter((l) => l.name !== null).map((l) => this.store.script("importConversation", "nameBranch", base, ["", l.checkpointId, l.name!, userId])),
+    );
+    const current = checkpointOf.get(doc.current_node_id);
+    if (current) await this.store.script("importConversation", "setHead", base, ["", current, userId]);
+    return this.index("importConversation", threadId, userId, newRecord(metadata, null));
+  }
+
+  /** The user-side half of every new conversation: its record and index entries. */
+  private async index(operation: string, threadId: string, userId: string, record: StoredConversation): Promise<Conversation> {
+    const score = (await this.store.script(operation, "indexConversation", [this.keys.userBase(userId)], [
+      threadId,
+      JSON.stringify(record),
+      record.agentId ?? "",
+      ...record.tags,
+    ])) as Buffer | number;
+    if (score === ScriptCode.Exists) throw new ConversationExistsError(threadId);
+    return toConversation(threadId, userId, record, text(score as Buffer));
+  }
+
   private get store() {
     return this.saver.store;
   }
 
   private get keys() {
     return this.saver.keys;
+  }
+
+  private get client() {
+    return this.saver.client;
   }
 
   private async read(threadId: string, userId: string, operation: string): Promise<{ record: StoredConversation; raw: Buffer; score: string } | null> {
@@ -304,6 +559,18 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   throw new InvalidInputError(`${what}: ${detail}`, { issues: result.error.issues, cause: result.error });
 }
 
+function newRecord(metadata: ConversationMetadata, forkedFrom: StoredConversation["forkedFrom"]): StoredConversation {
+  return {
+    agentId: metadata.agentId ?? null,
+    title: metadata.title ?? null,
+    description: metadata.description ?? null,
+    tags: dedupe(metadata.tags ?? []),
+    customData: metadata.customData ?? {},
+    createdAt: new Date().toISOString(),
+    forkedFrom,
+  };
+}
+
 function toConversation(threadId: string, userId: string, record: StoredConversation, score: string): Conversation {
   return {
     threadId,
@@ -314,6 +581,7 @@ function toConversation(threadId: string, userId: string, record: StoredConversa
     tags: [...record.tags],
     customData: record.customData,
     createdAt: record.createdAt,
+    forkedFrom: record.forkedFrom,
     // Activity scores are microseconds of the Redis server's clock.
     updatedAt: new Date(Math.floor(Number(score) / 1000)).toISOString(),
   };
@@ -328,6 +596,7 @@ function parseRecord(raw: Buffer | undefined): StoredConversation {
     tags: parsed.tags ?? [],
     customData: parsed.customData ?? {},
     createdAt: parsed.createdAt ?? new Date(0).toISOString(),
+    forkedFrom: parsed.forkedFrom ?? null,
   };
 }
 
@@ -349,6 +618,39 @@ function decodeCursor(cursor: string, fingerprint: string): string {
     });
   }
   return c.s;
+}
+
+/** The tree document's `metadata`: the conversation's own fields, in the format's snake case. */
+function treeMetadata(c: Conversation): Record<string, unknown> {
+  return {
+    user_id: c.userId,
+    agent_id: c.agentId,
+    title: c.title,
+    description: c.description,
+    tags: c.tags,
+    custom_data: c.customData,
+    forked_from: c.forkedFrom ? { thread_id: c.forkedFrom.threadId, checkpoint_id: c.forkedFrom.checkpointId } : null,
+  };
+}
+
+/** Orders sibling node ids ("0.2" before "0.10") by their last position. */
+function compareNodeIds(a: string, b: string): number {
+  const last = (id: string) => Number(id.slice(id.lastIndexOf(".") + 1));
+  return last(a) - last(b);
+}
+
+function dropUndefined(value: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+
+function pairs<T>(flat: T[]): Array<[T, T]> {
+  const out: Array<[T, T]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+function compareDesc(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
 }
 
 function asMessages(value: unknown): BaseMessage[] {

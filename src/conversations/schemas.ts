@@ -87,3 +87,27 @@ export const GetMessagesInputSchema = z.strictObject({
   checkpointId: z.string().min(1).optional(),
 });
 export type GetMessagesInput = z.input<typeof GetMessagesInputSchema>;
+
+/** A branch name: 1 to 200 characters. */
+export const BranchNameSchema = z.string().min(1, "a branch name must not be empty").max(200).refine(wellFormed, "a branch name must be well-formed unicode");
+
+/** A checkpoint id of a conversation's thread. */
+export const CheckpointIdSchema = z.string().min(1, "checkpointId must not be empty");
+
+export const ForkConversationInputSchema = z.strictObject({
+  userId: UserIdSchema,
+  /** The checkpoint to start from; the source's head (active branch tip) when absent. */
+  checkpointId: CheckpointIdSchema.optional(),
+  /** The fork's title; the source's when absent. */
+  title: z.string().max(1000).optional(),
+  /** The fork's thread id; generated when absent. */
+  threadId: ThreadIdSchema.optional(),
+});
+export type ForkConversationInput = z.input<typeof ForkConversationInputSchema>;
+
+export const ImportConversationOptionsSchema = z.strictObject({
+  userId: UserIdSchema,
+  /** The new conversation's thread id; generated when absent. */
+  threadId: ThreadIdSchema.optional(),
+});
+export type ImportConversationOptions = z.input<typeof ImportConversationOptionsSchema>;

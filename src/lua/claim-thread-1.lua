@@ -6,15 +6,19 @@
 
   ARGV[1]  user id
   ARGV[2]  now, in ms since the epoch
+  ARGV[3]  "fresh" to accept only a thread that does not exist yet (imports), or ""
 
-  Returns 1 (claimed now), 2 (already this user's: a retried create), or NOT_OWNER (someone
-  else's; nothing changed).
+  Returns 1 (claimed now), 2 (already this user's: a retried create), NOT_OWNER (someone else's;
+  nothing changed), or EXISTS (with "fresh": the thread exists; nothing changed).
 ]]
 --- @include "keys"
 --- @include "codes"
 local rcall = redis.call
 local thread = thread_key(KEYS[1])
 local owner = rcall("HGET", thread, "owner")
+if ARGV[3] == "fresh" and (rcall("EXISTS", thread) == 1 or rcall("SCARD", nss_key(KEYS[1])) > 0) then
+  return EXISTS
+end
 if owner then
   if owner == ARGV[1] then return 2 end
   return NOT_OWNER

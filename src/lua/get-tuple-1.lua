@@ -4,7 +4,7 @@
   KEYS[1]  thread base `P:{T}`
 
   ARGV[1]  checkpoint namespace
-  ARGV[2]  checkpoint id, or "" for the latest checkpoint of the namespace
+  ARGV[2]  checkpoint id, or "" for the namespace's head (see includes/head.lua)
   ARGV[3]  owner the caller acts for, or "" for no owner check
 
   Returns the tuple described in includes/read-tuple.lua, nil when there is none, or NOT_OWNER.
@@ -12,13 +12,13 @@
 --- @include "keys"
 --- @include "codes"
 --- @include "owner"
+--- @include "head"
 --- @include "read-tuple"
 local base = KEYS[1]
 local ns, id = ARGV[1], ARGV[2]
 if owner_mismatch(base, ARGV[3]) then return NOT_OWNER end
 if id == "" then
-  local latest = redis.call("ZREVRANGE", ckpts_key(base, ns), 0, 0)
-  if #latest == 0 then return false end
-  id = latest[1]
+  id = head_of(base, ns)
+  if not id then return false end
 end
 return read_tuple(base, ns, id)

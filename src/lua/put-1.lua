@@ -13,10 +13,14 @@
   ARGV[7]  JSON array of the blob fields this checkpoint reads, one per channel version
   ARGV[8]  now, in ms since the epoch
   ARGV[9]  owner the caller acts for, or "" for no owner check
-  ARGV[10] M, the number of metadata filter fields
-  ARGV[11 .. 10+2M]         pairs: filter field name, canonical JSON of the value
-  ARGV[11+2M]               B, the number of channel values written
-  ARGV[12+2M .. 11+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+  ARGV[10] the checkpoint's timestamp (`ts`), kept readable for tree views
+  ARGV[11] M, the number of metadata filter fields
+  ARGV[12 .. 11+2M]         pairs: filter field name, canonical JSON of the value
+  ARGV[12+2M]               B, the number of channel values written
+  ARGV[13+2M .. 12+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+
+  The new checkpoint becomes a branch tip (its parent no longer is one) and the namespace's head:
+  the branch written last is the active one, until switchBranch picks another.
 
   Returns { 1, owner or false } (the owner lets the caller move the conversation up in its
   owner's listing), or NOT_OWNER (nothing written).
@@ -32,13 +36,13 @@ if owner_mismatch(base, ARGV[9]) then return NOT_OWNER end
 local node = ckpt_key(base, ns, id)
 -- A checkpoint put again under the same id replaces the old node whole (no stale filter fields).
 rcall("DEL", node)
-local fields = { "checkpoint", ARGV[5], "metadata", ARGV[6], "v", ARGV[4], "blobs", ARGV[7] }
+local fields = { "checkpoint", ARGV[5], "metadata", ARGV[6], "v", ARGV[4], "blobs", ARGV[7], "ts", ARGV[10] }
 if parent ~= "" then
   fields[#fields + 1] = "parent"
   fields[#fields + 1] = parent
 end
-local m = tonumber(ARGV[10])
-local i = 11
+local m = tonumber(ARGV[11])
+local i = 12
 for _ = 1, m do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
@@ -56,8 +60,10 @@ if b > 0 then
 end
 
 rcall("ZADD", ckpts_key(base, ns), 0, id)
+rcall("SADD", leaves_key(base, ns), id)
+if parent ~= "" then rcall("SREM", leaves_key(base, ns), parent) end
 rcall("SADD", nss_key(base), ns)
 local thread = thread_key(base)
 rcall("HSETNX", thread, "created", ARGV[8])
-rcall("HSET", thread, "updated", ARGV[8])
+rcall("HSET", thread, "updated", ARGV[8], head_field(ns), id)
 return { 1, rcall("HGET", thread, "owner") }

@@ -10,6 +10,10 @@ local function ckpt_key(base, ns, id) return base .. ":ckpt:" .. escape_part(ns)
 local function blobs_key(base, ns) return base .. ":blobs:" .. escape_part(ns) end
 local function writes_key(base, ns, id) return base .. ":writes:" .. escape_part(ns) .. ":" .. id end
 local function wids_key(base, ns) return base .. ":wids:" .. escape_part(ns) end
+local function leaves_key(base, ns) return base .. ":leaves:" .. escape_part(ns) end
+local function names_key(base, ns) return base .. ":names:" .. escape_part(ns) end
+-- The head (active branch tip) of a namespace is a field of the thread record.
+local function head_field(ns) return "head:" .. ns end
 
 -- Keys of one user's conversation indexes, derived from the user base `P:{u:U}`.
 local function user_convs_key(ubase) return ubase .. ":convs" end

@@ -1,0 +1,414 @@
+/**
+ * The conversation tree document: a conversation's messages as a tree (messages shared by several
+ * branches appear once), with branch names and the active position. The format follows the
+ * tree-based conversation storage format this project was seeded from: `schema_version`,
+ * `conversation_id`, `current_node_id`, `metadata`, timestamps, `nodes` and `edges`.
+ */
+import { createHash } from "node:crypto";
+import { AIMessage, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
+import { z } from "zod";
+import { InvalidInputError } from "../errors.js";
+
+/** The schema version this library writes. */
+export const TREE_SCHEMA_VERSION = "1.0.0";
+
+/** A message as the tree format stores it. */
+export interface TreeMessage {
+  role: string;
+  content: unknown;
+  name: string | null;
+  /** The message id and what else the message carries (tool calls, kwargs). */
+  metadata: Record<string, unknown>;
+}
+
+/** One message of the tree. */
+export interface TreeNode {
+  /** Dot-delimited child positions from the root: `""` (root), `"0"`, `"0.1"`, ... */
+  node_id: string;
+  message: TreeMessage;
+  /** When the message first appeared (the timestamp of that checkpoint). */
+  timestamp: string;
+  prompt_name: string | null;
+  /** The name of the branch this message belongs to alone, if that branch is named. */
+  branch_name: string | null;
+  /** `checkpoint_id`: the checkpoint it first appeared in; `usage` when the model reported it. */
+  metadata: Record<string, unknown>;
+}
+
+/** A conversation as a tree document (`getTree`, `exportConversation`, `importConversation`). */
+export interface TreeDocument {
+  schema_version: string;
+  conversation_id: string;
+  /** The last message of the active branch. */
+  current_node_id: string;
+  metadata: Record<string, unknown>;
+  created_at: string;
+  updated_at: string;
+  nodes: TreeNode[];
+  /** `[parentId, childId]` for every node but the root. */
+  edges: Array<[string, string]>;
+}
+
+/** One checkpoint of the source tree, as read from Redis. */
+export interface CheckpointNode {
+  id: string;
+  parent: string | null;
+  ts: string;
+  messages: BaseMessage[];
+}
+
+interface Building {
+  key: string;
+  message: BaseMessage;
+  checkpointId: string;
+  timestamp: string;
+  children: Building[];
+  names: Set<string | null>;
+  nodeId: string;
+}
+
+const SYNTHETIC_ROOT = "synthetic_root";
+
+/**
+ * Builds the message tree of a checkpoint tree. A message is a node the first time it appears
+ * after the same predecessor; the same message on several branches is one node. A node's
+ * `branch_name` is set when every branch through it has that name (its own part of a named branch).
+ */
+export function buildTree(input: {
+  conversationId: string;
+  checkpoints: CheckpointNode[];
+  /** checkpoint id → name */
+  names: Map<string, string>;
+  head: string | null;
+  metadata: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}): TreeDocument {
+  const byId = new Map(input.checkpoints.map((c) => [c.id, c]));
+  const order = topologicalOrder(input.checkpoints, byId);
+
+  const root: Building = { key: "", message: new SystemMessage(""), checkpointId: "", timestamp: "", children: [], names: new Set(), nodeId: "" };
+  const byKey = new Map<string, Building>();
+  const pathOf = new Map<string, Building[]>(); // checkpoint id → its message nodes, in order
+  for (const checkpoint of order) {
+    let parent = root;
+    const path: Building[] = [];
+    for (const message of checkpoint.messages) {
+      const key = `${parent.key}\u0000${messageKey(message)}`;
+      let node = byKey.get(key);
+      if (!node) {
+        node = { key, message, checkpointId: checkpoint.id, timestamp: checkpoint.ts, children: [], names: new Set(), nodeId: "" };
+        byKey.set(key, node);
+        parent.children.push(node);
+      }
+      path.push(node);
+      parent = node;
+    }
+    pathOf.set(checkpoint.id, path);
+  }
+
+  // Branch names: a leaf checkpoint's branch is named after its nearest named ancestor-or-self.
+  const resolved = new Map<string, string | null>();
+  const nameOf = (id: string): string | null => {
+    const chain: string[] = [];
+    let cur: string | null = id;
+    let name: string | null = null;
+    while (cur !== null && !resolved.has(cur)) {
+      chain.push(cur);
+      cur = byId.get(cur)?.parent ?? null;
+    }
+    if (cur !== null) name = resolved.get(cur) ?? null;
+    for (const c of chain.reverse()) {
+      name = input.names.get(c) ?? name;
+      resolved.set(c, name);
+    }
+    return resolved.get(id) ?? null;
+  };
+  const hasChild = new Set(input.checkpoints.map((c) => c.parent).filter((p): p is string => p !== null));
+  for (const checkpoint of input.checkpoints) {
+    if (hasChild.has(checkpoint.id)) continue;
+    const name = nameOf(checkpoint.id);
+    for (const node of pathOf.get(checkpoint.id) ?? []) node.names.add(name);
+  }
+
+  // Node ids: one real root keeps "", several first messages hang under a synthetic root.
+  const top = root.children;
+  const nodes: TreeNode[] = [];
+  const edges: Array<[string, string]> = [];
+  const emit = (node: Building, parentId: string | null) => {
+    nodes.push(toTreeNode(node));
+    if (parentId !== null) edges.push([parentId, node.nodeId]);
+    node.children.forEach((child, i) => {
+      child.nodeId = node.nodeId === "" ? String(i) : `${node.nodeId}.${i}`;
+      emit(child, node.nodeId);
+    });
+  };
+  if (top.length === 1) {
+    top[0]!.nodeId = "";
+    emit(top[0]!, null);
+  } else if (top.length > 1) {
+    nodes.push({
+      node_id: "",
+      message: { role: "system", content: "", name: null, metadata: {} },
+      timestamp: input.createdAt,
+      prompt_name: null,
+      branch_name: null,
+      metadata: { [SYNTHETIC_ROOT]: true },
+    });
+    top.forEach((child, i) => {
+      child.nodeId = String(i);
+      emit(child, "");
+    });
+  }
+
+  const headPath = input.head ? pathOf.get(input.head) : undefined;
+  return {
+    schema_version: TREE_SCHEMA_VERSION,
+    conversation_id: input.conversationId,
+    current_node_id: headPath?.at(-1)?.nodeId ?? "",
+    metadata: input.metadata,
+    created_at: input.createdAt,
+    updated_at: input.updatedAt,
+    nodes,
+    edges,
+  };
+}
+
+function topologicalOrder(checkpoints: CheckpointNode[], byId: Map<string, CheckpointNode>): CheckpointNode[] {
+  // Ids sort in time order, so parents normally come first; the walk makes sure of it.
+  const done = new Set<string>();
+  const out: CheckpointNode[] = [];
+  const visit = (c: CheckpointNode) => {
+    const chain: CheckpointNode[] = [];
+    let cur: CheckpointNode | undefined = c;
+    while (cur && !done.has(cur.id)) {
+      chain.push(cur);
+      done.add(cur.id);
+      cur = cur.parent ? byId.get(cur.parent) : undefined;
+    }
+    out.push(...chain.reverse());
+  };
+  for (const c of [...checkpoints].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) visit(c);
+  return out;
+}
+
+/** Identity of a message in the tree: its id and content (an edited message is a new node). */
+function messageKey(message: BaseMessage): string {
+  const content = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+  return `${message.getType()}\u0000${message.id ?? ""}\u0000${createHash("sha1").update(content).digest("base64url")}`;
+}
+
+function toTreeNode(node: Building): TreeNode {
+  const names = [...node.names];
+  const usage = (node.message as AIMessage).usage_metadata;
+  return {
+    node_id: node.nodeId,
+    message: toTreeMessage(node.message),
+    timestamp: node.timestamp,
+    prompt_name: null,
+    branch_name: names.length === 1 ? names[0]! : null,
+    metadata: { checkpoint_id: node.checkpointId, ...(usage ? { usage } : {}) },
+  };
+}
+
+const ROLE_OF_TYPE: Record<string, string> = { human: "user", ai: "assistant", system: "system", tool: "tool" };
+
+function toTreeMessage(message: BaseMessage): TreeMessage {
+  const metadata: Record<string, unknown> = {};
+  if (message.id) metadata.id = message.id;
+  const ai = message as AIMessage;
+  if (ai.tool_calls && ai.tool_calls.length > 0) metadata.tool_calls = ai.tool_calls;
+  const tool = message as ToolMessage;
+  if (message.getType() === "tool" && tool.tool_call_id) metadata.tool_call_id = tool.tool_call_id;
+  if (message.additional_kwargs && Object.keys(message.additional_kwargs).length > 0) metadata.additional_kwargs = message.additional_kwargs;
+  if (message.response_metadata && Object.keys(message.response_metadata).length > 0) metadata.response_metadata = message.response_metadata;
+  if (ai.usage_metadata) metadata.usage_metadata = ai.usage_metadata;
+  return {
+    role: ROLE_OF_TYPE[message.getType()] ?? message.getType(),
+    content: JSON.parse(JSON.stringify(message.content)) as unknown,
+    name: message.name ?? null,
+    metadata,
+  };
+}
+
+/** A LangChain message from a tree message (the inverse of the export). */
+export function fromTreeMessage(message: TreeMessage): BaseMessage {
+  const meta = message.metadata ?? {};
+  const fields = {
+    content: message.content as string,
+    ...(message.name ? { name: message.name } : {}),
+    ...(typeof meta.id === "string" ? { id: meta.id } : {}),
+    ...(isRecord(meta.additional_kwargs) ? { additional_kwargs: meta.additional_kwargs } : {}),
+    ...(isRecord(meta.response_metadata) ? { response_metadata: meta.response_metadata } : {}),
+  };
+  switch (message.role) {
+    case "user":
+    case "human":
+      return new HumanMessage(fields);
+    case "assistant":
+    case "ai":
+      return new AIMessage({
+        ...fields,
+        ...(Array.isArray(meta.tool_calls) ? { tool_calls: meta.tool_calls as AIMessage["tool_calls"] } : {}),
+        ...(isRecord(meta.usage_metadata) ? { usage_metadata: meta.usage_metadata as unknown as AIMessage["usage_metadata"] } : {}),
+      });
+    case "system":
+      return new SystemMessage(fields);
+    case "tool":
+      return new ToolMessage({ ...fields, tool_call_id: typeof meta.tool_call_id === "string" ? meta.tool_call_id : "" });
+    default:
+      throw new InvalidInputError(`importConversation: unknown message role ${JSON.stringify(message.role)}`);
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** True for the root a tree gets when several messages start it. */
+export function isSyntheticRoot(node: TreeNode): boolean {
+  return node.metadata?.[SYNTHETIC_ROOT] === true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading documents: migration, then validation.
+
+const SEMVER = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/;
+const NODE_ID = /^(?:|\d+(?:\.\d+)*)$/;
+
+const TreeMessageSchema = z.object({
+  role: z.enum(["user", "human", "assistant", "ai", "system", "tool"]),
+  content: z.union([z.string(), z.array(z.record(z.string(), z.unknown()))]),
+  name: z.string().nullish(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+
+const TreeNodeSchema = z.object({
+  node_id: z.string().regex(NODE_ID, "node_id must be dot-delimited child positions, or \"\" for the root"),
+  message: TreeMessageSchema,
+  timestamp: z.string().refine((s) => !Number.isNaN(Date.parse(s)), "timestamp must be an ISO date"),
+  prompt_name: z.string().nullish(),
+  branch_name: z.string().min(1).max(200).nullish(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+});
+
+/** The tree document of schema 1.x, as import accepts it. */
+export const TreeDocumentSchema = z.object({
+  schema_version: z.string().regex(SEMVER),
+  conversation_id: z.string().min(1),
+  current_node_id: z.string(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+  created_at: z.string().optional(),
+  updated_at: z.string().optional(),
+  nodes: z.array(TreeNodeSchema).max(100_000),
+  edges: z.array(z.tuple([z.string(), z.string()])),
+});
+export type ValidTreeDocument = z.infer<typeof TreeDocumentSchema>;
+
+/**
+ * Migrations, oldest first: each takes a document of its `from` major version to the next. Data
+ * of an older (or missing, "0.0.0") schema version goes through every step after it.
+ */
+const MIGRATIONS: Array<{ from: number; to: string; migrate: (doc: Record<string, unknown>) => Record<string, unknown> }> = [
+  {
+    // 0.x: the same tree, before versioning; fields added later get their defaults.
+    from: 0,
+    to: "1.0.0",
+    migrate: (doc) => {
+      if (!Array.isArray(doc.nodes)) return doc; // malformed: left for validation to refuse
+      const nodes = doc.nodes as Array<Record<string, unknown>>;
+      const now = new Date().toISOString();
+      const migratedNodes: Array<Record<string, unknown>> = nodes.map((n) => ({
+        ...n,
+        timestamp: typeof n.timestamp === "string" ? n.timestamp : now,
+        branch_name: n.branch_name ?? null,
+        prompt_name: n.prompt_name ?? null,
+        metadata: isRecord(n.metadata) ? n.metadata : {},
+        message: isRecord(n.message) ? { name: null, metadata: {}, ...n.message } : n.message,
+      }));
+      // Edges can be derived from dot-delimited node ids.
+      const edges =
+        Array.isArray(doc.edges) && doc.edges.length > 0
+          ? doc.edges
+          : migratedNodes
+              .map((n) => (typeof n.node_id === "string" ? n.node_id : ""))
+              .filter((id) => id !== "")
+              .map((id) => [id.includes(".") ? id.slice(0, id.lastIndexOf(".")) : "", id]);
+      return {
+        ...doc,
+        conversation_id: doc.conversation_id ?? "imported",
+        current_node_id: doc.current_node_id ?? "",
+        metadata: isRecord(doc.metadata) ? doc.metadata : {},
+        nodes: migratedNodes,
+        edges,
+        schema_version: "1.0.0",
+      };
+    },
+  },
+];
+
+/**
+ * Checks a document and brings it to the current schema: migrates older versions, refuses a newer
+ * major version and malformed documents (InvalidInputError, nothing written).
+ */
+export function readTreeDocument(data: unknown): ValidTreeDocument {
+  if (!isRecord(data)) throw new InvalidInputError("importConversation: the document must be a JSON object");
+  const version = data.schema_version === undefined ? "0.0.0" : data.schema_version;
+  if (typeof version !== "string" || !SEMVER.test(version)) {
+    throw new InvalidInputError(`importConversation: schema_version ${JSON.stringify(version)} is not a semantic version`);
+  }
+  const match = SEMVER.exec(version)!;
+  const major = Number(match[1]);
+  const current = Number(SEMVER.exec(TREE_SCHEMA_VERSION)![1]);
+  if (major > current) {
+    throw new InvalidInputError(
+      `importConversation: schema_version ${version} is newer than this library reads (${TREE_SCHEMA_VERSION}); upgrade langgraph-checkpoint-redis-tree`,
+    );
+  }
+  let doc: Record<string, unknown> = data;
+  for (const step of MIGRATIONS) if (major <= step.from) doc = step.migrate(doc);
+
+  const parsed = TreeDocumentSchema.safeParse(doc);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new InvalidInputError(`importConversation: malformed document: ${detail}`, { issues: parsed.error.issues });
+  }
+  checkShape(parsed.data);
+  return parsed.data;
+}
+
+/** The nodes and edges must form one tree whose root is "" and whose current node exists. */
+function checkShape(doc: ValidTreeDocument): void {
+  const fail = (why: string) => {
+    throw new InvalidInputError(`importConversation: malformed document: ${why}`);
+  };
+  const ids = new Set<string>();
+  for (const node of doc.nodes) {
+    if (ids.has(node.node_id)) fail(`node_id ${JSON.stringify(node.node_id)} appears twice`);
+    ids.add(node.node_id);
+  }
+  if (doc.nodes.length === 0) {
+    if (doc.edges.length > 0) fail("edges without nodes");
+    if (doc.current_node_id !== "") fail(`current_node_id ${JSON.stringify(doc.current_node_id)} is not a node`);
+    return;
+  }
+  if (!ids.has("")) fail('no root node (node_id "")');
+  const parentOf = new Map<string, string>();
+  for (const [parent, child] of doc.edges) {
+    if (!ids.has(parent) || !ids.has(child)) fail(`edge [${JSON.stringify(parent)}, ${JSON.stringify(child)}] names a missing node`);
+    if (parentOf.has(child)) fail(`node ${JSON.stringify(child)} has two parents`);
+    if (child === "") fail("the root has a parent");
+    parentOf.set(child, parent);
+  }
+  for (const id of ids) {
+    if (id === "") continue;
+    if (!parentOf.has(id)) fail(`node ${JSON.stringify(id)} has no parent edge`);
+    // Every node must reach the root: no cycles.
+    let cur: string | undefined = id;
+    for (let steps = 0; cur !== "" && cur !== undefined; steps++) {
+      if (steps > ids.size) fail(`the edges through ${JSON.stringify(id)} form a cycle`);
+      cur = parentOf.get(cur);
+    }
+  }
+  if (!ids.has(doc.current_node_id)) fail(`current_node_id ${JSON.stringify(doc.current_node_id)} is not a node`);
+}
