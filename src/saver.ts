@@ -279,6 +279,7 @@ export class RedisSaver extends BaseCheckpointSaver {
         String(now),
         owner,
         typeof checkpoint.ts === "string" ? checkpoint.ts : "",
+        JSON.stringify(listLengths(values)),
         String(filterFields.length / 2),
         ...filterFields,
         String(blobArgs.length / 2),
@@ -534,6 +535,12 @@ function namespaceOf(config: RunnableConfig): string {
 /** The checkpoint hash field holding the canonical JSON of one metadata key, for filters. */
 function metadataField(key: string): string {
   return `m:${key}`;
+}
+
+function listLengths(values: Record<string, unknown>): Record<string, number> {
+  const lengths: Record<string, number> = {};
+  for (const [channel, value] of Object.entries(values)) if (Array.isArray(value)) lengths[channel] = value.length;
+  return lengths;
 }
 
 function canonicalJsonOrUndefined(value: unknown): string | undefined {

@@ -186,6 +186,35 @@ describe("conversation trees", () => {
     expect(resumed.messages[0]).toBeInstanceOf(HumanMessage);
   });
 
+  it("hangs branches that differ from the first message under a synthetic root, and reads it back", async () => {
+    const doc = {
+      schema_version: "1.0.0",
+      conversation_id: "two-starts",
+      current_node_id: "1.0",
+      metadata: { title: "two starts" },
+      created_at: "2024-01-01T00:00:00Z",
+      updated_at: "2024-01-01T00:00:00Z",
+      nodes: [
+        { node_id: "", message: { role: "system", content: "", name: null, metadata: {} }, timestamp: "2024-01-01T00:00:00Z", prompt_name: null, branch_name: null, metadata: { synthetic_root: true } },
+        { node_id: "0", message: { role: "user", content: "first start", name: null, metadata: {} }, timestamp: "2024-01-01T00:00:01Z", prompt_name: null, branch_name: null, metadata: {} },
+        { node_id: "1", message: { role: "user", content: "second start", name: null, metadata: {} }, timestamp: "2024-01-01T00:00:02Z", prompt_name: null, branch_name: "second", metadata: {} },
+        { node_id: "1.0", message: { role: "assistant", content: "reply", name: null, metadata: {} }, timestamp: "2024-01-01T00:00:03Z", prompt_name: null, branch_name: "second", metadata: {} },
+      ],
+      edges: [["", "0"], ["", "1"], ["1", "1.0"]],
+    };
+    const c = await manager.importConversation(doc, { userId: "u7" });
+    expect(text(await manager.getMessages(c.threadId, { userId: "u7" }))).toEqual(["second start", "reply"]);
+    const tree = await manager.getTree(c.threadId, { userId: "u7" });
+    expect(tree.nodes.map((n) => [n.node_id, n.message.content, n.branch_name])).toEqual([
+      ["", "", null],
+      ["0", "first start", null],
+      ["1", "second start", "second"],
+      ["1.0", "reply", "second"],
+    ]);
+    expect(tree.nodes[0]!.metadata).toEqual({ synthetic_root: true });
+    expect(tree.current_node_id).toBe("1.0");
+  });
+
   it("imports documents of schema 0.0.0 or none through the migration, and refuses 9.0.0 and malformed ones", async () => {
     const legacy = {
       conversation_id: "legacy",

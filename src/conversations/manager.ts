@@ -409,8 +409,8 @@ export class ConversationManager {
     const { userId } = parse(AccessSchema, access, "getTree");
     const [found, reply] = await Promise.all([
       this.read(id, userId, "getTree"),
-      this.store.script("getTree", "readTree", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(this.messagesKey)]) as Promise<
-        [Buffer | null, Buffer[], Array<Buffer | null>, Buffer[]] | number
+      this.store.script("getTree", "readTree", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(this.messagesKey), this.messagesKey]) as Promise<
+        [Buffer | null, Buffer[], Array<Buffer | number | null>, Buffer[]] | number
       >,
     ]);
     if (!found || !Array.isArray(reply)) throw new NotFoundError(id);
@@ -423,13 +423,14 @@ export class ConversationManager {
       }),
     );
     const checkpoints: CheckpointNode[] = [];
-    for (let i = 0; i + 3 < nodesFlat.length; i += 4) {
-      const field = nodesFlat[i + 3];
+    for (let i = 0; i + 4 < nodesFlat.length; i += 5) {
+      const field = nodesFlat[i + 3] as Buffer | null;
       checkpoints.push({
-        id: text(nodesFlat[i]),
-        parent: nodesFlat[i + 1] ? text(nodesFlat[i + 1]) : null,
-        ts: text(nodesFlat[i + 2]),
-        messages: field ? (messagesOf.get(text(field)) ?? []) : [],
+        id: text(nodesFlat[i] as Buffer),
+        parent: nodesFlat[i + 1] ? text(nodesFlat[i + 1] as Buffer) : null,
+        ts: text(nodesFlat[i + 2] as Buffer),
+        count: nodesFlat[i + 4] as number,
+        messages: field ? (messagesOf.get(text(field)) ?? null) : [],
       });
     }
     const conversation = toConversation(id, userId, found.record, found.score);

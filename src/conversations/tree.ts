@@ -54,7 +54,10 @@ export interface CheckpointNode {
   id: string;
   parent: string | null;
   ts: string;
-  messages: BaseMessage[];
+  /** How many messages its state holds. */
+  count: number;
+  /** Its messages, where they were read (branch tips and the head). */
+  messages: BaseMessage[] | null;
 }
 
 interface Building {
@@ -70,9 +73,12 @@ interface Building {
 const SYNTHETIC_ROOT = "synthetic_root";
 
 /**
- * Builds the message tree of a checkpoint tree. A message is a node the first time it appears
- * after the same predecessor; the same message on several branches is one node. A node's
- * `branch_name` is set when every branch through it has that name (its own part of a named branch).
+ * Builds the message tree of a checkpoint tree from the messages at its branch tips: each tip's
+ * messages are one path of the tree, and paths share their common beginning, so a message on
+ * several branches is one node. A message first appeared in the first checkpoint of its branch
+ * whose state held that many messages (LangGraph's messages only grow along a branch). A node's
+ * `branch_name` is set when every branch through it has that name (its own part of a named
+ * branch).
  */
 export function buildTree(input: {
   conversationId: string;
@@ -85,64 +91,65 @@ export function buildTree(input: {
   updatedAt: string;
 }): TreeDocument {
   const byId = new Map(input.checkpoints.map((c) => [c.id, c]));
-  const order = topologicalOrder(input.checkpoints, byId);
+  const hasChild = new Set(input.checkpoints.map((c) => c.parent).filter((p): p is string => p !== null && byId.has(p)));
+  const tips = input.checkpoints.filter((c) => !hasChild.has(c.id)).sort((a, b) => compare(a.id, b.id));
+  const countOf = (c: CheckpointNode) => (c.count >= 0 ? c.count : (c.messages?.length ?? 0));
 
-  const root: Building = { key: "", message: new SystemMessage(""), checkpointId: "", timestamp: "", children: [], names: new Set(), nodeId: "" };
-  const byKey = new Map<string, Building>();
-  const pathOf = new Map<string, Building[]>(); // checkpoint id → its message nodes, in order
-  for (const checkpoint of order) {
-    let parent = root;
-    const path: Building[] = [];
-    for (const message of checkpoint.messages) {
-      const key = `${parent.key}\u0000${messageKey(message)}`;
-      let node = byKey.get(key);
-      if (!node) {
-        node = { key, message, checkpointId: checkpoint.id, timestamp: checkpoint.ts, children: [], names: new Set(), nodeId: "" };
-        byKey.set(key, node);
-        parent.children.push(node);
-      }
-      path.push(node);
-      parent = node;
-    }
-    pathOf.set(checkpoint.id, path);
-  }
-
-  // Branch names: a leaf checkpoint's branch is named after its nearest named ancestor-or-self.
+  // Branch names: a tip's branch is named after its nearest named ancestor-or-self.
   const resolved = new Map<string, string | null>();
   const nameOf = (id: string): string | null => {
     const chain: string[] = [];
     let cur: string | null = id;
-    let name: string | null = null;
-    while (cur !== null && !resolved.has(cur)) {
+    while (cur !== null && byId.has(cur) && !resolved.has(cur)) {
       chain.push(cur);
-      cur = byId.get(cur)?.parent ?? null;
+      cur = byId.get(cur)!.parent;
     }
-    if (cur !== null) name = resolved.get(cur) ?? null;
+    let name = cur !== null ? (resolved.get(cur) ?? null) : null;
     for (const c of chain.reverse()) {
       name = input.names.get(c) ?? name;
       resolved.set(c, name);
     }
     return resolved.get(id) ?? null;
   };
-  const hasChild = new Set(input.checkpoints.map((c) => c.parent).filter((p): p is string => p !== null));
-  for (const checkpoint of input.checkpoints) {
-    if (hasChild.has(checkpoint.id)) continue;
-    const name = nameOf(checkpoint.id);
-    for (const node of pathOf.get(checkpoint.id) ?? []) node.names.add(name);
+
+  const root: Building = { key: "", message: new SystemMessage(""), checkpointId: "", timestamp: "", children: [], names: new Set(), nodeId: "" };
+  const byKey = new Map<string, Building>();
+  for (const tip of tips) {
+    const path: CheckpointNode[] = [];
+    for (let cur: CheckpointNode | undefined = tip; cur; cur = cur.parent ? byId.get(cur.parent) : undefined) path.push(cur);
+    path.reverse();
+    const name = nameOf(tip.id);
+    let parent = root;
+    let at = 0;
+    (tip.messages ?? []).forEach((message, i) => {
+      while (at < path.length - 1 && countOf(path[at]!) <= i) at++;
+      const where = path[at]!;
+      const key = `${parent.key}\u0000${messageKey(message)}`;
+      let node = byKey.get(key);
+      if (!node) {
+        node = { key, message, checkpointId: where.id, timestamp: where.ts, children: [], names: new Set(), nodeId: "" };
+        byKey.set(key, node);
+        parent.children.push(node);
+      }
+      node.names.add(name);
+      parent = node;
+    });
   }
 
   // Node ids: one real root keeps "", several first messages hang under a synthetic root.
-  const top = root.children;
+  // Siblings are ordered by when they first appeared.
   const nodes: TreeNode[] = [];
   const edges: Array<[string, string]> = [];
   const emit = (node: Building, parentId: string | null) => {
     nodes.push(toTreeNode(node));
     if (parentId !== null) edges.push([parentId, node.nodeId]);
+    node.children.sort((a, b) => compare(a.checkpointId, b.checkpointId));
     node.children.forEach((child, i) => {
       child.nodeId = node.nodeId === "" ? String(i) : `${node.nodeId}.${i}`;
       emit(child, node.nodeId);
     });
   };
+  const top = root.children.sort((a, b) => compare(a.checkpointId, b.checkpointId));
   if (top.length === 1) {
     top[0]!.nodeId = "";
     emit(top[0]!, null);
@@ -161,11 +168,18 @@ export function buildTree(input: {
     });
   }
 
-  const headPath = input.head ? pathOf.get(input.head) : undefined;
+  // The current node: the head's last message, found by following the head's messages.
+  let current: Building | null = null;
+  let cursor = root;
+  for (const message of (input.head ? byId.get(input.head)?.messages : null) ?? []) {
+    const next = byKey.get(`${cursor.key}\u0000${messageKey(message)}`);
+    if (!next) break;
+    current = cursor = next;
+  }
   return {
     schema_version: TREE_SCHEMA_VERSION,
     conversation_id: input.conversationId,
-    current_node_id: headPath?.at(-1)?.nodeId ?? "",
+    current_node_id: current?.nodeId ?? "",
     metadata: input.metadata,
     created_at: input.createdAt,
     updated_at: input.updatedAt,
@@ -174,22 +188,8 @@ export function buildTree(input: {
   };
 }
 
-function topologicalOrder(checkpoints: CheckpointNode[], byId: Map<string, CheckpointNode>): CheckpointNode[] {
-  // Ids sort in time order, so parents normally come first; the walk makes sure of it.
-  const done = new Set<string>();
-  const out: CheckpointNode[] = [];
-  const visit = (c: CheckpointNode) => {
-    const chain: CheckpointNode[] = [];
-    let cur: CheckpointNode | undefined = c;
-    while (cur && !done.has(cur.id)) {
-      chain.push(cur);
-      done.add(cur.id);
-      cur = cur.parent ? byId.get(cur.parent) : undefined;
-    }
-    out.push(...chain.reverse());
-  };
-  for (const c of [...checkpoints].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) visit(c);
-  return out;
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Identity of a message in the tree: its id and content (an edited message is a new node). */

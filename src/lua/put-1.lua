@@ -14,10 +14,12 @@
   ARGV[8]  now, in ms since the epoch
   ARGV[9]  owner the caller acts for, or "" for no owner check
   ARGV[10] the checkpoint's timestamp (`ts`), kept readable for tree views
-  ARGV[11] M, the number of metadata filter fields
-  ARGV[12 .. 11+2M]         pairs: filter field name, canonical JSON of the value
-  ARGV[12+2M]               B, the number of channel values written
-  ARGV[13+2M .. 12+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+  ARGV[11] JSON object: the length of every list-valued channel (tree views count messages
+           without deserialising them)
+  ARGV[12] M, the number of metadata filter fields
+  ARGV[13 .. 12+2M]         pairs: filter field name, canonical JSON of the value
+  ARGV[13+2M]               B, the number of channel values written
+  ARGV[14+2M .. 13+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
 
   The new checkpoint becomes a branch tip (its parent no longer is one) and the namespace's head:
   the branch written last is the active one, until switchBranch picks another.
@@ -36,13 +38,13 @@ if owner_mismatch(base, ARGV[9]) then return NOT_OWNER end
 local node = ckpt_key(base, ns, id)
 -- A checkpoint put again under the same id replaces the old node whole (no stale filter fields).
 rcall("DEL", node)
-local fields = { "checkpoint", ARGV[5], "metadata", ARGV[6], "v", ARGV[4], "blobs", ARGV[7], "ts", ARGV[10] }
+local fields = { "checkpoint", ARGV[5], "metadata", ARGV[6], "v", ARGV[4], "blobs", ARGV[7], "ts", ARGV[10], "lens", ARGV[11] }
 if parent ~= "" then
   fields[#fields + 1] = "parent"
   fields[#fields + 1] = parent
 end
-local m = tonumber(ARGV[11])
-local i = 12
+local m = tonumber(ARGV[12])
+local i = 13
 for _ = 1, m do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]

@@ -1,15 +1,19 @@
 --[[
-  readTree: every checkpoint of a namespace as tree nodes, with the distinct values of the
-  messages channel they read, for building the conversation's message tree.
+  readTree: every checkpoint of a namespace as a tree node with its number of messages, and the
+  messages themselves only where a tree needs them: at the branch tips, at the head, and at
+  checkpoints whose message count was not recorded. A tree of 300 checkpoints and one branch
+  deserialises one list of messages, not 300.
 
   KEYS[1]  thread base `P:{T}`
 
   ARGV[1]  checkpoint namespace
   ARGV[2]  owner the caller acts for, or "" for no owner check
   ARGV[3]  blob field prefix of the messages channel (`<escaped channel>:`)
+  ARGV[4]  the messages channel
 
   Returns { head or false, { checkpointId, name, ... }, { id, parent or false, ts, messages blob
-  field or false, ... }, { blob field, value, ... } }, or NOT_OWNER.
+  field or false, message count (-1 = not recorded), ... }, { blob field, value, ... } },
+  or NOT_OWNER.
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -17,18 +21,31 @@
 --- @include "head"
 --- @include "pick-blob"
 local rcall = redis.call
-local base, ns, prefix = KEYS[1], ARGV[1], ARGV[3]
+local base, ns, prefix, channel = KEYS[1], ARGV[1], ARGV[3], ARGV[4]
 if owner_mismatch(base, ARGV[2]) then return NOT_OWNER end
+local head = head_of(base, ns)
+local wanted = {}
+for _, leaf in ipairs(rcall("SMEMBERS", leaves_key(base, ns))) do wanted[leaf] = true end
+if head then wanted[head] = true end
 
 local nodes, fields, seen = {}, {}, {}
 for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
-  local node = rcall("HMGET", ckpt_key(base, ns, id), "parent", "ts", "blobs")
+  local node = rcall("HMGET", ckpt_key(base, ns, id), "parent", "ts", "blobs", "lens")
   local field = pick_blob(node[3], prefix)
+  local count = 0
+  if field then
+    count = -1
+    if node[4] then
+      local ok, lens = pcall(cjson.decode, node[4])
+      if ok and type(lens) == "table" and type(lens[channel]) == "number" then count = lens[channel] end
+    end
+  end
   nodes[#nodes + 1] = id
   nodes[#nodes + 1] = node[1]
   nodes[#nodes + 1] = node[2] or ""
   nodes[#nodes + 1] = field
-  if field and not seen[field] then
+  nodes[#nodes + 1] = count
+  if field and (wanted[id] or count == -1) and not seen[field] then
     seen[field] = true
     fields[#fields + 1] = field
   end
@@ -46,4 +63,4 @@ for i = 1, #fields, 1000 do
     end
   end
 end
-return { head_of(base, ns), rcall("HGETALL", names_key(base, ns)), nodes, blobs }
+return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs }
