@@ -1,14 +1,40 @@
-import { defineConfig } from "vitest/config";
+import { execFileSync } from "node:child_process";
+import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+
+// Suites that make sense on one node only: command counts seen through MONITOR, the built
+// package, the examples (which target a URL).
+const SINGLE_NODE_ONLY = ["test/round-trips.test.ts", "test/package.test.ts", "test/examples.test.ts"];
+
+function hasRedisServer(): boolean {
+  try {
+    execFileSync("redis-server", ["--version"], { stdio: "ignore" });
+    execFileSync("redis-cli", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const projects: TestProjectInlineConfiguration[] = [
+  { extends: true, test: { name: "redis", include: ["test/**/*.test.ts"], globalSetup: ["test/helpers/global-setup.ts"] } },
+];
+if (hasRedisServer()) {
+  projects.push({
+    extends: true,
+    test: { name: "cluster", include: ["test/**/*.test.ts"], exclude: SINGLE_NODE_ONLY, globalSetup: ["test/helpers/global-setup-cluster.ts"] },
+  });
+} else if (process.env.CI === "true") {
+  throw new Error("CI: redis-server and redis-cli are needed to start the test Redis Cluster, and were not found");
+} else {
+  console.warn("[tests] redis-server/redis-cli not found: the Redis Cluster suites do not run (install redis-server to run them)");
+}
 
 export default defineConfig({
   test: {
     // The official conformance suite calls describe/it/expect as globals.
     globals: true,
-    include: ["test/**/*.test.ts"],
-    globalSetup: ["test/helpers/global-setup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Files share one Redis; each uses its own prefix, so they may run in parallel.
-    fileParallelism: true,
+    projects,
   },
 });

@@ -1,5 +1,5 @@
 export { RedisSaver } from "./saver.js";
-export type { RedisSaverOptions, RedisSaverUrlOptions } from "./saver.js";
+export type { RedisSaverClusterOptions, RedisSaverOptions, RedisSaverUrlOptions } from "./saver.js";
 export type { RedisClient } from "./store.js";
 export { ConversationManager } from "./conversations/manager.js";
 export type { Branch, Conversation, ConversationManagerOptions, ConversationPage } from "./conversations/manager.js";

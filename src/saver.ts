@@ -1,6 +1,6 @@
 import { once } from "node:events";
-import { Redis } from "ioredis";
-import type { RedisOptions } from "ioredis";
+import { Cluster, Redis } from "ioredis";
+import type { ClusterNode, ClusterOptions, RedisOptions } from "ioredis";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
   BaseCheckpointSaver,
@@ -24,7 +24,7 @@ import { ScriptCode, Store, type RedisClient } from "./store.js";
 
 /** Options of {@link RedisSaver}. */
 export interface RedisSaverOptions {
-  /** An ioredis client. The saver never closes a client it was given. */
+  /** An ioredis `Redis` or `Cluster`. The saver never closes a client it was given. */
   client: RedisClient;
   /**
    * Prefix of every key the saver writes. Must not contain `{` or `}`: the saver puts each
@@ -43,6 +43,12 @@ export interface RedisSaverOptions {
 export interface RedisSaverUrlOptions extends Omit<RedisSaverOptions, "client"> {
   /** Passed to `new Redis(url, redisOptions)`. */
   redisOptions?: RedisOptions;
+}
+
+/** Options of {@link RedisSaver.fromCluster}: the saver options less the client, plus ioredis Cluster options. */
+export interface RedisSaverClusterOptions extends Omit<RedisSaverOptions, "client"> {
+  /** Passed to `new Cluster(nodes, clusterOptions)`. */
+  clusterOptions?: ClusterOptions;
 }
 
 /** Tuples per `list` round trip when the caller gave no (or a larger) limit. */
@@ -125,6 +131,20 @@ export class RedisSaver extends BaseCheckpointSaver {
     const { redisOptions, ...saverOptions } = options;
     const client = redisOptions ? new Redis(url, redisOptions) : new Redis(url);
     return new RedisSaver({ ...saverOptions, client }, { ownsClient: true });
+  }
+
+  /**
+   * Creates a saver on a Redis Cluster with its own ioredis `Cluster` client; {@link RedisSaver.close}
+   * closes it. Every key of a thread shares one hash tag, so each operation runs on one node.
+   *
+   * @example
+   * ```ts
+   * const saver = RedisSaver.fromCluster([{ host: "10.0.0.1", port: 6379 }, { host: "10.0.0.2", port: 6379 }]);
+   * ```
+   */
+  static fromCluster(nodes: ClusterNode[], options: RedisSaverClusterOptions = {}): RedisSaver {
+    const { clusterOptions, ...saverOptions } = options;
+    return new RedisSaver({ ...saverOptions, client: new Cluster(nodes, clusterOptions) }, { ownsClient: true });
   }
 
   /**

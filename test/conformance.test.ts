@@ -1,11 +1,11 @@
 // The official LangGraph checkpointer conformance suite, run whole under this saver's own name
 // (the suite skips some tests for some official names; ours skips none).
 import { validate, deltaChannelHistoryTests } from "@langchain/langgraph-checkpoint-validation";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../src/index.js";
 import { RedisSaver } from "../src/index.js";
 import { newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
 
-const open = new Map<RedisSaver, { client: Redis; prefix: string }>();
+const open = new Map<RedisSaver, { client: RedisClient; prefix: string }>();
 
 const initializer = {
   checkpointerName: "langgraph-checkpoint-redis-tree",

@@ -3,7 +3,7 @@
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Command, END, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../src/index.js";
 import { RedisSaver } from "../src/index.js";
 import { newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
 
@@ -36,9 +36,9 @@ class IntegerVersionSaver extends RedisSaver {
 }
 
 describe("RedisSaver with a real StateGraph", () => {
-  let client: Redis;
+  let client: RedisClient;
   let prefix: string;
-  const others: Redis[] = [];
+  const others: RedisClient[] = [];
 
   beforeEach(() => {
     client = newClient();

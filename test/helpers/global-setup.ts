@@ -1,25 +1,17 @@
-// Runs once before any test file: makes sure the Lua sources are compiled into src/lua/generated.ts
-// (a developer may have edited a .lua file since `npm install`), then finds a Redis to test against.
+// Global setup of the "redis" project: makes sure the Lua sources are compiled into
+// src/lua/generated.ts (a .lua file may have been edited since `npm install`), then finds a Redis
+// to test against (REDIS_URL, 127.0.0.1:6379, testcontainers, or a message saying how).
 import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
 import { resolveRedis } from "./redis-url.js";
+import "./target.js";
 
-let stop: (() => Promise<void>) | undefined;
-
-export default async function setup(project: TestProject): Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   execFileSync(process.execPath, ["scripts/gen-lua.mjs"], { stdio: "inherit" });
   const found = await resolveRedis();
-  stop = found.stop;
   console.log(`[tests] Redis: ${found.description}`);
-  project.provide("redisUrl", found.url);
-}
-
-export async function teardown(): Promise<void> {
-  await stop?.();
-}
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    redisUrl: string;
-  }
+  project.provide("redisTarget", { kind: "single", url: found.url });
+  return async () => {
+    await found.stop?.();
+  };
 }

@@ -1,7 +1,7 @@
 // Counts the commands one client sends, with MONITOR on a second connection. Used to prove the
 // round-trip claims: what an operation sends is what the server sees from that client.
-import type { Redis } from "ioredis";
-import { newClient } from "./redis.js";
+import { Redis } from "ioredis";
+import { redisUrl } from "./redis.js";
 
 export interface CommandRecorder {
   /** The command names (lower case) that `op` made the observed client send, in order. */
@@ -10,7 +10,7 @@ export interface CommandRecorder {
 }
 
 export async function recordCommands(observed: Redis): Promise<CommandRecorder> {
-  const monitorClient = newClient();
+  const monitorClient = new Redis(redisUrl());
   const [, addr] = /addr=(\S+)/.exec(await observed.client("INFO")) ?? [];
   const monitor = await monitorClient.monitor();
   const seen: string[] = [];

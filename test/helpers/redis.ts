@@ -1,41 +1,63 @@
-// Per-test Redis access: every test works under its own random prefix and removes its keys.
+// Per-test Redis access, on a single node or a Cluster as the project says: every test works under
+// its own random prefix and removes its keys.
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { inject } from "vitest";
-import { RedisSaver, type RedisSaverOptions } from "../../src/index.js";
+import { RedisSaver, type RedisClient, type RedisSaverOptions } from "../../src/index.js";
+import type { RedisTarget } from "./target.js";
 
-export function redisUrl(): string {
-  return inject("redisUrl");
+export function target(): RedisTarget {
+  return inject("redisTarget");
 }
 
-export function newClient(): Redis {
-  return new Redis(redisUrl());
+export function isCluster(): boolean {
+  return target().kind === "cluster";
+}
+
+/** The URL of a single-node target (tests that only make sense on one node). */
+export function redisUrl(): string {
+  const t = target();
+  if (t.kind !== "single") throw new Error("this test needs a single Redis node");
+  return t.url;
+}
+
+export function newClient(): RedisClient {
+  const t = target();
+  return t.kind === "single" ? new Redis(t.url) : new Cluster(t.nodes);
+}
+
+/** A saver that creates (and so closes) its own client. */
+export function ownedSaver(prefix: string): RedisSaver {
+  const t = target();
+  return t.kind === "single" ? RedisSaver.fromUrl(t.url, { prefix }) : RedisSaver.fromCluster(t.nodes, { prefix });
 }
 
 export function randomPrefix(label = "t"): string {
   return `lgtest-${label}-${randomBytes(6).toString("hex")}`;
 }
 
-/** Every key under a prefix. Tests may scan; the library never does. */
-export async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
-  const found: string[] = [];
+/** Every key under a prefix, from every master. Tests may scan; the library never does. */
+export async function keysUnder(client: RedisClient, prefix: string): Promise<string[]> {
   const pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}:*`;
-  let cursor = "0";
-  do {
-    const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== "0");
+  const nodes: Redis[] = client instanceof Cluster ? client.nodes("master") : [client];
+  const found: string[] = [];
+  for (const node of nodes) {
+    let cursor = "0";
+    do {
+      const [next, batch] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      found.push(...batch);
+    } while (cursor !== "0");
+  }
   return found;
 }
 
-export async function removePrefix(client: Redis, prefix: string): Promise<void> {
-  const keys = await keysUnder(client, prefix);
-  for (let i = 0; i < keys.length; i += 500) await client.unlink(...keys.slice(i, i + 500));
+export async function removePrefix(client: RedisClient, prefix: string): Promise<void> {
+  await Promise.all((await keysUnder(client, prefix)).map((key) => client.unlink(key)));
 }
 
 /** A saver on its own client and prefix; `cleanup` removes its keys and closes the client. */
-export function testSaver(options: Partial<RedisSaverOptions> = {}): { saver: RedisSaver; client: Redis; prefix: string; cleanup: () => Promise<void> } {
+export function testSaver(options: Partial<RedisSaverOptions> = {}): { saver: RedisSaver; client: RedisClient; prefix: string; cleanup: () => Promise<void> } {
   const client = newClient();
   const prefix = options.prefix ?? randomPrefix();
   const saver = new RedisSaver({ ...options, client, prefix });

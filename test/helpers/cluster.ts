@@ -1,0 +1,110 @@
+// Starts a real Redis Cluster for the tests: three `redis-server --cluster-enabled yes` processes on
+// free loopback ports, joined with `redis-cli --cluster create`, waited on until every node says
+// cluster_state:ok. `stop()` kills them and removes their files.
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { Redis } from "ioredis";
+
+const run = promisify(execFile);
+
+export interface RunningCluster {
+  nodes: Array<{ host: string; port: number }>;
+  stop: () => Promise<void>;
+}
+
+export async function hasRedisServer(): Promise<boolean> {
+  try {
+    await run("redis-server", ["--version"]);
+    await run("redis-cli", ["--version"]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+}
+
+/** Ports p with p and p + 10000 (the cluster bus) free, away from common services. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports: number[] = [];
+  let candidate = 21000 + Math.floor(Math.random() * 8000);
+  for (let tries = 0; ports.length < count && tries < 2000; tries++, candidate++) {
+    if (candidate >= 29990) candidate = 21000;
+    if (ports.includes(candidate)) continue;
+    if ((await portIsFree(candidate)) && (await portIsFree(candidate + 10000))) ports.push(candidate);
+  }
+  if (ports.length < count) throw new Error("no free loopback ports for a test cluster");
+  return ports;
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+export async function startCluster(size = 3): Promise<RunningCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "lgtree-cluster-"));
+  const ports = await freePorts(size);
+  const processes: ChildProcess[] = [];
+  const stop = async () => {
+    for (const p of processes) p.kill("SIGKILL");
+    await Promise.all(processes.filter((p) => p.exitCode === null && p.signalCode === null).map((p) => new Promise((r) => p.once("exit", r))));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    for (const port of ports) {
+      const nodeDir = join(dir, String(port));
+      mkdirSync(nodeDir);
+      const child = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "3000", "--dir", nodeDir, "--save", "", "--appendonly", "no", "--logfile", join(nodeDir, "redis.log")],
+        { stdio: "ignore" },
+      );
+      processes.push(child);
+    }
+    for (const port of ports) {
+      await waitFor(`redis-server on ${port}`, async () => {
+        const c = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        c.on("error", () => {});
+        try {
+          await c.connect();
+          return (await c.ping()) === "PONG";
+        } finally {
+          c.disconnect();
+        }
+      });
+    }
+    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"], { timeout: 30_000 });
+    for (const port of ports) {
+      await waitFor(`cluster_state:ok on ${port}`, async () => {
+        const c = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        c.on("error", () => {});
+        try {
+          await c.connect();
+          const info = await c.cluster("INFO");
+          return /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && new RegExp(`cluster_known_nodes:${size}`).test(info);
+        } finally {
+          c.disconnect();
+        }
+      });
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { nodes: ports.map((port) => ({ host: "127.0.0.1", port })), stop };
+}
