@@ -10,6 +10,7 @@ export {
   BranchNameSchema,
   CheckpointIdSchema,
   ConversationMetadataSchema,
+  ConversationTTLSchema,
   ForkConversationInputSchema,
   ImportConversationOptionsSchema,
   ConversationPatchSchema,

@@ -21,6 +21,7 @@
  * | `P:{u:U}:meta`               | hash        | thread id → conversation record (JSON)             |
  * | `P:{u:U}:tag:<tag>`          | set         | U's conversations with that tag                    |
  * | `P:{u:U}:agent:<agent>`      | set         | U's conversations with that agent                  |
+ * | `P:{u:U}:expiry`             | sorted set  | U's expiring conversations by their thread's deadline |
  *
  * A thread's record (`P:{T}:thread`) holds its `owner`; the conversation's metadata lives in its
  * owner's slot, so that a page of a user's listing is one script on one slot.

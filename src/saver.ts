@@ -37,6 +37,21 @@ export interface RedisSaverOptions {
    * @default LangGraph's JsonPlusSerializer
    */
   serde?: SerializerProtocol;
+  /**
+   * Retention, as in the official savers: threads expire `defaultTTL` minutes after their last
+   * write (or read, with `refreshOnRead`), every key of a thread at the same moment. To keep the
+   * refresh O(1), a thread's deadline is pushed when less than 90% of the TTL is left, so a thread
+   * lives between 0.9 x and 1 x `defaultTTL` after its last activity.
+   * @default no expiry
+   */
+  ttl?: { defaultTTL?: number; refreshOnRead?: boolean };
+  /**
+   * Shallow mode, for applications that only need the latest state: every put keeps only the new
+   * checkpoint of its namespace (prune with `keepLast: 1` on every write). History, time travel and
+   * branches are gone with it.
+   * @default false
+   */
+  shallow?: boolean;
 }
 
 /** Options of {@link RedisSaver.fromUrl}: the saver options less the client, plus ioredis options. */
@@ -93,6 +108,10 @@ export class RedisSaver extends BaseCheckpointSaver {
   readonly keys: KeySpace;
   /** @internal */
   readonly store: Store;
+  /** The default TTL in ms, 0 for none. @internal */
+  readonly ttlMs: number;
+  readonly #refreshOnRead: boolean;
+  readonly #shallow: boolean;
   readonly #ownsClient: boolean;
   readonly #background = new Set<Promise<void>>();
 
@@ -110,6 +129,13 @@ export class RedisSaver extends BaseCheckpointSaver {
         `RedisSaver option \`prefix\` must be a non-empty string without "{" or "}" (got ${JSON.stringify(prefix)})`,
       );
     }
+    const { defaultTTL, refreshOnRead = false } = options.ttl ?? {};
+    if (defaultTTL !== undefined && (typeof defaultTTL !== "number" || !Number.isFinite(defaultTTL) || defaultTTL <= 0)) {
+      throw new InvalidInputError(`RedisSaver option \`ttl.defaultTTL\` must be a positive number of minutes (got ${String(defaultTTL)})`);
+    }
+    this.ttlMs = defaultTTL === undefined ? 0 : Math.max(1, Math.round(defaultTTL * 60_000));
+    this.#refreshOnRead = refreshOnRead === true && this.ttlMs > 0;
+    this.#shallow = options.shallow === true;
     this.client = options.client;
     this.prefix = prefix;
     this.keys = new KeySpace(prefix);
@@ -182,10 +208,12 @@ export class RedisSaver extends BaseCheckpointSaver {
       ns,
       getCheckpointId(config),
       owner,
-    ])) as Reply | number;
-    if (reply === ScriptCode.NotOwner) return "not-owner";
-    if (!Array.isArray(reply)) return undefined;
-    return this.parseTuple(threadId, reply);
+      this.#refreshOnRead ? String(this.ttlMs) : "",
+    ])) as [Reply[] | null, number, Buffer | null] | number;
+    if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) return "not-owner";
+    const [tuple, pushed, threadOwner] = reply;
+    if (pushed > 0 && threadOwner) this.touchConversation(text(threadOwner), threadId, pushed, false);
+    return tuple ? this.parseTuple(threadId, tuple) : undefined;
   }
 
   /**
@@ -300,16 +328,18 @@ export class RedisSaver extends BaseCheckpointSaver {
         owner,
         typeof checkpoint.ts === "string" ? checkpoint.ts : "",
         JSON.stringify(listLengths(values)),
+        String(this.ttlMs),
+        this.#shallow ? "1" : "",
         String(filterFields.length / 2),
         ...filterFields,
         String(blobArgs.length / 2),
         ...blobArgs,
       ],
       (c) => [c.zadd(this.keys.threadsIndex(), now, threadId)],
-    )) as [number, Buffer | null] | number;
-    if (reply === ScriptCode.NotOwner) return "not-owner";
-    const threadOwner = Array.isArray(reply) && reply[1] ? text(reply[1]) : undefined;
-    if (threadOwner !== undefined) this.touchConversation(threadOwner, threadId);
+    )) as [number, Buffer | null, number] | number;
+    if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) return "not-owner";
+    const [, threadOwner, deadline] = reply;
+    if (threadOwner) this.touchConversation(text(threadOwner), threadId, deadline, true);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -342,7 +372,7 @@ export class RedisSaver extends BaseCheckpointSaver {
         return [special === undefined ? "n" : "s", `${taskId}:${idx}`, packed] as const;
       }),
     );
-    await this.store.script("putWrites", "putWrites", [this.keys.threadBase(threadId)], [ns, checkpointId, ...args.flat()]);
+    await this.store.script("putWrites", "putWrites", [this.keys.threadBase(threadId)], [ns, checkpointId, String(this.ttlMs), ...args.flat()]);
   }
 
   /**
@@ -373,6 +403,27 @@ export class RedisSaver extends BaseCheckpointSaver {
   }
 
   /**
+   * Keeps the newest `keepLast` checkpoints of every namespace of each thread (by id, that is by
+   * time), with the channel values and pending writes they need, and deletes the rest. One script
+   * per thread. Returns the number of checkpoints deleted.
+   *
+   * @example
+   * ```ts
+   * await saver.prune(["thread-1", "thread-2"], { keepLast: 20 });
+   * ```
+   */
+  async prune(threadIds: string[], options: { keepLast: number }): Promise<number> {
+    if (!Array.isArray(threadIds)) throw new InvalidInputError("prune needs an array of thread ids");
+    const keepLast = options?.keepLast;
+    if (!Number.isInteger(keepLast) || keepLast < 1) {
+      throw new InvalidInputError(`prune option \`keepLast\` must be an integer of 1 or more (got ${String(keepLast)})`);
+    }
+    const ids = threadIds.map((id) => validThreadId(id, "prune"));
+    const removed = await Promise.all(ids.map((id) => this.store.script("prune", "prune", [this.keys.threadBase(id)], [String(keepLast)]) as Promise<number>));
+    return removed.reduce((a, b) => a + b, 0);
+  }
+
+  /**
    * Branch-safe channel versions: the next integer plus a random fraction in (0, 1). Versions stay
    * numbers that increase along a branch (what LangGraph compares), and two branches forked from
    * one checkpoint mint different versions (3.52… and 3.17…) instead of both minting 3, so they
@@ -390,14 +441,15 @@ export class RedisSaver extends BaseCheckpointSaver {
   }
 
   /**
-   * Moves a conversation up in its owner's listing after a put. Sent as soon as the put's reply
-   * arrives and before put resolves, so every later command on this client sees the new order;
-   * not awaited, so that put stays one round trip. A failure is reported as a process warning
-   * (the listing order is an index; the checkpoint itself is stored).
+   * Tells a conversation's owner index about activity on its thread: moves it up in the listing
+   * (`activity`) and records the thread's expiry deadline. Sent as soon as the thread script's
+   * reply arrives and before the operation resolves, so every later command on this client sees
+   * it; not awaited, so that the operation stays one round trip. A failure is reported as a process
+   * warning (the listing is an index; the checkpoint itself is stored).
    */
-  private touchConversation(owner: string, threadId: string): void {
+  private touchConversation(owner: string, threadId: string, deadline: number, activity: boolean): void {
     const pending = this.store
-      .script("touchConversation", "touchConversation", [this.keys.userBase(owner)], [threadId])
+      .script("touchConversation", "touchConversation", [this.keys.userBase(owner)], [threadId, String(deadline), activity ? "1" : "0"])
       .then(
         () => undefined,
         (err: unknown) => process.emitWarning(err instanceof Error ? err : String(err), { code: "LGTREE_INDEX" }),
@@ -420,17 +472,25 @@ export class RedisSaver extends BaseCheckpointSaver {
         cursorNs,
         query.only,
         String(pageSize),
+        this.#refreshOnRead ? String(this.ttlMs) : "",
         String(query.filter.length / 2),
         ...query.filter,
-      ])) as Reply[];
-      for (const raw of reply) {
+      ])) as [number, number, Buffer | null, ...Reply[]];
+      const [exists, pushed, threadOwner, ...tuples] = reply;
+      if (exists === 0) {
+        // Gone (deleted, expired): its entry in the thread index is stale; readers clean it.
+        await this.client.zrem(this.keys.threadsIndex(), threadId);
+        return;
+      }
+      if (pushed > 0 && threadOwner) this.touchConversation(text(threadOwner), threadId, pushed, false);
+      for (const raw of tuples) {
         const tuple = await this.parseTuple(threadId, raw as Reply[]);
         cursorId = checkpointIdOf(tuple);
         cursorNs = (tuple.config.configurable?.checkpoint_ns as string | undefined) ?? "";
         remaining -= 1;
         yield tuple;
       }
-      if (reply.length < pageSize || query.only !== "") return;
+      if (tuples.length < pageSize || query.only !== "") return;
     }
   }
 

@@ -19,6 +19,7 @@ import {
   ThreadIdSchema,
   BranchNameSchema,
   CheckpointIdSchema,
+  ConversationTTLSchema,
   ConversationMetadataSchema,
   ForkConversationInputSchema,
   ImportConversationOptionsSchema,
@@ -137,11 +138,13 @@ export class ConversationManager {
   async createConversation(input: CreateConversationInput): Promise<Conversation> {
     const { userId, metadata, threadId: given } = parse(CreateConversationInputSchema, input, "createConversation");
     const threadId = given ?? randomUUID();
-    const claimed = await this.store.script("createConversation", "claimThread", [this.keys.threadBase(threadId)], [userId, String(Date.now())]);
-    if (claimed === ScriptCode.NotOwner) throw new ConversationExistsError(threadId);
+    const claimed = (await this.store.script("createConversation", "claimThread", [this.keys.threadBase(threadId)], [userId, String(Date.now()), "", this.ttl])) as
+      | [number, number]
+      | number;
+    if (!Array.isArray(claimed)) throw new ConversationExistsError(threadId);
 
     // A retried create (claimThread answered "already yours") finds the record and stops there.
-    return this.index("createConversation", threadId, userId, newRecord(metadata, null));
+    return this.index("createConversation", threadId, userId, newRecord(metadata, null), claimed[1]);
   }
 
   /** The conversation, or `null` when it does not exist or is not this user's. One round trip. */
@@ -295,6 +298,33 @@ export class ConversationManager {
   }
 
   /**
+   * Sets how long the conversation is kept after its last activity: `minutes` gives it a TTL of
+   * its own, `"pinned"` keeps it until it is deleted, `"default"` returns it to the saver's
+   * `ttl.defaultTTL`. Every key of the thread gets the new deadline at once, and an expired
+   * conversation leaves its owner's listing. Returns the new deadline (ISO), or `null` when the
+   * conversation does not expire.
+   *
+   * @example
+   * ```ts
+   * await conversations.setConversationTTL(threadId, "pinned", { userId });
+   * await conversations.setConversationTTL(threadId, 60 * 24, { userId }); // a day
+   * ```
+   */
+  async setConversationTTL(threadId: string, ttl: number | "pinned" | "default", access: Access): Promise<string | null> {
+    const id = parse(ThreadIdSchema, threadId, "setConversationTTL threadId");
+    const value = parse(ConversationTTLSchema, ttl, "setConversationTTL ttl");
+    const { userId } = parse(AccessSchema, access, "setConversationTTL");
+    const own = value === "pinned" ? "0" : value === "default" ? "" : String(Math.max(1, Math.round(value * 60_000)));
+    const [found, deadline] = await Promise.all([
+      this.read(id, userId, "setConversationTTL"),
+      this.store.script("setConversationTTL", "setTtl", [this.keys.threadBase(id)], [own, this.ttl, userId]) as Promise<number | null>,
+    ]);
+    if (!found || deadline === ScriptCode.NotOwner || deadline === null) throw new NotFoundError(id);
+    await this.store.script("setConversationTTL", "touchConversation", [this.keys.userBase(userId)], [id, String(deadline), "0"]);
+    return deadline > 0 ? new Date(deadline).toISOString() : null;
+  }
+
+  /**
    * The branches of the conversation: one entry per tip of its checkpoint tree (root namespace),
    * newest first. Exactly one is active: the one the next `graph.invoke` continues.
    */
@@ -336,7 +366,7 @@ export class ConversationManager {
     const id = parse(ThreadIdSchema, threadId, "switchBranch threadId");
     const checkpoint = parse(CheckpointIdSchema, checkpointId, "switchBranch checkpointId");
     const { userId } = parse(AccessSchema, access, "switchBranch");
-    const reply = await this.store.script("switchBranch", "setHead", [this.keys.threadBase(id)], ["", checkpoint, userId]);
+    const reply = await this.store.script("switchBranch", "setHead", [this.keys.threadBase(id)], ["", checkpoint, userId, this.ttl]);
     if (reply === ScriptCode.NotOwner) throw new NotFoundError(id);
     if (reply === null) throw new NotFoundError(id, checkpoint);
   }
@@ -350,7 +380,7 @@ export class ConversationManager {
     const checkpoint = parse(CheckpointIdSchema, checkpointId, "nameBranch checkpointId");
     const branchName = name === null ? "" : parse(BranchNameSchema, name, "nameBranch name");
     const { userId } = parse(AccessSchema, access, "nameBranch");
-    const reply = await this.store.script("nameBranch", "nameBranch", [this.keys.threadBase(id)], ["", checkpoint, branchName, userId]);
+    const reply = await this.store.script("nameBranch", "nameBranch", [this.keys.threadBase(id)], ["", checkpoint, branchName, userId, this.ttl]);
     if (reply === ScriptCode.NotOwner) throw new NotFoundError(id);
     if (reply === null) throw new NotFoundError(id, checkpoint);
   }
@@ -382,6 +412,7 @@ export class ConversationManager {
       sourceCheckpoint,
       userId,
       String(now),
+      this.ttl,
       String(node.length / 2),
       ...node,
       String(blobs.length / 2),
@@ -389,13 +420,14 @@ export class ConversationManager {
       ...writes,
     ]);
     if (planted === ScriptCode.Exists) throw new ConversationExistsError(forkId);
+    const deadline = planted as number;
     const record: StoredConversation = {
       ...source.record,
       ...(title !== undefined ? { title } : {}),
       createdAt: new Date(now).toISOString(),
       forkedFrom: { threadId: id, checkpointId: text(sourceCheckpoint) },
     };
-    const [, conversation] = await Promise.all([this.client.zadd(this.keys.threadsIndex(), now, forkId), this.index("forkConversation", forkId, userId, record)]);
+    const [, conversation] = await Promise.all([this.client.zadd(this.keys.threadsIndex(), now, forkId), this.index("forkConversation", forkId, userId, record, deadline)]);
     return conversation;
   }
 
@@ -479,8 +511,10 @@ export class ConversationManager {
     for (const list of children.values()) list.sort(compareNodeIds);
 
     const threadId = given ?? randomUUID();
-    const claimed = await this.store.script("importConversation", "claimThread", [this.keys.threadBase(threadId)], [userId, String(Date.now()), "fresh"]);
-    if (claimed === ScriptCode.Exists || claimed === ScriptCode.NotOwner) throw new ConversationExistsError(threadId);
+    const claimed = (await this.store.script("importConversation", "claimThread", [this.keys.threadBase(threadId)], [userId, String(Date.now()), "fresh", this.ttl])) as
+      | [number, number]
+      | number;
+    if (!Array.isArray(claimed)) throw new ConversationExistsError(threadId);
 
     const checkpointOf = new Map<string, string>();
     const leaves: Array<{ checkpointId: string; name: string | null }> = [];
@@ -515,19 +549,20 @@ export class ConversationManager {
     }
     const base = [this.keys.threadBase(threadId)];
     await Promise.all(
-      leaves.filter((l) => l.name !== null).map((l) => this.store.script("importConversation", "nameBranch", base, ["", l.checkpointId, l.name!, userId])),
+      leaves.filter((l) => l.name !== null).map((l) => this.store.script("importConversation", "nameBranch", base, ["", l.checkpointId, l.name!, userId, this.ttl])),
     );
     const current = checkpointOf.get(doc.current_node_id);
-    if (current) await this.store.script("importConversation", "setHead", base, ["", current, userId]);
-    return this.index("importConversation", threadId, userId, newRecord(metadata, null));
+    if (current) await this.store.script("importConversation", "setHead", base, ["", current, userId, this.ttl]);
+    return this.index("importConversation", threadId, userId, newRecord(metadata, null), claimed[1]);
   }
 
   /** The user-side half of every new conversation: its record and index entries. */
-  private async index(operation: string, threadId: string, userId: string, record: StoredConversation): Promise<Conversation> {
+  private async index(operation: string, threadId: string, userId: string, record: StoredConversation, deadline: number): Promise<Conversation> {
     const score = (await this.store.script(operation, "indexConversation", [this.keys.userBase(userId)], [
       threadId,
       JSON.stringify(record),
       record.agentId ?? "",
+      String(deadline),
       ...record.tags,
     ])) as Buffer | number;
     if (score === ScriptCode.Exists) throw new ConversationExistsError(threadId);
@@ -544,6 +579,11 @@ export class ConversationManager {
 
   private get client() {
     return this.saver.client;
+  }
+
+  /** The saver's default TTL in ms, as scripts take it. */
+  private get ttl(): string {
+    return String(this.saver.ttlMs);
   }
 
   private async read(threadId: string, userId: string, operation: string): Promise<{ record: StoredConversation; raw: Buffer; score: string } | null> {

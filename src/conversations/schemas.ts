@@ -111,3 +111,6 @@ export const ImportConversationOptionsSchema = z.strictObject({
   threadId: ThreadIdSchema.optional(),
 });
 export type ImportConversationOptions = z.input<typeof ImportConversationOptionsSchema>;
+
+/** A conversation's TTL: minutes, "pinned" (never expires) or "default" (the saver's). */
+export const ConversationTTLSchema = z.union([z.number().positive().max(60 * 24 * 365 * 100), z.enum(["pinned", "default"])]);

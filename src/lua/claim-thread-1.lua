@@ -7,12 +7,15 @@
   ARGV[1]  user id
   ARGV[2]  now, in ms since the epoch
   ARGV[3]  "fresh" to accept only a thread that does not exist yet (imports), or ""
+  ARGV[4]  the saver's default TTL in ms, "0" for none
 
-  Returns 1 (claimed now), 2 (already this user's: a retried create), NOT_OWNER (someone else's;
-  nothing changed), or EXISTS (with "fresh": the thread exists; nothing changed).
+  Returns { 1 (claimed now) or 2 (already this user's: a retried create), deadline in ms (0 = no
+  expiry) }, NOT_OWNER (someone else's; nothing changed), or EXISTS (with "fresh": the thread
+  exists; nothing changed).
 ]]
 --- @include "keys"
 --- @include "codes"
+--- @include "ttl"
 local rcall = redis.call
 local thread = thread_key(KEYS[1])
 local owner = rcall("HGET", thread, "owner")
@@ -20,10 +23,10 @@ if ARGV[3] == "fresh" and (rcall("EXISTS", thread) == 1 or rcall("SCARD", nss_ke
   return EXISTS
 end
 if owner then
-  if owner == ARGV[1] then return 2 end
+  if owner == ARGV[1] then return { 2, apply_ttl(KEYS[1], ARGV[4], {}, "no") } end
   return NOT_OWNER
 end
 rcall("HSET", thread, "owner", ARGV[1])
 rcall("HSETNX", thread, "created", ARGV[2])
 rcall("HSETNX", thread, "updated", ARGV[2])
-return 1
+return { 1, apply_ttl(KEYS[1], ARGV[4], { thread }, "force") }

@@ -6,10 +6,18 @@
 
   ARGV[1]  thread id
 
-  Returns { record, score }, or nil when the user has no such conversation.
+  Returns { record, score }, or nil when the user has no such conversation (or it expired: then
+  its index entries are removed).
 ]]
 --- @include "keys"
+--- @include "ttl"
+--- @include "unindex"
 local ubase, thread_id = KEYS[1], ARGV[1]
 local record = redis.call("HGET", user_meta_key(ubase), thread_id)
 if not record then return false end
+local deadline = redis.call("ZSCORE", user_expiry_key(ubase), thread_id)
+if deadline and tonumber(deadline) <= now_ms() then
+  unindex(ubase, thread_id)
+  return false
+end
 return { record, redis.call("ZSCORE", user_convs_key(ubase), thread_id) or "0" }

@@ -7,7 +7,8 @@
   ARGV[1]  thread id
   ARGV[2]  conversation record (JSON)
   ARGV[3]  agent id, or "" for none
-  ARGV[4 .. ]  tags
+  ARGV[4]  the thread's expiry deadline in ms, "0" when it does not expire
+  ARGV[5 .. ]  tags
 
   Returns the activity score (string), or EXISTS (nothing changed).
 ]]
@@ -21,5 +22,6 @@ local score = next_score(ubase)
 rcall("HSET", user_meta_key(ubase), thread_id, ARGV[2])
 rcall("ZADD", user_convs_key(ubase), score, thread_id)
 if ARGV[3] ~= "" then rcall("SADD", user_agent_key(ubase, ARGV[3]), thread_id) end
-for i = 4, #ARGV do rcall("SADD", user_tag_key(ubase, ARGV[i]), thread_id) end
+if ARGV[4] ~= "0" then rcall("ZADD", user_expiry_key(ubase), ARGV[4], thread_id) end
+for i = 5, #ARGV do rcall("SADD", user_tag_key(ubase, ARGV[i]), thread_id) end
 return score

@@ -11,12 +11,15 @@
   ARGV[4]  cursor namespace: with an equal id, only namespaces that sort before it
   ARGV[5]  a checkpoint id to list alone ("" for all)
   ARGV[6]  page size: the most tuples to return
-  ARGV[7]  F, the number of metadata filters
-  ARGV[8 .. 7+2F]  pairs: filter field name, canonical JSON the field must equal ("" = absent)
+  ARGV[7]  with refreshOnRead, the saver's default TTL in ms; "" not to touch expiry
+  ARGV[8]  F, the number of metadata filters
+  ARGV[9 .. 8+2F]  pairs: filter field name, canonical JSON the field must equal ("" = absent)
 
-  Returns an array of tuples (see includes/read-tuple.lua).
+  Returns { 1 if the thread exists else 0, deadline in ms when a read pushed it (else 0), owner
+  or false, tuple, tuple, ... } (tuples as in includes/read-tuple.lua).
 ]]
 --- @include "keys"
+--- @include "ttl"
 --- @include "read-tuple"
 local rcall = redis.call
 local base = KEYS[1]
@@ -24,7 +27,7 @@ local cursor_id, cursor_ns = ARGV[3], ARGV[4]
 local only = ARGV[5]
 local limit = tonumber(ARGV[6])
 local filter_fields, filter_values = {}, {}
-for i = 8, 7 + 2 * tonumber(ARGV[7]), 2 do
+for i = 9, 8 + 2 * tonumber(ARGV[8]), 2 do
   filter_fields[#filter_fields + 1] = ARGV[i]
   filter_values[#filter_values + 1] = ARGV[i + 1]
 end
@@ -101,7 +104,15 @@ else
   end)
 end
 
-local out = {}
+local thread = thread_key(base)
+local exists = rcall("EXISTS", thread)
+local pushed = 0
+if exists == 1 and #candidates > 0 and ARGV[7] ~= "" then
+  local before = rcall("HGET", thread, "expires")
+  local deadline = apply_ttl(base, ARGV[7], {}, "due")
+  if deadline > 0 and string.format("%.0f", deadline) ~= before then pushed = deadline end
+end
+local out = { exists, pushed, rcall("HGET", thread, "owner") }
 for i = 1, math.min(limit, #candidates) do
   local tuple = read_tuple(base, candidates[i][2], candidates[i][1])
   if tuple then out[#out + 1] = tuple end

@@ -18,11 +18,18 @@
   ARGV[5]  agent id to filter on, or ""
   ARGV[6 .. ]  tags the conversations must all have
 
+  Conversations whose thread has expired are removed from the indexes first (up to 100 a call;
+  any left over are skipped on the page).
+
   Returns { total, threadId, record, score, threadId, record, score, ... }.
 ]]
 --- @include "keys"
+--- @include "ttl"
+--- @include "unindex"
 local rcall = redis.call
 local ubase = KEYS[1]
+local now = now_ms()
+sweep_expired(ubase, now, 100)
 local desc = ARGV[1] == "desc"
 local cursor, offset, count = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local need = offset + count
@@ -101,7 +108,10 @@ end
 if #ids == 0 then return out end
 local records = rcall("HMGET", user_meta_key(ubase), unpack(ids))
 for i, id in ipairs(ids) do
-  if records[i] then
+  local deadline = rcall("ZSCORE", user_expiry_key(ubase), id)
+  if deadline and tonumber(deadline) <= now then
+    -- expired, beyond what the sweep above removed: not shown
+  elseif records[i] then
     out[#out + 1] = id
     out[#out + 1] = records[i]
     out[#out + 1] = scores[i]

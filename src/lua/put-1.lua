@@ -16,20 +16,24 @@
   ARGV[10] the checkpoint's timestamp (`ts`), kept readable for tree views
   ARGV[11] JSON object: the length of every list-valued channel (tree views count messages
            without deserialising them)
-  ARGV[12] M, the number of metadata filter fields
-  ARGV[13 .. 12+2M]         pairs: filter field name, canonical JSON of the value
-  ARGV[13+2M]               B, the number of channel values written
-  ARGV[14+2M .. 13+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+  ARGV[12] the saver's default TTL in ms, "0" for none (see includes/ttl.lua)
+  ARGV[13] "1" in shallow mode: the namespace keeps only this checkpoint
+  ARGV[14] M, the number of metadata filter fields
+  ARGV[15 .. 14+2M]         pairs: filter field name, canonical JSON of the value
+  ARGV[15+2M]               B, the number of channel values written
+  ARGV[16+2M .. 15+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
 
   The new checkpoint becomes a branch tip (its parent no longer is one) and the namespace's head:
   the branch written last is the active one, until switchBranch picks another.
 
-  Returns { 1, owner or false } (the owner lets the caller move the conversation up in its
-  owner's listing), or NOT_OWNER (nothing written).
+  Returns { 1, owner or false, deadline in ms (0 = no expiry) } (the owner lets the caller move
+  the conversation up in its owner's listing), or NOT_OWNER (nothing written).
 ]]
 --- @include "keys"
 --- @include "codes"
 --- @include "owner"
+--- @include "ttl"
+--- @include "prune"
 local rcall = redis.call
 local base = KEYS[1]
 local ns, id, parent = ARGV[1], ARGV[2], ARGV[3]
@@ -43,8 +47,8 @@ if parent ~= "" then
   fields[#fields + 1] = "parent"
   fields[#fields + 1] = parent
 end
-local m = tonumber(ARGV[12])
-local i = 13
+local m = tonumber(ARGV[14])
+local i = 15
 for _ = 1, m do
   fields[#fields + 1] = ARGV[i]
   fields[#fields + 1] = ARGV[i + 1]
@@ -68,4 +72,6 @@ rcall("SADD", nss_key(base), ns)
 local thread = thread_key(base)
 rcall("HSETNX", thread, "created", ARGV[8])
 rcall("HSET", thread, "updated", ARGV[8], head_field(ns), id)
-return { 1, rcall("HGET", thread, "owner") }
+if ARGV[13] == "1" then prune_ns(base, ns, 1) end
+local deadline = apply_ttl(base, ARGV[12], { node, blobs_key(base, ns), ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due")
+return { 1, rcall("HGET", thread, "owner"), deadline }

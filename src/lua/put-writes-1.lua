@@ -7,18 +7,20 @@
 
   ARGV[1]  checkpoint namespace
   ARGV[2]  checkpoint id
-  ARGV[3 .. ]  triples: mode ("s" = overwrite, "n" = only if absent), field `<taskId>:<idx>`,
+  ARGV[3]  the saver's default TTL in ms, "0" for none
+  ARGV[4 .. ]  triples: mode ("s" = overwrite, "n" = only if absent), field `<taskId>:<idx>`,
                packed write
 
   Returns the number of writes stored (ignored duplicates not counted).
 ]]
 --- @include "keys"
+--- @include "ttl"
 local rcall = redis.call
 local base = KEYS[1]
 local ns, id = ARGV[1], ARGV[2]
 local wkey = writes_key(base, ns, id)
 local stored = 0
-for i = 3, #ARGV, 3 do
+for i = 4, #ARGV, 3 do
   if ARGV[i] == "s" then
     rcall("HSET", wkey, ARGV[i + 1], ARGV[i + 2])
     stored = stored + 1
@@ -32,4 +34,5 @@ if not rcall("ZSCORE", ckpts_key(base, ns), id) then
   rcall("SADD", wids_key(base, ns), id)
 end
 rcall("SADD", nss_key(base), ns)
+apply_ttl(base, ARGV[3], { wkey, wids_key(base, ns), nss_key(base) }, "no")
 return stored
