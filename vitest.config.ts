@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 // Suites that make sense on one node only: command counts seen through MONITOR, the built
-// package, the examples (which target a URL).
-const SINGLE_NODE_ONLY = ["test/round-trips.test.ts", "test/package.test.ts", "test/examples.test.ts"];
+// package, the examples (which target a URL), and the fault tests (which run a server of their own).
+const SINGLE_NODE_ONLY = ["test/round-trips.test.ts", "test/package.test.ts", "test/examples.test.ts", "test/faults.test.ts"];
 
 function hasRedisServer(): boolean {
   try {

@@ -206,7 +206,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     const ns = namespaceOf(config);
     const reply = (await this.store.script("getTuple", "getTuple", [this.keys.threadBase(threadId)], [
       ns,
-      getCheckpointId(config),
+      configCheckpointId(config, "getTuple"),
       owner,
       this.#refreshOnRead ? String(this.ttlMs) : "",
     ])) as [Reply[] | null, number, Buffer | null] | number;
@@ -233,8 +233,8 @@ export class RedisSaver extends BaseCheckpointSaver {
     if (limit === 0) return;
     const query: ListQuery = {
       ns: config.configurable?.checkpoint_ns as string | undefined,
-      only: getCheckpointId(config),
-      before: before ? getCheckpointId(before) : "",
+      only: configCheckpointId(config, "list"),
+      before: before ? configCheckpointId(before, "list before") : "",
       filter: filterArgs(filter),
       limit,
     };
@@ -291,7 +291,8 @@ export class RedisSaver extends BaseCheckpointSaver {
     if (typeof checkpoint?.id !== "string" || checkpoint.id === "") {
       throw new InvalidInputError("put needs a checkpoint with a non-empty string `id`");
     }
-    const parentId = getCheckpointId(config);
+    wellFormed(checkpoint.id, "checkpoint id", "put");
+    const parentId = configCheckpointId(config, "put");
     const { channel_values: values = {}, ...bare } = checkpoint;
 
     const blobArgs: Array<string | Buffer> = [];
@@ -358,6 +359,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     if (typeof checkpointId !== "string" || checkpointId === "") {
       throw new InvalidInputError("putWrites needs config.configurable.checkpoint_id (the checkpoint the writes belong to)");
     }
+    wellFormed(checkpointId, "checkpoint_id", "putWrites");
     if (typeof taskId !== "string") throw new InvalidInputError("putWrites needs a string taskId");
     if (typeof taskPath !== "string") throw new InvalidInputError("putWrites taskPath must be a string");
     if (!Array.isArray(writes)) throw new InvalidInputError("putWrites needs an array of [channel, value] writes");
@@ -603,18 +605,36 @@ function validThreadId(value: unknown, operation: string): string {
   if (typeof value !== "string" || value === "") {
     throw new InvalidInputError(`${operation}: thread_id must be a non-empty string (got ${typeof value === "string" ? '""' : typeof value})`);
   }
+  return wellFormed(value, "thread_id", operation);
+}
+
+/**
+ * Ids become key bytes as UTF-8, where every lone surrogate turns into U+FFFD: two different ids
+ * would share keys. Such ids are refused.
+ */
+function wellFormed(value: string, what: string, operation: string): string {
+  if (!value.isWellFormed()) throw new InvalidInputError(`${operation}: ${what} must be well-formed unicode (it has a lone surrogate)`);
   return value;
+}
+
+function configCheckpointId(config: RunnableConfig, operation: string): string {
+  const id = getCheckpointId(config) as unknown;
+  if (typeof id !== "string") throw new InvalidInputError(`${operation}: checkpoint_id must be a string`);
+  return wellFormed(id, "checkpoint_id", operation);
 }
 
 function namespaceOf(config: RunnableConfig): string {
   const ns = (config.configurable?.checkpoint_ns as unknown) ?? "";
   if (typeof ns !== "string") throw new InvalidInputError("config.configurable.checkpoint_ns must be a string");
-  return ns;
+  return wellFormed(ns, "checkpoint_ns", "checkpoint config");
 }
 
-/** The checkpoint hash field holding the canonical JSON of one metadata key, for filters. */
+/**
+ * The checkpoint hash field holding the canonical JSON of one metadata key, for filters. The key
+ * is JSON-quoted: JSON escapes lone surrogates, so no two keys share a field.
+ */
 function metadataField(key: string): string {
-  return `m:${key}`;
+  return `m:${JSON.stringify(key)}`;
 }
 
 function listLengths(values: Record<string, unknown>): Record<string, number> {

@@ -19,6 +19,7 @@
   or false, tuple, tuple, ... } (tuples as in includes/read-tuple.lua).
 ]]
 --- @include "keys"
+--- @include "bytes-lt"
 --- @include "ttl"
 --- @include "read-tuple"
 local rcall = redis.call
@@ -44,16 +45,6 @@ local function matches(ns, id)
     end
   end
   return true
-end
-
--- Byte order, as sorted sets use: Lua's `<` on strings follows the server's locale.
-local function bytes_lt(a, b)
-  if a == b then return false end
-  for i = 1, math.min(#a, #b) do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then return x < y end
-  end
-  return #a < #b
 end
 
 local function below_cursor(ns, id)

@@ -23,13 +23,17 @@
   ARGV[15+2M]               B, the number of channel values written
   ARGV[16+2M .. 15+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
 
-  The new checkpoint becomes a branch tip (its parent no longer is one) and the namespace's head:
-  the branch written last is the active one, until switchBranch picks another.
+  The new checkpoint becomes a branch tip (its parent no longer is one). It becomes the namespace's
+  head when it continues the head (its parent is the head) or is newer than the head: so a graph
+  continues the branch switchBranch chose, a run from an older checkpoint (time travel) becomes
+  the active branch as LangGraph users expect, and a late or retried write of an older checkpoint
+  never moves the head back.
 
   Returns { 1, owner or false, deadline in ms (0 = no expiry) } (the owner lets the caller move
   the conversation up in its owner's listing), or NOT_OWNER (nothing written).
 ]]
 --- @include "keys"
+--- @include "bytes-lt"
 --- @include "codes"
 --- @include "owner"
 --- @include "ttl"
@@ -71,7 +75,9 @@ if parent ~= "" then rcall("SREM", leaves_key(base, ns), parent) end
 rcall("SADD", nss_key(base), ns)
 local thread = thread_key(base)
 rcall("HSETNX", thread, "created", ARGV[8])
-rcall("HSET", thread, "updated", ARGV[8], head_field(ns), id)
+rcall("HSET", thread, "updated", ARGV[8])
+local head = rcall("HGET", thread, head_field(ns))
+if not head or head == parent or bytes_lt(head, id) then rcall("HSET", thread, head_field(ns), id) end
 if ARGV[13] == "1" then prune_ns(base, ns, 1) end
 local deadline = apply_ttl(base, ARGV[12], { node, blobs_key(base, ns), ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due")
 return { 1, rcall("HGET", thread, "owner"), deadline }
