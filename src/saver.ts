@@ -66,6 +66,10 @@ export interface RedisSaverClusterOptions extends Omit<RedisSaverOptions, "clien
   clusterOptions?: ClusterOptions;
 }
 
+/** What LangGraph's JSON serde writes in place of a value it cannot serialise. */
+const UNSERIALIZABLE = "[unable to serialize, circular reference is too complex to analyze]";
+const UNSERIALIZABLE_JSON = Buffer.from(JSON.stringify(UNSERIALIZABLE));
+
 /** Tuples per `list` round trip when the caller gave no (or a larger) limit. */
 const LIST_PAGE_SIZE = 100;
 
@@ -553,11 +557,19 @@ export class RedisSaver extends BaseCheckpointSaver {
   }
 
   private async dumpTyped(value: unknown, what: string): Promise<[string, Uint8Array]> {
+    let dumped: [string, Uint8Array];
     try {
-      return await this.serde.dumpsTyped(value);
+      dumped = await this.serde.dumpsTyped(value);
     } catch (err) {
       throw new SerializationError(`could not serialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
     }
+    // LangGraph's JSON serde does not throw on a value it cannot write (a BigInt, a throwing
+    // toJSON): it writes a placeholder string instead, and the value would come back as that
+    // string. Refuse it rather than store something else than what was given.
+    if (dumped[0] === "json" && value !== UNSERIALIZABLE && Buffer.from(dumped[1]).equals(UNSERIALIZABLE_JSON)) {
+      throw new SerializationError(`could not serialise ${what}: the serde cannot represent it (a BigInt, a throwing toJSON?)`, undefined);
+    }
+    return dumped;
   }
 
   private async dump(value: unknown, what: string): Promise<Buffer> {

@@ -140,14 +140,19 @@ export function buildTree(input: {
   // Siblings are ordered by when they first appeared.
   const nodes: TreeNode[] = [];
   const edges: Array<[string, string]> = [];
-  const emit = (node: Building, parentId: string | null) => {
-    nodes.push(toTreeNode(node));
-    if (parentId !== null) edges.push([parentId, node.nodeId]);
-    node.children.sort((a, b) => compare(a.checkpointId, b.checkpointId));
-    node.children.forEach((child, i) => {
-      child.nodeId = node.nodeId === "" ? String(i) : `${node.nodeId}.${i}`;
-      emit(child, node.nodeId);
-    });
+  // Depth first, pre-order, with an explicit stack: a conversation may be 10,000 messages deep.
+  const emit = (start: Building, parentId: string | null) => {
+    const stack: Array<{ node: Building; parentId: string | null }> = [{ node: start, parentId }];
+    while (stack.length > 0) {
+      const { node, parentId: parent } = stack.pop()!;
+      nodes.push(toTreeNode(node));
+      if (parent !== null) edges.push([parent, node.nodeId]);
+      node.children.sort((a, b) => compare(a.checkpointId, b.checkpointId));
+      node.children.forEach((child, i) => {
+        child.nodeId = node.nodeId === "" ? String(i) : `${node.nodeId}.${i}`;
+      });
+      for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i]!, parentId: node.nodeId });
+    }
   };
   const top = root.children.sort((a, b) => compare(a.checkpointId, b.checkpointId));
   if (top.length === 1) {
