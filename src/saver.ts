@@ -70,6 +70,10 @@ export interface RedisSaverClusterOptions extends Omit<RedisSaverOptions, "clien
 const UNSERIALIZABLE = "[unable to serialize, circular reference is too complex to analyze]";
 const UNSERIALIZABLE_JSON = Buffer.from(JSON.stringify(UNSERIALIZABLE));
 
+const JSON_OPEN = Buffer.from("[");
+const JSON_COMMA = Buffer.from(",");
+const JSON_CLOSE = Buffer.from("]");
+
 /** Tuples per `list` round trip when the caller gave no (or a larger) limit. */
 const LIST_PAGE_SIZE = 100;
 
@@ -115,6 +119,8 @@ export class RedisSaver extends BaseCheckpointSaver {
   /** The default TTL in ms, 0 for none. @internal */
   readonly ttlMs: number;
   readonly #refreshOnRead: boolean;
+  /** Whether the serde is LangGraph's default JSON one (see loadMany). */
+  readonly #defaultSerde: boolean;
   readonly #shallow: boolean;
   readonly #ownsClient: boolean;
   readonly #background = new Set<Promise<void>>();
@@ -140,6 +146,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     this.ttlMs = defaultTTL === undefined ? 0 : Math.max(1, Math.round(defaultTTL * 60_000));
     this.#refreshOnRead = refreshOnRead === true && this.ttlMs > 0;
     this.#shallow = options.shallow === true;
+    this.#defaultSerde = options.serde === undefined;
     this.client = options.client;
     this.prefix = prefix;
     this.keys = new KeySpace(prefix);
@@ -299,13 +306,14 @@ export class RedisSaver extends BaseCheckpointSaver {
     const parentId = configCheckpointId(config, "put");
     const { channel_values: values = {}, ...bare } = checkpoint;
 
+    // The checkpoint and its metadata are one serde value: one serialisation here and one
+    // deserialisation per read, instead of two.
     const blobArgs: Array<string | Buffer> = [];
-    const [packedCheckpoint, packedMetadata] = await Promise.all([
-      this.dump(bare, "checkpoint"),
-      this.dump(metadata, "metadata"),
+    const [record] = await Promise.all([
+      this.dump({ checkpoint: bare, metadata } satisfies StoredRecord, "checkpoint"),
       ...Object.entries(newVersions ?? {}).map(async ([channel, version]) => {
         if (!(channel in values)) return; // a channel without a value: nothing to store
-        const packed = await this.dump((values)[channel], `channel "${channel}"`);
+        const packed = await this.dump(values[channel], `channel "${channel}"`);
         blobArgs.push(blobField(channel, version), packed);
       }),
     ]);
@@ -316,34 +324,29 @@ export class RedisSaver extends BaseCheckpointSaver {
       if (json !== undefined) filterFields.push(metadataField(key), json);
     }
 
-    const now = Date.now();
-    const reply = (await this.store.scriptWithIndexes(
-      "put",
-      "put",
-      [this.keys.threadBase(threadId)],
-      [
-        ns,
-        checkpoint.id,
-        parentId,
-        String(checkpoint.v ?? 4),
-        packedCheckpoint,
-        packedMetadata,
-        JSON.stringify(blobFields),
-        String(now),
-        owner,
-        typeof checkpoint.ts === "string" ? checkpoint.ts : "",
-        JSON.stringify(listLengths(values)),
-        String(this.ttlMs),
-        this.#shallow ? "1" : "",
-        String(filterFields.length / 2),
-        ...filterFields,
-        String(blobArgs.length / 2),
-        ...blobArgs,
-      ],
-      (c) => [c.zadd(this.keys.threadsIndex(), now, threadId)],
-    )) as [number, Buffer | null, number] | number;
+    const reply = (await this.store.script("put", "put", [this.keys.threadBase(threadId)], [
+      ns,
+      checkpoint.id,
+      parentId,
+      String(checkpoint.v ?? 4),
+      record,
+      JSON.stringify(blobFields),
+      String(Date.now()),
+      owner,
+      typeof checkpoint.ts === "string" ? checkpoint.ts : "",
+      JSON.stringify(listLengths(values)),
+      String(this.ttlMs),
+      this.#shallow ? "1" : "",
+      String(filterFields.length / 2),
+      ...filterFields,
+      String(blobArgs.length / 2),
+      ...blobArgs,
+    ])) as [number, Buffer | null, number, number] | number;
     if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) return "not-owner";
-    const [, threadOwner, deadline] = reply;
+    const [, threadOwner, deadline, newNamespace] = reply;
+    // The thread index (its own slot) learns of a thread once, when a namespace of it first
+    // appears: sent as the reply arrives, not awaited, so put stays one round trip.
+    if (newNamespace === 1) this.background("put", this.client.zadd(this.keys.threadsIndex(), "NX", Date.now(), threadId));
     if (threadOwner) this.touchConversation(text(threadOwner), threadId, deadline, true);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
@@ -454,11 +457,22 @@ export class RedisSaver extends BaseCheckpointSaver {
    * warning (the listing is an index; the checkpoint itself is stored).
    */
   private touchConversation(owner: string, threadId: string, deadline: number, activity: boolean): void {
-    const pending = this.store
-      .script("touchConversation", "touchConversation", [this.keys.userBase(owner)], [threadId, String(deadline), activity ? "1" : "0"])
+    this.background(
+      "touchConversation",
+      this.store.script("touchConversation", "touchConversation", [this.keys.userBase(owner)], [threadId, String(deadline), activity ? "1" : "0"]),
+    );
+  }
+
+  /**
+   * Keeps track of an index update that was sent without being awaited: close() waits for it, and
+   * a failure is reported as a process warning (indexes are repaired by readers; the data itself
+   * was stored).
+   */
+  private background(operation: string, command: Promise<unknown>): void {
+    const pending: Promise<void> = command
       .then(
         () => undefined,
-        (err: unknown) => process.emitWarning(err instanceof Error ? err : String(err), { code: "LGTREE_INDEX" }),
+        (err: unknown) => process.emitWarning(`langgraph-checkpoint-redis-tree: ${operation} index update failed: ${err instanceof Error ? err.message : String(err)}`, { code: "LGTREE_INDEX" }),
       )
       .finally(() => this.#background.delete(pending));
     this.#background.add(pending);
@@ -501,38 +515,37 @@ export class RedisSaver extends BaseCheckpointSaver {
   }
 
   private async parseTuple(threadId: string, reply: Reply[]): Promise<CheckpointTuple> {
-    const [idRaw, nsRaw, checkpointRaw, metadataRaw, parentRaw, blobsRaw, writesRaw, parentWritesRaw] = reply;
+    const [idRaw, nsRaw, recordRaw, parentRaw, blobsRaw, writesRaw, parentWritesRaw] = reply;
     const id = text(idRaw);
     const ns = text(nsRaw);
     const parent = parentRaw ? text(parentRaw) : undefined;
-    const [bare, metadata] = await Promise.all([
-      this.load(checkpointRaw as Buffer, "checkpoint") as Promise<Omit<Checkpoint, "channel_values">>,
-      this.load(metadataRaw as Buffer, "metadata") as Promise<CheckpointMetadata>,
+    const blobs = pairs((blobsRaw as Buffer[] | null) ?? []);
+    const writes = sortWrites(parseWrites(writesRaw as Buffer[] | null));
+    const sends = Array.isArray(parentWritesRaw) ? sortWrites(parseWrites(parentWritesRaw as Buffer[]).filter((w) => w.channel === TASKS)) : [];
+
+    // Everything of the tuple is deserialised in one go (see loadMany).
+    const [record, ...rest] = await this.loadMany([
+      { ...unpackTyped(recordRaw as Buffer, "checkpoint"), what: "checkpoint" },
+      ...blobs.map(([field, value]) => ({ ...unpackTyped(value, `channel value ${text(field)}`), what: `channel value ${text(field)}` })),
+      ...writes.map((w) => ({ type: w.type, bytes: w.bytes, what: `write to "${w.channel}"` })),
+      ...sends.map((w) => ({ type: w.type, bytes: w.bytes, what: "pending send" })),
     ]);
+    const { checkpoint: bare, metadata } = record as StoredRecord;
     const checkpoint: Checkpoint = { ...bare, channel_values: {} };
 
     const channelOfField = new Map<string, string>();
     for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
       channelOfField.set(blobField(channel, version), channel);
     }
-    const blobs = (blobsRaw as Buffer[] | null) ?? [];
-    const values = await Promise.all(
-      pairs(blobs).map(async ([field, value]) => {
-        const channel = channelOfField.get(text(field));
-        return channel === undefined ? undefined : ([channel, await this.load(value, `channel "${channel}"`)] as const);
-      }),
-    );
-    for (const entry of values) if (entry) checkpoint.channel_values[entry[0]] = entry[1];
-
-    const writes = sortWrites(parseWrites(writesRaw as Buffer[] | null));
-    const pendingWrites: CheckpointPendingWrite[] = await Promise.all(
-      writes.map(async (w) => [w.taskId, w.channel, await this.loadTyped(w.type, w.bytes, "write")] as CheckpointPendingWrite),
-    );
+    blobs.forEach(([field], i) => {
+      const channel = channelOfField.get(text(field));
+      if (channel !== undefined) checkpoint.channel_values[channel] = rest[i];
+    });
+    const pendingWrites = writes.map((w, i) => [w.taskId, w.channel, rest[blobs.length + i]] as CheckpointPendingWrite);
 
     if (Array.isArray(parentWritesRaw) && (checkpoint.v ?? 4) < 4) {
       // Checkpoints before format 4 kept pending sends in the parent's TASKS writes.
-      const sends = sortWrites(parseWrites(parentWritesRaw as Buffer[]).filter((w) => w.channel === TASKS));
-      checkpoint.channel_values[TASKS] = await Promise.all(sends.map((w) => this.loadTyped(w.type, w.bytes, "write")));
+      checkpoint.channel_values[TASKS] = rest.slice(blobs.length + writes.length);
       const versions = Object.values(checkpoint.channel_versions ?? {});
       checkpoint.channel_versions = {
         ...checkpoint.channel_versions,
@@ -582,13 +595,37 @@ export class RedisSaver extends BaseCheckpointSaver {
    * @internal
    */
   async load(packed: Buffer, what: string): Promise<unknown> {
-    let parts: Buffer[];
-    try {
-      parts = unpackParts(packed);
-    } catch (err) {
-      throw new SerializationError(`stored ${what} is not in this library's format`, err);
+    const { type, bytes } = unpackTyped(packed, what);
+    return this.loadTyped(type, bytes, what);
+  }
+
+  /**
+   * Deserialises several values. With LangGraph's own JSON serde, the JSON values are joined into
+   * one JSON array and deserialised in one call: a tuple is a checkpoint, a few channel values and
+   * some writes, and each separate call costs a parse, a revive pass and promises. The result is
+   * the same value for value. A custom serde gets one call per value, as it expects.
+   */
+  private async loadMany(parts: Array<{ type: string; bytes: Buffer; what: string }>): Promise<unknown[]> {
+    const json = this.#defaultSerde ? parts.flatMap((p, i) => (p.type === "json" ? [i] : [])) : [];
+    const out = new Array<unknown>(parts.length);
+    if (json.length > 1) {
+      const joined: Buffer[] = [JSON_OPEN];
+      json.forEach((i, k) => joined.push(...(k > 0 ? [JSON_COMMA] : []), parts[i]!.bytes));
+      joined.push(JSON_CLOSE);
+      let values: unknown[] | undefined;
+      try {
+        values = (await this.serde.loadsTyped("json", Buffer.concat(joined))) as unknown[];
+      } catch {
+        values = undefined; // deserialise one by one below, to name the value that fails
+      }
+      if (Array.isArray(values) && values.length === json.length) json.forEach((i, k) => (out[i] = values[k]));
     }
-    return this.loadTyped(text(parts[0]), parts[1] ?? Buffer.alloc(0), what);
+    await Promise.all(
+      parts.map(async (p, i) => {
+        if (!(i in out)) out[i] = await this.loadTyped(p.type, p.bytes, p.what);
+      }),
+    );
+    return out;
   }
 
   private async loadTyped(type: string, bytes: Buffer, what: string): Promise<unknown> {
@@ -598,6 +635,12 @@ export class RedisSaver extends BaseCheckpointSaver {
       throw new SerializationError(`could not deserialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
     }
   }
+}
+
+/** What a checkpoint's `checkpoint` field holds (through the serde). */
+interface StoredRecord {
+  checkpoint: Omit<Checkpoint, "channel_values">;
+  metadata: CheckpointMetadata;
 }
 
 interface ListQuery {
@@ -670,6 +713,16 @@ function filterArgs(filter: Record<string, unknown> | undefined): string[] {
     args.push(metadataField(key), value === undefined ? "" : (canonicalJsonOrUndefined(value) ?? "\u0000unfilterable"));
   }
   return args;
+}
+
+function unpackTyped(packed: Buffer, what: string): { type: string; bytes: Buffer } {
+  let parts: Buffer[];
+  try {
+    parts = unpackParts(packed);
+  } catch (err) {
+    throw new SerializationError(`stored ${what} is not in this library's format`, err);
+  }
+  return { type: text(parts[0]), bytes: parts[1] ?? Buffer.alloc(0) };
 }
 
 function parseWrites(flat: Buffer[] | null): StoredWrite[] {

@@ -46,26 +46,4 @@ export class Store {
       throw new StorageError(operation, err);
     }
   }
-
-  /**
-   * Runs one script on a thread's slot together with plain commands on cross-slot index keys, in
-   * one round trip: all commands are written to the socket at once and awaited together. (Not an
-   * ioredis pipeline: a pipeline re-sends the whole Lua source as EVAL on every exec, and on a
-   * Cluster it must stay in one slot.) The script is atomic; the index commands are not atomic
-   * with it (DESIGN invariant 2), which is why readers tolerate stale index entries.
-   * Returns the script's reply.
-   */
-  async scriptWithIndexes(
-    operation: string,
-    name: ScriptName,
-    keys: string[],
-    args: Array<string | Buffer | number>,
-    indexes: (client: RedisClient) => Array<Promise<unknown>>,
-  ): Promise<unknown> {
-    const [scriptResult, ...rest] = await Promise.allSettled([this.script(operation, name, keys, args), ...indexes(this.client)]);
-    if (scriptResult?.status === "rejected") throw scriptResult.reason;
-    const failed = rest.find((r) => r.status === "rejected");
-    if (failed) throw new StorageError(operation, failed.reason);
-    return scriptResult?.value;
-  }
 }

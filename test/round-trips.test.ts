@@ -30,7 +30,7 @@ describe("round trips", () => {
     await ctx.cleanup();
   });
 
-    it("sends one script per operation; a write sends its thread-index update along with it", async () => {
+    it("sends one script per operation; the first put of a thread also enters it in the thread index", async () => {
       const observed = newClient();
       const probe = new RedisSaver({ client: observed, prefix });
       const { sent, stop } = await recordCommands(observed);
@@ -42,7 +42,8 @@ describe("round trips", () => {
       await probe.putWrites({ configurable: { thread_id: "rt", checkpoint_id: "x" } }, [["a", 1]], "t");
       await probe.deleteThread("rt-warm-up");
 
-      expect(await sent(async () => (config = await probe.put(config, checkpoint, meta(), { a: 1 })))).toEqual(["evalsha", "zadd"]);
+      expect(await sent(async () => (config = await probe.put(config, checkpoint, meta(), { a: 1 })))).toEqual(["evalsha"]);
+      expect(await sent(() => probe.put({ configurable: { thread_id: "rt-new" } }, checkpointWith({ a: 1 }), meta(), { a: 1 }))).toEqual(["evalsha", "zadd"]);
       expect(await sent(() => probe.putWrites(config, [["a", 2], ["b", 3]], "task"))).toEqual(["evalsha"]);
       expect(await sent(() => probe.getTuple(config))).toEqual(["evalsha"]);
       expect(await sent(() => probe.getTuple({ configurable: { thread_id: "rt" } }))).toEqual(["evalsha"]);

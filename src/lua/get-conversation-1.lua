@@ -10,6 +10,7 @@
   its index entries are removed).
 ]]
 --- @include "keys"
+--- @include "user-keys"
 --- @include "ttl"
 --- @include "unindex"
 local ubase, thread_id = KEYS[1], ARGV[1]

@@ -4,7 +4,7 @@
   KEYS[1]  thread base `P:{T}`
 
   ARGV[1]  checkpoint namespace
-  ARGV[2]  checkpoint id, or "" for the namespace's head (see includes/head.lua)
+  ARGV[2]  checkpoint id, or "" for the namespace's head
   ARGV[3]  owner the caller acts for, or "" for no owner check
   ARGV[4]  with refreshOnRead, the saver's default TTL in ms; "" not to touch expiry
 
@@ -14,18 +14,28 @@
 --- @include "keys"
 --- @include "codes"
 --- @include "owner"
---- @include "head"
 --- @include "ttl"
 --- @include "read-tuple"
 local base = KEYS[1]
 local ns, id = ARGV[1], ARGV[2]
 if owner_mismatch(base, ARGV[3]) then return NOT_OWNER end
-if id == "" then id = head_of(base, ns) end
-local tuple = id and read_tuple(base, ns, id) or false
-local pushed = 0
-if tuple and ARGV[4] ~= "" then
-  local before = redis.call("HGET", thread_key(base), "expires")
-  local deadline = apply_ttl(base, ARGV[4], {}, "due")
-  if deadline > 0 and string.format("%.0f", deadline) ~= before then pushed = deadline end
+local tuple
+if id == "" then
+  -- The recorded head, unless it is gone (pruned): then the latest checkpoint.
+  local head = redis.call("HGET", thread_key(base), head_field(ns))
+  tuple = head and read_tuple(base, ns, head)
+  if not tuple then
+    local latest = redis.call("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1]
+    tuple = latest and read_tuple(base, ns, latest)
+  end
+else
+  tuple = read_tuple(base, ns, id)
 end
-return { tuple, pushed, redis.call("HGET", thread_key(base), "owner") }
+if tuple and ARGV[4] ~= "" then
+  local state = ttl_state(base)
+  local deadline = apply_ttl(base, ARGV[4], {}, "due", state)
+  if deadline > 0 and string.format("%.0f", deadline) ~= state.expires then
+    return { tuple, deadline, redis.call("HGET", thread_key(base), "owner") }
+  end
+end
+return { tuple or false, 0, false }

@@ -13,6 +13,7 @@
   Returns the activity score (string), or EXISTS (nothing changed).
 ]]
 --- @include "keys"
+--- @include "user-keys"
 --- @include "codes"
 --- @include "next-score"
 local rcall = redis.call

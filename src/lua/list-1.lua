@@ -99,9 +99,9 @@ local thread = thread_key(base)
 local exists = rcall("EXISTS", thread)
 local pushed = 0
 if exists == 1 and #candidates > 0 and ARGV[7] ~= "" then
-  local before = rcall("HGET", thread, "expires")
-  local deadline = apply_ttl(base, ARGV[7], {}, "due")
-  if deadline > 0 and string.format("%.0f", deadline) ~= before then pushed = deadline end
+  local state = ttl_state(base)
+  local deadline = apply_ttl(base, ARGV[7], {}, "due", state)
+  if deadline > 0 and string.format("%.0f", deadline) ~= state.expires then pushed = deadline end
 end
 local out = { exists, pushed, rcall("HGET", thread, "owner") }
 for i = 1, math.min(limit, #candidates) do

@@ -24,6 +24,7 @@
   Returns { total, threadId, record, score, threadId, record, score, ... }.
 ]]
 --- @include "keys"
+--- @include "user-keys"
 --- @include "ttl"
 --- @include "unindex"
 local rcall = redis.call

@@ -12,6 +12,7 @@
   Returns 1, or 0 when the conversation is not indexed.
 ]]
 --- @include "keys"
+--- @include "user-keys"
 --- @include "next-score"
 local ubase, thread_id = KEYS[1], ARGV[1]
 if redis.call("HEXISTS", user_meta_key(ubase), thread_id) == 0 then return 0 end

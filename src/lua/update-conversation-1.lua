@@ -17,6 +17,7 @@
   when the record changed since it was read (nothing written; read again and retry).
 ]]
 --- @include "keys"
+--- @include "user-keys"
 --- @include "codes"
 --- @include "next-score"
 local rcall = redis.call

@@ -1,3 +1,4 @@
+--- @include "user-keys"
 -- The next activity score of a user: the server's clock in microseconds, but always above the
 -- user's current top score, so that activity order is exact even within one microsecond and
 -- whatever the application servers' clocks say. Returned as a string: Lua would print a number

@@ -10,11 +10,11 @@ local function now_ms()
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 end
 
--- The TTL in force for a thread: its own (`ttl` in its record; 0 = pinned) or the saver's default.
-local function thread_ttl(base, default_ttl)
-  local own = redis.call("HGET", thread_key(base), "ttl")
-  if own then return tonumber(own) end
-  return tonumber(default_ttl) or 0
+-- What apply_ttl needs of the thread record, read in one call. Scripts that read the record
+-- anyway pass these fields instead (see put-1.lua).
+local function ttl_state(base)
+  local r = redis.call("HMGET", thread_key(base), "created", "ttl", "expires")
+  return { exists = r[1] ~= false, own = r[2], expires = r[3] }
 end
 
 local function each_thread_key(base, fn)
@@ -33,11 +33,13 @@ end
 -- Applies the thread's TTL after a script changed (or, with refresh, read) it. `created` lists the
 -- keys the script created or re-created. `push`: "force" pushes the deadline whatever is left,
 -- "due" pushes it when less than 90% of the TTL is left, "no" only dates the created keys (for
--- scripts whose callers do not pass the new deadline on to the owner's listing).
+-- scripts whose callers do not pass the new deadline on to the owner's listing). `state` is the
+-- thread record's TTL fields (ttl_state), read here when not given.
 -- Returns the deadline in ms, or 0 when the thread does not expire.
-local function apply_ttl(base, default_ttl, created, push)
-  local ttl = thread_ttl(base, default_ttl)
-  if redis.call("EXISTS", thread_key(base)) == 0 then
+local function apply_ttl(base, default_ttl, created, push, state)
+  state = state or ttl_state(base)
+  local ttl = tonumber(state.own or default_ttl) or 0
+  if not state.exists then
     -- Keys of a thread without a record yet (writes before any checkpoint) still expire.
     if ttl > 0 then
       local at = string.format("%.0f", now_ms() + ttl)
@@ -47,14 +49,14 @@ local function apply_ttl(base, default_ttl, created, push)
   end
   local thread = thread_key(base)
   if ttl <= 0 then
-    if redis.call("HEXISTS", thread, "expires") == 1 then
+    if state.expires then
       redis.call("HDEL", thread, "expires")
       each_thread_key(base, function(key) redis.call("PERSIST", key) end)
     end
     return 0
   end
   local now = now_ms()
-  local deadline = tonumber(redis.call("HGET", thread, "expires") or "0")
+  local deadline = tonumber(state.expires or "0")
   if push == "force" or deadline == 0 or (push == "due" and deadline - now < ttl * 0.9) then
     deadline = now + ttl
     redis.call("HSET", thread, "expires", string.format("%.0f", deadline))

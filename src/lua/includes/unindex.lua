@@ -1,3 +1,4 @@
+--- @include "user-keys"
 -- Removes a conversation from its user's record, listing, tag, agent and expiry indexes. The tags
 -- and agent to remove are read from the stored record, so whatever was indexed is removed.
 -- Returns 1 if the conversation had a record, else 0.

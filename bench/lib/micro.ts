@@ -1,0 +1,78 @@
+// The micro workload: each checkpoint operation on a realistic checkpoint (10 messages), and the
+// one-round-trip floor to hold it against. Shared by bench/ops.ts and bench/compare.ts.
+import { AIMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import type { BaseCheckpointSaver, Checkpoint } from "@langchain/langgraph-checkpoint";
+import type { RedisClient, RedisSaver } from "../../src/index.js";
+import { chatCheckpoint, conversation, loopMetadata } from "./fixtures.js";
+
+export const MICRO_OPS = ["put", "putWrites", "getTuple (latest)", "getTuple (by id)", "list (limit 10)"] as const;
+export type MicroOp = (typeof MICRO_OPS)[number];
+export const FLOOR_OPS = ["PING", "read floor (GET + deserialise)", "write floor (serialise + SET)"] as const;
+
+/**
+ * Prepares a saver for the micro workload and returns one function per operation. Checkpoints for
+ * `put` are built before the clock starts (LangGraph builds them whatever the saver), `maxPuts` of
+ * them, each with a new id as LangGraph's would.
+ */
+export async function microOps(saver: BaseCheckpointSaver, maxPuts: number): Promise<Record<MicroOp, (i: number) => Promise<unknown>>> {
+  const messages = conversation(5);
+  let config: RunnableConfig = { configurable: { thread_id: "micro-read", checkpoint_ns: "" } };
+  let version = saver.getNextVersion(undefined);
+  for (let i = 0; i < 20; i++) {
+    version = saver.getNextVersion(version);
+    config = await saver.put(config, chatCheckpoint(messages, { messages: version, "branch:to:agent": 1 }), loopMetadata(i), { messages: version, "branch:to:agent": 1 });
+    await saver.putWrites(config, [["messages", [new AIMessage("pending")]]], `task-${i}`);
+  }
+  const byId = config;
+  const latest = { configurable: { thread_id: "micro-read", checkpoint_ns: "" } };
+  const writesTo = await saver.put({ configurable: { thread_id: "micro-writes", checkpoint_ns: "" } }, chatCheckpoint([], {}), loopMetadata(0), {});
+  const pool: Array<{ checkpoint: Checkpoint; version: number }> = [];
+  for (let i = 0; i < maxPuts; i++) {
+    const v = saver.getNextVersion(version);
+    pool.push({ checkpoint: chatCheckpoint(messages, { messages: v, "branch:to:agent": 1 }), version: v });
+  }
+  const heads = new Map<number, RunnableConfig>();
+  let puts = 0;
+  let writes = 0;
+  return {
+    put: async (i) => {
+      const slot = i % 64;
+      const { checkpoint, version: v } = pool[puts++ % pool.length]!;
+      const parent = heads.get(slot) ?? { configurable: { thread_id: `micro-put-${slot}`, checkpoint_ns: "" } };
+      heads.set(slot, await saver.put(parent, checkpoint, loopMetadata(i), { messages: v }));
+    },
+    putWrites: () => saver.putWrites(writesTo, [["messages", [new AIMessage("a reply")]], ["branch:to:agent", null]], `w-${writes++}`),
+    "getTuple (latest)": () => saver.getTuple(latest),
+    "getTuple (by id)": () => saver.getTuple(byId),
+    "list (limit 10)": async () => {
+      for await (const _ of saver.list(latest, { limit: 10 })) void _;
+    },
+  };
+}
+
+/**
+ * The floor through the same client and serde: PING; one GET of the bytes a getTuple returns (the
+ * whole tuple: checkpoint, metadata, pending writes) plus deserialising them; serialising what a
+ * put receives (checkpoint and metadata) plus one SET.
+ */
+export async function floorOps(client: RedisClient, saver: RedisSaver): Promise<{ ops: Record<(typeof FLOOR_OPS)[number], () => Promise<unknown>>; bytes: number; cleanup: () => Promise<void> }> {
+  const tuple = (await saver.getTuple({ configurable: { thread_id: "micro-read", checkpoint_ns: "" } }))!;
+  const [, bytes] = await saver.serde.dumpsTyped({ checkpoint: tuple.checkpoint, metadata: tuple.metadata, pendingWrites: tuple.pendingWrites });
+  const key = `${saver.prefix}:floor`;
+  await client.set(key, Buffer.from(bytes));
+  const written = { checkpoint: tuple.checkpoint, metadata: tuple.metadata };
+  return {
+    bytes: bytes.byteLength,
+    ops: {
+      PING: () => client.ping(),
+      "read floor (GET + deserialise)": async () => saver.serde.loadsTyped("json", new Uint8Array((await client.getBuffer(key))!)),
+      "write floor (serialise + SET)": async () => client.set(`${key}:w`, Buffer.from((await saver.serde.dumpsTyped(written))[1])),
+    },
+    cleanup: async () => {
+      await client.del(key, `${key}:w`);
+    },
+  };
+}
+
+export const MICRO_THREADS = ["micro-read", "micro-writes", ...Array.from({ length: 64 }, (_, i) => `micro-put-${i}`)];
