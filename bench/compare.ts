@@ -12,6 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs
 import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
@@ -177,7 +178,30 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
 // ---------------------------------------------------------------------------------------------
 // 2. End to end
 
-async function endToEnd(all: Contestant[]) {
+/**
+ * The end-to-end floor of any Redis saver: MemorySaver plus one PING through the same client per
+ * checkpoint call, i.e. one round trip and nothing else per operation.
+ */
+class RoundTripFloor extends MemorySaver {
+  constructor(private readonly redis: Redis) {
+    super();
+  }
+  override async getTuple(config: RunnableConfig) {
+    await this.redis.ping();
+    return super.getTuple(config);
+  }
+  override async put(...args: Parameters<MemorySaver["put"]>) {
+    await this.redis.ping();
+    return super.put(...args);
+  }
+  override async putWrites(...args: Parameters<MemorySaver["putWrites"]>) {
+    await this.redis.ping();
+    return super.putWrites(...args);
+  }
+}
+
+async function endToEnd(all: Contestant[], redis: Redis) {
+  all = [...all, { name: "floor: MemorySaver + 1 PING per call", saver: new RoundTripFloor(redis), close: () => Promise.resolve() }];
   const THREADS = QUICK ? 12 : 32;
   const TURNS = QUICK ? 3 : 5;
   const CONCURRENCY = 8;
@@ -323,7 +347,7 @@ async function main() {
 
   const microRows = await micro(all, redis, ours);
   console.table(microRows);
-  const e2eRows = await endToEnd(all);
+  const e2eRows = await endToEnd(all, redis);
   console.table(e2eRows);
   const scaleResult = await scale(ours);
   console.table(scaleResult.rows);
@@ -341,6 +365,7 @@ async function main() {
     { target: "put p50 <= 1.3x write floor (c=1)", value: ratio(p50(`micro|${OURS}|put|1`), p50("micro|floor|write floor (serialise + SET)|1")), limit: 1.3, lower: true },
     { target: "end-to-end turns/s >= 2x PostgresSaver", value: ratio(rate(OURS), rate("PostgresSaver")), limit: 2, lower: false },
     { target: "end-to-end turns/s >= 0.85x MemorySaver", value: ratio(rate(OURS), rate("MemorySaver")), limit: 0.85, lower: false },
+    { target: "(reference) MemorySaver + 1 PING per call vs MemorySaver", value: ratio(rate("floor: MemorySaver + 1 PING per call"), rate("MemorySaver")), limit: 0.85, lower: false },
     { target: `getTuple p50 at ${largest(THREAD_SIZES)} <= 1.1x at ${THREAD_SIZES[0]}`, value: ratio(p50(`scale|getTuple (latest)|${largest(THREAD_SIZES)}`), p50(`scale|getTuple (latest)|${THREAD_SIZES[0]}`)), limit: 1.1, lower: true },
     { target: `list p50 at ${largest(THREAD_SIZES)} <= 1.1x at ${THREAD_SIZES[0]}`, value: ratio(p50(`scale|list (limit 10)|${largest(THREAD_SIZES)}`), p50(`scale|list (limit 10)|${THREAD_SIZES[0]}`)), limit: 1.1, lower: true },
     { target: `listConversations p50 at ${largest(USERS)} <= 1.2x at ${USERS[0]}`, value: ratio(p50(`scale|listConversations (page of 20)|${largest(USERS)}`), p50(`scale|listConversations (page of 20)|${USERS[0]}`)), limit: 1.2, lower: true },

@@ -275,14 +275,9 @@ export class RedisSaver extends BaseCheckpointSaver {
    * by channel and version; channels not re-written are read from the blob of the version the
    * checkpoint names. Atomic and one round trip.
    */
-  async put(
-    config: RunnableConfig,
-    checkpoint: Checkpoint,
-    metadata: CheckpointMetadata,
-    newVersions: ChannelVersions,
-  ): Promise<RunnableConfig> {
+  put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
     // Without an owner to act for there is no owner check, so the reply is never "not-owner".
-    return (await this.writeCheckpoint(config, checkpoint, metadata, newVersions, "")) as RunnableConfig;
+    return this.writeCheckpoint(config, checkpoint, metadata, newVersions, "") as Promise<RunnableConfig>;
   }
 
   /**
@@ -579,7 +574,8 @@ export class RedisSaver extends BaseCheckpointSaver {
     // LangGraph's JSON serde does not throw on a value it cannot write (a BigInt, a throwing
     // toJSON): it writes a placeholder string instead, and the value would come back as that
     // string. Refuse it rather than store something else than what was given.
-    if (dumped[0] === "json" && value !== UNSERIALIZABLE && Buffer.from(dumped[1]).equals(UNSERIALIZABLE_JSON)) {
+    const bytes = dumped[1];
+    if (dumped[0] === "json" && bytes.byteLength === UNSERIALIZABLE_JSON.byteLength && value !== UNSERIALIZABLE && UNSERIALIZABLE_JSON.equals(bytes)) {
       throw new SerializationError(`could not serialise ${what}: the serde cannot represent it (a BigInt, a throwing toJSON?)`, undefined);
     }
     return dumped;

@@ -37,13 +37,11 @@ export class Store {
   }
 
   /** Runs one script; replies come back as Buffers so serde bytes stay untouched. */
-  async script(operation: string, name: ScriptName, keys: string[], args: Array<string | Buffer | number>): Promise<unknown> {
+  script(operation: string, name: ScriptName, keys: string[], args: Array<string | Buffer | number>): Promise<unknown> {
     const fn = (this.client as unknown as Record<string, ScriptFn>)[`${luaScripts[name].command}Buffer`];
-    if (fn === undefined) throw new StorageError(operation, new Error(`script ${name} is not defined`));
-    try {
-      return await fn.call(this.client, ...keys, ...args);
-    } catch (err) {
+    if (fn === undefined) return Promise.reject(new StorageError(operation, new Error(`script ${name} is not defined`)));
+    return fn.call(this.client, ...keys, ...args).catch((err: unknown) => {
       throw new StorageError(operation, err);
-    }
+    });
   }
 }

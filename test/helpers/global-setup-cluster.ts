@@ -2,7 +2,7 @@
 // ports for the run, and stops it after.
 import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
-import { startCluster, type RunningCluster } from "./cluster.js";
+import { startCluster, type RunningCluster } from "../../scripts/dev/local-cluster.js";
 import "./target.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

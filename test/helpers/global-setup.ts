@@ -3,7 +3,7 @@
 // to test against (REDIS_URL, 127.0.0.1:6379, testcontainers, or a message saying how).
 import { execFileSync } from "node:child_process";
 import type { TestProject } from "vitest/node";
-import { resolveRedis } from "./redis-url.js";
+import { resolveRedis } from "../../scripts/dev/find-redis.js";
 import "./target.js";
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {

@@ -1,5 +1,5 @@
-// How tests (and the demo) find a Redis, in the order DESIGN section 6 gives:
-// REDIS_URL, else 127.0.0.1:6379 if it answers, else a container through testcontainers when a
+// How the tests, the examples and the demo find a Redis, in this order: REDIS_URL, else
+// 127.0.0.1:6379 if it answers, else a redis:7-alpine container through testcontainers when a
 // Docker engine is there, else an error that says how to get one.
 import { Redis } from "ioredis";
 

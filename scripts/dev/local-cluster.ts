@@ -1,6 +1,7 @@
-// Starts a real Redis Cluster for the tests: three `redis-server --cluster-enabled yes` processes on
-// free loopback ports, joined with `redis-cli --cluster create`, waited on until every node says
-// cluster_state:ok. `stop()` kills them and removes their files.
+// Starts a real Redis Cluster on this machine, for the tests and the cluster example: three
+// `redis-server --cluster-enabled yes` processes on free loopback ports, joined with
+// `redis-cli --cluster create`, waited on until every node says cluster_state:ok. `stop()` kills
+// them and removes their files.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
