@@ -1,6 +1,13 @@
-// The published shape: `npm run build` output loads as ES module and as CommonJS, and works.
-import { execFileSync } from "node:child_process";
-import { redisUrl, randomPrefix } from "./helpers/redis.js";
+// The published shape: `npm run build` output loads as ES module and as CommonJS and works, and the
+// inspector runs as the real binary (its shebang, its exec bit) against a real Redis.
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { ConversationManager } from "../src/index.js";
+import { redisUrl, randomPrefix, testSaver } from "./helpers/redis.js";
+
+const run = promisify(execFile);
 
 describe("package", () => {
   beforeAll(() => {
@@ -27,5 +34,98 @@ describe("package", () => {
     const source = program(`const { createRequire } = await import("node:module"); const require = createRequire(process.cwd() + "/"); const m = await import("langgraph-checkpoint-redis-tree");`);
     const out = execFileSync(process.execPath, ["--input-type=module", "-e", source], { encoding: "utf8" });
     expect(out.trim()).toBe('{"a":1}');
+  });
+
+  describe("inspector (lgtree)", () => {
+    const ctx = testSaver();
+    const { saver, prefix } = ctx;
+    const manager = new ConversationManager({ saver });
+    let threadId = "";
+    let tipA = "";
+    afterAll(async () => {
+      await ctx.cleanup();
+    });
+
+    /** Runs the built binary itself, as `npx lgtree` would. */
+    const lgtree = async (...args: string[]) => {
+      try {
+        const { stdout, stderr } = await run("dist/esm/cli/index.js", args, { env: { ...process.env, NO_COLOR: "1" } });
+        return { code: 0, stdout, stderr };
+      } catch (err) {
+        const e = err as { code: number; stdout: string; stderr: string };
+        return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+      }
+    };
+    const at = ["--url", redisUrl(), "--prefix", prefix];
+
+    beforeAll(async () => {
+      const graph = new StateGraph(MessagesAnnotation)
+        .addNode("model", (s) => ({ messages: [new AIMessage(`re: ${String(s.messages.at(-1)?.content)}`)] }))
+        .addEdge(START, "model")
+        .addEdge("model", END)
+        .compile({ checkpointer: saver });
+      const c = await manager.createConversation({ userId: "ada", metadata: { title: "Trip planning", tags: ["travel"], agentId: "planner" } });
+      threadId = c.threadId;
+      const config = { configurable: { thread_id: threadId } };
+      await graph.invoke({ messages: [new HumanMessage("Plan a trip to Lisbon.")] }, config);
+      const afterFirst = (await saver.getTuple(config))!.config;
+      await graph.invoke({ messages: [new HumanMessage("Make it\nthree days.")] }, config);
+      tipA = (await saver.getTuple(config))!.config.configurable!.checkpoint_id as string;
+      await graph.invoke({ messages: [new HumanMessage("Make it a week.")] }, afterFirst);
+      await manager.nameBranch(threadId, tipA, "short", { userId: "ada" });
+      await manager.createConversation({ userId: "ada", metadata: { title: "Another one" } });
+    });
+
+    it("inspect draws the tree: the active branch, the other one hanging off it, names, the head", async () => {
+      const { code, stdout } = await lgtree("inspect", threadId, ...at);
+      expect(code).toBe(0);
+      expect(stdout).toContain(`thread ${threadId}`);
+      expect(stdout).toContain('conversation "Trip planning" · owner ada · agent planner · tags travel');
+      expect(stdout).toContain("6 messages · 2 branches");
+      const tree = stdout.split("\n\n")[1]!.trimEnd().split("\n");
+      expect(tree).toEqual([
+        "● user      Plan a trip to Lisbon.",
+        "● assistant re: Plan a trip to Lisbon.",
+        "├─○ user      Make it three days. [short]",
+        "│ ○ assistant re: Make it three days.",
+        "● user      Make it a week.",
+        "● assistant re: Make it a week. ← head",
+      ]);
+      const withIds = await lgtree("inspect", threadId, ...at, "--ids");
+      expect(withIds.stdout).toMatch(/re: Make it a week\. ← head [0-9a-f-]{36}/);
+      const coloured = await lgtree("inspect", threadId, ...at, "--color");
+      expect(coloured.stdout).toContain("\x1b[32m●\x1b[0m");
+    });
+
+    it("list shows a user's conversations; stats counts threads, checkpoints and memory", async () => {
+      const listed = await lgtree("list", "--user", "ada", ...at);
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toMatch(/^last activity\s+title\s+tags\s+thread/);
+      expect(listed.stdout).toMatch(/Another one\s+-/);
+      expect(listed.stdout).toMatch(/Trip planning\s+travel\s+/);
+      expect(listed.stdout).toContain("2 of 2 conversations");
+      const stats = await lgtree("stats", ...at);
+      expect(stats.code).toBe(0);
+      expect(stats.stdout).toMatch(/threads\s+1 \(1 with a conversation\)/);
+      expect(stats.stdout).toMatch(/checkpoints\s+9\n/);
+      expect(stats.stdout).toMatch(/memory\s+\d+(\.\d)? KiB/);
+    });
+
+    it("says clearly what is wrong: a wrong URL, an unknown thread, a bad argument", async () => {
+      const wrongUrl = await lgtree("stats", "--url", "redis://127.0.0.1:1", "--prefix", prefix);
+      expect(wrongUrl.code).toBe(1);
+      expect(wrongUrl.stderr).toMatch(/^lgtree: cannot connect to redis:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/);
+      const unknown = await lgtree("inspect", "no-such-thread", ...at);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toBe(`lgtree: no thread "no-such-thread" under prefix "${prefix}"\n`);
+      for (const args of [["frobnicate"], ["list", ...at], ["inspect", ...at], ["list", "--user", "ada", "--limit", "zero", ...at], ["stats", "--bogus"]]) {
+        const bad = await lgtree(...args);
+        expect(bad.code, args.join(" ")).toBe(2);
+        expect(bad.stderr).toMatch(/^lgtree: .*\n\nusage: lgtree <command>/s);
+      }
+      const help = await lgtree("--help");
+      expect(help.code).toBe(0);
+      expect(help.stdout).toMatch(/^usage: lgtree <command>/);
+    });
   });
 });

@@ -86,6 +86,14 @@ export interface ConversationManagerOptions {
   messagesKey?: string;
 }
 
+/** A thread's checkpoint tree as read for getTree. */
+interface ReadTree {
+  head: string | null;
+  names: Map<string, string>;
+  nodes: CheckpointNode[];
+  owner: string | null;
+}
+
 /** The stored record of a conversation (JSON in its owner's slot); the owner is the slot. */
 interface StoredConversation {
   agentId: string | null;
@@ -439,25 +447,46 @@ export class ConversationManager {
   async getTree(threadId: string, access: Access): Promise<TreeDocument> {
     const id = parse(ThreadIdSchema, threadId, "getTree threadId");
     const { userId } = parse(AccessSchema, access, "getTree");
-    const [found, reply] = await Promise.all([
-      this.read(id, userId, "getTree"),
-      this.store.script("getTree", "readTree", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(this.messagesKey), this.messagesKey]) as Promise<
-        [Buffer | null, Buffer[], Array<Buffer | number | null>, Buffer[]] | number
-      >,
-    ]);
-    if (!found || !Array.isArray(reply)) throw new NotFoundError(id);
-    const [head, namesFlat, nodesFlat, blobsFlat] = reply;
+    const [found, read] = await Promise.all([this.read(id, userId, "getTree"), this.readTree(id, userId)]);
+    if (!found || read === "not-owner") throw new NotFoundError(id);
+    return this.treeOf(id, read, toConversation(id, userId, found.record, found.score));
+  }
 
+  /**
+   * The tree of any thread, whoever owns it, and its owner: for operators' tools (the inspector
+   * CLI), never for requests made on a user's behalf. `null` when the thread has no checkpoint
+   * and no owner.
+   * @internal
+   */
+  async inspectTree(threadId: string): Promise<{ tree: TreeDocument; owner: string | null; conversation: Conversation | null } | null> {
+    const id = parse(ThreadIdSchema, threadId, "inspectTree threadId");
+    const read = await this.readTree(id, "");
+    if (read === "not-owner" || (read.nodes.length === 0 && read.owner === null)) return null;
+    const found = read.owner === null ? null : await this.read(id, read.owner, "inspectTree");
+    const conversation = found && read.owner !== null ? toConversation(id, read.owner, found.record, found.score) : null;
+    return { tree: this.treeOf(id, read, conversation), owner: read.owner, conversation };
+  }
+
+  /** The checkpoints of a thread's root namespace as tree input: one script, messages deserialised. */
+  private async readTree(id: string, owner: string): Promise<ReadTree | "not-owner"> {
+    const reply = (await this.store.script("getTree", "readTree", [this.keys.threadBase(id)], [
+      "",
+      owner,
+      blobFieldPrefix(this.messagesKey),
+      this.messagesKey,
+    ])) as [Buffer | null, Buffer[], Array<Buffer | number | null>, Buffer[], Buffer | null] | number;
+    if (!Array.isArray(reply)) return "not-owner";
+    const [head, namesFlat, nodesFlat, blobsFlat, ownerRaw] = reply;
     const messagesOf = new Map<string, BaseMessage[]>();
     await Promise.all(
       pairs(blobsFlat).map(async ([field, value]) => {
         messagesOf.set(text(field), asMessages(await this.saver.load(value, `channel "${this.messagesKey}"`)));
       }),
     );
-    const checkpoints: CheckpointNode[] = [];
+    const nodes: CheckpointNode[] = [];
     for (let i = 0; i + 4 < nodesFlat.length; i += 5) {
       const field = nodesFlat[i + 3] as Buffer | null;
-      checkpoints.push({
+      nodes.push({
         id: text(nodesFlat[i] as Buffer),
         parent: nodesFlat[i + 1] ? text(nodesFlat[i + 1] as Buffer) : null,
         ts: text(nodesFlat[i + 2] as Buffer),
@@ -465,15 +494,24 @@ export class ConversationManager {
         messages: field ? (messagesOf.get(text(field)) ?? null) : [],
       });
     }
-    const conversation = toConversation(id, userId, found.record, found.score);
+    return {
+      head: head ? text(head) : null,
+      names: new Map(pairs(namesFlat).map(([k, v]) => [text(k), text(v)])),
+      nodes,
+      owner: ownerRaw ? text(ownerRaw) : null,
+    };
+  }
+
+  private treeOf(id: string, read: ReadTree, conversation: Conversation | null): TreeDocument {
+    const now = new Date().toISOString();
     return buildTree({
       conversationId: id,
-      checkpoints,
-      names: new Map(pairs(namesFlat).map(([k, v]) => [text(k), text(v)])),
-      head: head ? text(head) : null,
-      metadata: treeMetadata(conversation),
-      createdAt: conversation.createdAt,
-      updatedAt: conversation.updatedAt,
+      checkpoints: read.nodes,
+      names: read.names,
+      head: read.head,
+      metadata: conversation ? treeMetadata(conversation) : {},
+      createdAt: conversation?.createdAt ?? read.nodes[0]?.ts ?? now,
+      updatedAt: conversation?.updatedAt ?? read.nodes.at(-1)?.ts ?? now,
     });
   }
 

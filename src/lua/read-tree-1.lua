@@ -12,8 +12,8 @@
   ARGV[4]  the messages channel
 
   Returns { head or false, { checkpointId, name, ... }, { id, parent or false, ts, messages blob
-  field or false, message count (-1 = not recorded), ... }, { blob field, value, ... } },
-  or NOT_OWNER.
+  field or false, message count (-1 = not recorded), ... }, { blob field, value, ... }, owner or
+  false }, or NOT_OWNER.
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -63,4 +63,4 @@ for i = 1, #fields, 1000 do
     end
   end
 end
-return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs }
+return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs, rcall("HGET", thread_key(base), "owner") }
