@@ -16,7 +16,7 @@
  * | `P:{T}:wids:<ns>`            | set         | ids that have writes but no checkpoint (yet)       |
  * | `P:{T}:leaves:<ns>`          | set         | checkpoints without children: the branch tips      |
  * | `P:{T}:names:<ns>`           | hash        | checkpoint id → branch name                        |
- * | `P:threads`                  | sorted set  | every thread id by last activity (ms)              |
+ * | `P:threads`                  | sorted set  | every thread id, by when it first appeared (ms)    |
  * | `P:{u:U}:convs`              | sorted set  | user U's conversations by activity (µs, unique)    |
  * | `P:{u:U}:meta`               | hash        | thread id → conversation record (JSON)             |
  * | `P:{u:U}:tag:<tag>`          | set         | U's conversations with that tag                    |
@@ -60,7 +60,7 @@ export class KeySpace {
     return `${this.prefix}:{u:${escapeKeyPart(userId)}}`;
   }
 
-  /** `P:threads`: all thread ids, scored by last activity. Its own slot (cross-slot index). */
+  /** `P:threads`: all thread ids, scored by when they first appeared. Its own slot (cross-slot index). */
   threadsIndex(): string {
     return `${this.prefix}:threads`;
   }
