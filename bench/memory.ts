@@ -8,27 +8,10 @@ import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { Redis } from "ioredis";
 import { RedisSaver } from "../src/index.js";
+import { threadMemory } from "./lib/fixtures.js";
 
 const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const TURNS = 200;
-
-async function threadMemory(client: Redis, saver: RedisSaver, threadId: string) {
-  const pattern = `${saver.keys.threadBase(threadId).replace(/[*?[\]\\]/g, "\\$&")}:*`;
-  let cursor = "0";
-  let bytes = 0;
-  let keys = 0;
-  do {
-    const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    for (const key of batch) {
-      bytes += Number(await client.memory("USAGE", key, "SAMPLES", 0));
-      keys++;
-    }
-  } while (cursor !== "0");
-  let checkpoints = 0;
-  for await (const _ of saver.list({ configurable: { thread_id: threadId } })) checkpoints++;
-  return { bytes, keys, checkpoints };
-}
 
 async function main() {
   const client = new Redis(url);
@@ -43,12 +26,12 @@ async function main() {
       .compile({ checkpointer: saver });
     const threadId = shallow ? "shallow" : "full";
     for (let i = 0; i < TURNS; i++) await graph.invoke({ messages: [new HumanMessage(`Question ${i}: how do I reset my password?`)] }, { configurable: { thread_id: threadId } });
-    const full = await threadMemory(client, saver, threadId);
+    const full = await threadMemory(saver, threadId);
     rows.push({ thread: shallow ? "shallow mode" : "200 turns", checkpoints: full.checkpoints, keys: full.keys, "total KiB": (full.bytes / 1024).toFixed(1), "bytes / checkpoint": Math.round(full.bytes / full.checkpoints) });
     if (!shallow) {
       for (const keepLast of [30, 1]) {
         await saver.prune([threadId], { keepLast });
-        const pruned = await threadMemory(client, saver, threadId);
+        const pruned = await threadMemory(saver, threadId);
         rows.push({ thread: `after prune keepLast ${keepLast}`, checkpoints: pruned.checkpoints, keys: pruned.keys, "total KiB": (pruned.bytes / 1024).toFixed(1), "bytes / checkpoint": Math.round(pruned.bytes / pruned.checkpoints) });
       }
     }

@@ -3,18 +3,9 @@
 //
 //   npx tsx examples/cluster.ts
 import { HumanMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { RedisSaver } from "langgraph-checkpoint-redis-tree";
 import { hasRedisServer, startCluster, type RunningCluster } from "../scripts/dev/local-cluster.js";
-import { fakeModel, line, runIfMain, show } from "./lib/setup.js";
-
-function chatGraph(saver: RedisSaver) {
-  return new StateGraph(MessagesAnnotation)
-    .addNode("model", (state) => ({ messages: [fakeModel(state.messages)] }))
-    .addEdge(START, "model")
-    .addEdge("model", END)
-    .compile({ checkpointer: saver });
-}
+import { chatGraph, line, runIfMain, show } from "./lib/setup.js";
 
 export async function main(): Promise<void> {
   let nodes: Array<{ host: string; port: number }>;

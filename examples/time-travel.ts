@@ -3,19 +3,14 @@
 //
 //   npx tsx examples/time-travel.ts
 import { HumanMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { ConversationManager, RedisSaver } from "langgraph-checkpoint-redis-tree";
-import { exampleRedis, fakeModel, line, runIfMain, show } from "./lib/setup.js";
+import { chatGraph, exampleRedis, line, runIfMain, show } from "./lib/setup.js";
 
 export async function main(): Promise<void> {
   const { url } = await exampleRedis();
   const saver = RedisSaver.fromUrl(url, { prefix: "example" });
   const conversations = new ConversationManager({ saver });
-  const graph = new StateGraph(MessagesAnnotation)
-    .addNode("model", (state) => ({ messages: [fakeModel(state.messages)] }))
-    .addEdge(START, "model")
-    .addEdge("model", END)
-    .compile({ checkpointer: saver });
+  const graph = chatGraph(saver);
   const userId = "ada";
   const c = await conversations.createConversation({ userId, metadata: { title: "Trip planning", tags: ["travel"] } });
   const config = { configurable: { thread_id: c.threadId } };

@@ -7,14 +7,9 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import fc from "fast-check";
 import { ConversationManager, InvalidInputError, RedisSaver, SerializationError, type RedisClient } from "../src/index.js";
 import { keysUnder, newClient, testSaver } from "./helpers/redis.js";
+import { collect, meta } from "./helpers/fixtures.js";
 
-const meta = (extra: Record<string, unknown> = {}) => ({ source: "loop", step: 0, parents: {}, ...extra }) as CheckpointMetadata;
 
-async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of gen) out.push(item);
-  return out;
-}
 
 describe("hardening", () => {
   const ctx = testSaver();

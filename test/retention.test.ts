@@ -6,6 +6,7 @@ import type { RedisSaver} from "../src/index.js";
 import { ConversationManager, InvalidInputError, type RedisClient } from "../src/index.js";
 import { blobField } from "../src/keys.js";
 import { keysUnder, testSaver } from "./helpers/redis.js";
+import { collect } from "./helpers/fixtures.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,11 +28,6 @@ async function expiries(client: RedisClient, keys: string[]): Promise<number[]> 
   return Promise.all(keys.map(async (k) => Number(await client.call("PEXPIRETIME", k))));
 }
 
-async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of gen) out.push(item);
-  return out;
-}
 
 describe("retention", () => {
   const ctxs: Array<{ cleanup: () => Promise<void> }> = [];

@@ -1,27 +1,15 @@
 // Round trips per operation, counted as the server sees them: MONITOR on a second connection
 // records what one client sends. (Single node only: on a Cluster the same commands go to the node
 // that owns each slot.)
-import { emptyCheckpoint, uuid6, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
 import { recordCommands } from "./helpers/monitor.js";
 import { redisUrl, testSaver } from "./helpers/redis.js";
+import { checkpointWith, collect, meta } from "./helpers/fixtures.js";
 
-const meta = (): CheckpointMetadata => ({ source: "loop", step: 0, parents: {} });
-const checkpointWith = (values: Record<string, unknown>): Checkpoint => ({
-  ...emptyCheckpoint(),
-  id: uuid6(-1),
-  channel_values: values,
-  channel_versions: Object.fromEntries(Object.keys(values).map((k) => [k, 1])),
-});
 const newClient = () => new Redis(redisUrl());
 
-async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of gen) out.push(item);
-  return out;
-}
 
 describe("round trips", () => {
   const ctx = testSaver();

@@ -1,28 +1,14 @@
 // RedisSaver behaviour beyond the conformance suite: value fidelity, write semantics, list
 // filters and paging, round trips per operation, versions, construction and ownership.
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
-import { ERROR, INTERRUPT, emptyCheckpoint, uuid6, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import { ERROR, INTERRUPT } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { InvalidInputError, RedisSaver, SerializationError } from "../src/index.js";
 import { keysUnder, newClient, ownedSaver, randomPrefix, testSaver } from "./helpers/redis.js";
+import { checkpointWith, collect, meta } from "./helpers/fixtures.js";
 
-const meta = (extra: Record<string, unknown> = {}): CheckpointMetadata =>
-  ({ source: "loop", step: 0, parents: {}, ...extra });
 
-function checkpointWith(values: Record<string, unknown>, versions?: Record<string, number>): Checkpoint {
-  return {
-    ...emptyCheckpoint(),
-    id: uuid6(-1),
-    channel_values: values,
-    channel_versions: versions ?? Object.fromEntries(Object.keys(values).map((k) => [k, 1])),
-  };
-}
 
-async function collect<T>(gen: AsyncGenerator<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const item of gen) out.push(item);
-  return out;
-}
 
 describe("RedisSaver", () => {
   const ctx = testSaver();

@@ -3,6 +3,8 @@
 // of `npm run demo`.
 import { pathToFileURL } from "node:url";
 import { AIMessage, type BaseMessage } from "@langchain/core/messages";
+import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { resolveRedis, type FoundRedis } from "../../scripts/dev/find-redis.js";
 
 let found: Promise<FoundRedis> | undefined;
@@ -32,6 +34,15 @@ export function fakeModel(messages: BaseMessage[]): AIMessage {
   const name = /I'm (\w+)/.exec(messages.map((m) => String(m.content)).join(" "))?.[1];
   if (/name\?/.test(last)) return new AIMessage(name ? `Your name is ${name}.` : "You haven't told me your name.");
   return new AIMessage(`You said "${last}" (message ${messages.length + 1} of this thread).`);
+}
+
+/** The examples' graph: one model node on the messages state, checkpointed by `checkpointer`. */
+export function chatGraph(checkpointer: BaseCheckpointSaver) {
+  return new StateGraph(MessagesAnnotation)
+    .addNode("model", (state) => ({ messages: [fakeModel(state.messages)] }))
+    .addEdge(START, "model")
+    .addEdge("model", END)
+    .compile({ checkpointer });
 }
 
 /** Runs `main` when the file is executed directly (`npx tsx examples/x.ts`), not when imported. */

@@ -16,6 +16,7 @@
 --- @include "codes"
 --- @include "owner"
 --- @include "head"
+--- @include "hmget-pairs"
 local rcall = redis.call
 local base, ns, id = KEYS[1], ARGV[1], ARGV[2]
 if owner_mismatch(base, ARGV[3]) then return NOT_OWNER end
@@ -31,17 +32,5 @@ for i = 1, #flat, 2 do
   end
   if flat[i] == "blobs" then blobs_json = flat[i + 1] end
 end
-local blobs = {}
-local fields = cjson.decode(blobs_json)
-local bkey = blobs_key(base, ns)
-for i = 1, #fields, 1000 do
-  local chunk = { unpack(fields, i, math.min(i + 999, #fields)) }
-  local values = rcall("HMGET", bkey, unpack(chunk))
-  for j = 1, #chunk do
-    if values[j] then
-      blobs[#blobs + 1] = chunk[j]
-      blobs[#blobs + 1] = values[j]
-    end
-  end
-end
+local blobs = hmget_pairs(blobs_key(base, ns), cjson.decode(blobs_json))
 return { id, node, blobs, rcall("HGETALL", writes_key(base, ns, id)) }

@@ -20,6 +20,7 @@
 --- @include "owner"
 --- @include "head"
 --- @include "pick-blob"
+--- @include "hmget-pairs"
 local rcall = redis.call
 local base, ns, prefix, channel = KEYS[1], ARGV[1], ARGV[3], ARGV[4]
 if owner_mismatch(base, ARGV[2]) then return NOT_OWNER end
@@ -51,16 +52,5 @@ for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
   end
 end
 
-local blobs = {}
-local bkey = blobs_key(base, ns)
-for i = 1, #fields, 1000 do
-  local chunk = { unpack(fields, i, math.min(i + 999, #fields)) }
-  local values = rcall("HMGET", bkey, unpack(chunk))
-  for j = 1, #chunk do
-    if values[j] then
-      blobs[#blobs + 1] = chunk[j]
-      blobs[#blobs + 1] = values[j]
-    end
-  end
-end
+local blobs = hmget_pairs(blobs_key(base, ns), fields)
 return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs, rcall("HGET", thread_key(base), "owner") }

@@ -1,3 +1,4 @@
+--- @include "hmget-pairs"
 -- Reads one checkpoint with everything getTuple and list return for it, or false when the
 -- checkpoint does not exist. Reply: { id, ns, record (checkpoint and metadata), parent|false,
 -- { blobField, blobValue, ... }, { writeField, writeValue, ... }, parentWrites|false }.
@@ -7,20 +8,7 @@ local function read_tuple(base, ns, id)
   local node = redis.call("HMGET", ckpt_key(base, ns, id), "checkpoint", "parent", "v", "blobs")
   if not node[1] then return false end
   local blobs = {}
-  if node[4] and node[4] ~= "[]" then
-    local fields = cjson.decode(node[4])
-    local bkey = blobs_key(base, ns)
-    for i = 1, #fields, 1000 do
-      local chunk = { unpack(fields, i, math.min(i + 999, #fields)) }
-      local values = redis.call("HMGET", bkey, unpack(chunk))
-      for j = 1, #chunk do
-        if values[j] then
-          blobs[#blobs + 1] = chunk[j]
-          blobs[#blobs + 1] = values[j]
-        end
-      end
-    end
-  end
+  if node[4] and node[4] ~= "[]" then blobs = hmget_pairs(blobs_key(base, ns), cjson.decode(node[4])) end
   local writes = redis.call("HGETALL", writes_key(base, ns, id))
   local parent_writes = false
   if node[2] and (tonumber(node[3]) or 0) < 4 then
