@@ -44,7 +44,10 @@ export class InvalidInputError extends RedisTreeError {
 
 /**
  * A Redis command or script failed (connection lost, out of memory, a script error). The original
- * ioredis error is kept as `cause`. Scripts are atomic: a failed write changed nothing.
+ * ioredis error is kept as `cause`. Scripts check their inputs (owner, compare-and-set, existence)
+ * before their first write, so a refused write changed nothing; Redis does not roll a script back
+ * if a command inside it fails (out of memory), and a server that dies mid-script recovers from
+ * its AOF as it was before or after the script.
  *
  * @example
  * ```ts

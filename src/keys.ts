@@ -22,6 +22,7 @@
  * | `P:{u:U}:tag:<tag>`          | set         | U's conversations with that tag                    |
  * | `P:{u:U}:agent:<agent>`      | set         | U's conversations with that agent                  |
  * | `P:{u:U}:expiry`             | sorted set  | U's expiring conversations by their thread's deadline |
+ * | `P:{u:U}:tmp`                | sorted set  | scratch of a listing script (created and removed in it) |
  *
  * A thread's record (`P:{T}:thread`) holds its `owner`; the conversation's metadata lives in its
  * owner's slot, so that a page of a user's listing is one script on one slot.

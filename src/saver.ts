@@ -39,9 +39,10 @@ export interface RedisSaverOptions {
   serde?: SerializerProtocol;
   /**
    * Retention, as in the official savers: threads expire `defaultTTL` minutes after their last
-   * write (or read, with `refreshOnRead`), every key of a thread at the same moment. To keep the
-   * refresh O(1), a thread's deadline is pushed when less than 90% of the TTL is left, so a thread
-   * lives between 0.9 x and 1 x `defaultTTL` after its last activity.
+   * write (or read, with `refreshOnRead`), every key of a thread at the same moment. Moving the
+   * deadline touches every key of the thread, so it is moved when less than 90% of the TTL is
+   * left: a thread lives between 0.9 x and 1 x `defaultTTL` after its last activity, and pays that
+   * O(keys) refresh once per tenth of its TTL.
    * @default no expiry
    */
   ttl?: { defaultTTL?: number; refreshOnRead?: boolean };
@@ -74,6 +75,9 @@ const JSON_OPEN = Buffer.from("[");
 const JSON_COMMA = Buffer.from(",");
 const JSON_CLOSE = Buffer.from("]");
 
+/** Threads listed concurrently by `list()` without a thread id. */
+const LIST_THREADS_AT_ONCE = 50;
+
 /** Tuples per `list` round trip when the caller gave no (or a larger) limit. */
 const LIST_PAGE_SIZE = 100;
 
@@ -92,14 +96,14 @@ interface StoredWrite {
  * A LangGraph checkpointer on plain Redis (no modules), through ioredis.
  *
  * Each operation is one round trip: `put`, `putWrites`, `getTuple` and each page of `list` are one
- * Lua script call (plus, for writes, the cross-slot thread index in the same pipeline). All keys of
- * a thread share one hash tag, so a thread lives in one Redis Cluster slot. Channel values are
- * stored once per version, and versions are unique per branch, so forks never share a blob.
+ * Lua script call. (The thread index, in a slot of its own, learns of a thread on its first put,
+ * from a command sent after that reply.) All keys of a thread share one hash tag, so a thread
+ * lives in one Redis Cluster slot. Channel values are stored once per version, and versions are
+ * unique per branch, so forks never share a blob.
  *
  * @example
  * ```ts
- * import { once } from "node:events";
-import { Redis } from "ioredis";
+ * import { Redis } from "ioredis";
  * import { RedisSaver } from "langgraph-checkpoint-redis-tree";
  *
  * const saver = new RedisSaver({ client: new Redis("redis://127.0.0.1:6379") });
@@ -185,8 +189,9 @@ export class RedisSaver extends BaseCheckpointSaver {
   }
 
   /**
-   * Closes the client if this saver created it ({@link RedisSaver.fromUrl}); a client passed in
-   * stays open, since its owner may still use it.
+   * Closes the client if this saver created it ({@link RedisSaver.fromUrl},
+   * {@link RedisSaver.fromCluster}), after the index updates in flight; a client passed in stays
+   * open, since its owner may still use it.
    */
   async close(): Promise<void> {
     await Promise.all(this.#background);
@@ -223,7 +228,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     ])) as [Reply[] | null, number, Buffer | null] | number;
     if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) return "not-owner";
     const [tuple, pushed, threadOwner] = reply;
-    if (pushed > 0 && threadOwner) this.touchConversation(text(threadOwner), threadId, pushed, false);
+    if (pushed > 0 && threadOwner) await this.touchConversation(text(threadOwner), threadId, pushed, false, true);
     return tuple ? this.parseTuple(threadId, tuple) : undefined;
   }
 
@@ -259,14 +264,18 @@ export class RedisSaver extends BaseCheckpointSaver {
     // No thread: every thread of this prefix, from the thread index (never a keyspace scan),
     // merged newest first. Meant for administration, not for a request path.
     const threadIds = await this.client.zrevrange(this.keys.threadsIndex(), 0, -1);
-    const perThread = await Promise.all(
-      threadIds.map(async (threadId) => {
-        const tuples: CheckpointTuple[] = [];
-        for await (const tuple of this.listThread(threadId, query)) tuples.push(tuple);
-        return tuples;
-      }),
-    );
-    const merged = perThread.flat().sort((a, b) => compareDesc(checkpointIdOf(a), checkpointIdOf(b)));
+    const perThread: CheckpointTuple[] = [];
+    for (let i = 0; i < threadIds.length; i += LIST_THREADS_AT_ONCE) {
+      const batch = await Promise.all(
+        threadIds.slice(i, i + LIST_THREADS_AT_ONCE).map(async (threadId) => {
+          const tuples: CheckpointTuple[] = [];
+          for await (const tuple of this.listThread(threadId, query)) tuples.push(tuple);
+          return tuples;
+        }),
+      );
+      perThread.push(...batch.flat());
+    }
+    const merged = perThread.sort((a, b) => compareDesc(checkpointIdOf(a), checkpointIdOf(b)));
     yield* merged.slice(0, limit ?? merged.length);
   }
 
@@ -291,7 +300,8 @@ export class RedisSaver extends BaseCheckpointSaver {
     metadata: CheckpointMetadata,
     newVersions: ChannelVersions,
     owner: string,
-  ): Promise<RunnableConfig | "not-owner"> {
+    options: { requireHead?: boolean } = {},
+  ): Promise<RunnableConfig | "not-owner" | "changed"> {
     const threadId = this.threadIdOf(config, "put");
     const ns = namespaceOf(config);
     if (typeof checkpoint?.id !== "string" || checkpoint.id === "") {
@@ -332,17 +342,19 @@ export class RedisSaver extends BaseCheckpointSaver {
       JSON.stringify(listLengths(values)),
       String(this.ttlMs),
       this.#shallow ? "1" : "",
+      options.requireHead ? "1" : "",
       String(filterFields.length / 2),
       ...filterFields,
       String(blobArgs.length / 2),
       ...blobArgs,
-    ])) as [number, Buffer | null, number, number] | number;
+    ])) as [number, Buffer | null, number, number, number] | number;
+    if (reply === ScriptCode.Changed) return "changed";
     if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) return "not-owner";
-    const [, threadOwner, deadline, newNamespace] = reply;
+    const [, threadOwner, deadline, newNamespace, deadlineMoved] = reply;
     // The thread index (its own slot) learns of a thread once, when a namespace of it first
     // appears: sent as the reply arrives, not awaited, so put stays one round trip.
     if (newNamespace === 1) this.background("put", this.client.zadd(this.keys.threadsIndex(), "NX", Date.now(), threadId));
-    if (threadOwner) this.touchConversation(text(threadOwner), threadId, deadline, true);
+    if (threadOwner) await this.touchConversation(text(threadOwner), threadId, deadline, true, deadlineMoved === 1);
     return { configurable: { thread_id: threadId, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -448,14 +460,14 @@ export class RedisSaver extends BaseCheckpointSaver {
    * Tells a conversation's owner index about activity on its thread: moves it up in the listing
    * (`activity`) and records the thread's expiry deadline. Sent as soon as the thread script's
    * reply arrives and before the operation resolves, so every later command on this client sees
-   * it; not awaited, so that the operation stays one round trip. A failure is reported as a process
-   * warning (the listing is an index; the checkpoint itself is stored).
+   * it. Not awaited (the operation stays one round trip; a failure is a process warning), unless
+   * the thread's deadline moved: the owner's index must learn the new deadline, or it would drop a
+   * live conversation when the old one passes. That happens once per tenth of a TTL.
    */
-  private touchConversation(owner: string, threadId: string, deadline: number, activity: boolean): void {
-    this.background(
-      "touchConversation",
-      this.store.script("touchConversation", "touchConversation", [this.keys.userBase(owner)], [threadId, String(deadline), activity ? "1" : "0"]),
-    );
+  private async touchConversation(owner: string, threadId: string, deadline: number, activity: boolean, deadlineMoved: boolean): Promise<void> {
+    const touch = this.store.script("touchConversation", "touchConversation", [this.keys.userBase(owner)], [threadId, String(deadline), activity ? "1" : "0"]);
+    if (deadlineMoved) await touch;
+    else this.background("touchConversation", touch);
   }
 
   /**
@@ -497,7 +509,7 @@ export class RedisSaver extends BaseCheckpointSaver {
         await this.client.zrem(this.keys.threadsIndex(), threadId);
         return;
       }
-      if (pushed > 0 && threadOwner) this.touchConversation(text(threadOwner), threadId, pushed, false);
+      if (pushed > 0 && threadOwner) await this.touchConversation(text(threadOwner), threadId, pushed, false, true);
       for (const raw of tuples) {
         const tuple = await this.parseTuple(threadId, raw as Reply[]);
         cursorId = checkpointIdOf(tuple);

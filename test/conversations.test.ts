@@ -186,6 +186,23 @@ describe("ConversationManager", () => {
       expect(pages).toBe(5);
     });
 
+    it("pages past entries left over from an interrupted delete without stopping early", async () => {
+      const created: string[] = [];
+      for (let i = 0; i < 10; i++) created.push((await manager.createConversation({ userId: "leftover", metadata: { title: `l${i}` } })).threadId);
+      const newestFirst = [...created].reverse();
+      // Records 2..4 gone, their listing entries still there (what an interrupted delete leaves).
+      for (const id of newestFirst.slice(2, 5)) await client.hdel(`${saver.keys.userBase("leftover")}:meta`, id);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page: Awaited<ReturnType<typeof manager.listConversations>> = await manager.listConversations({ userId: "leftover", limit: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...ids(page));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual([...newestFirst.slice(0, 2), ...newestFirst.slice(5)]);
+      expect((await manager.listConversations({ userId: "leftover", limit: 100 })).total).toBe(7); // cleaned as they were met
+    });
+
     it("pages with offset; limit defaults to 20, at most 100", async () => {
       for (let i = 0; i < 23; i++) await manager.createConversation({ userId: "offset", metadata: { title: `o${i}` } });
       const all = ids(await manager.listConversations({ userId: "offset", limit: 100 }));
@@ -262,6 +279,16 @@ describe("ConversationManager", () => {
       // A message with an id already there replaces it, as LangGraph's reducer does.
       await manager.addMessage(c.threadId, new HumanMessage({ content: "first (edited)", id: "h1" }), { userId: "msg" });
       expect((await manager.getMessages(c.threadId, { userId: "msg" }))[1]!.content).toBe("first (edited)");
+    });
+
+    it("concurrent addMessage calls all land on the active branch", async () => {
+      const c = await manager.createConversation({ userId: "msg", metadata: { title: "busy" } });
+      await manager.addMessage(c.threadId, { role: "user", content: "first" }, { userId: "msg" });
+      await Promise.all(Array.from({ length: 6 }, (_, i) => manager.addMessage(c.threadId, { role: "user", content: `m${i}` }, { userId: "msg" })));
+      const messages = (await manager.getMessages(c.threadId, { userId: "msg" })).map((m) => String(m.content));
+      expect(messages[0]).toBe("first");
+      expect(messages.slice(1).sort()).toEqual(["m0", "m1", "m2", "m3", "m4", "m5"]);
+      expect(await manager.listBranches(c.threadId, { userId: "msg" })).toHaveLength(1);
     });
 
     it("getMessages reads a given checkpoint", async () => {

@@ -74,6 +74,14 @@ describe("conversation trees", () => {
     await expect(manager.switchBranch(c.threadId, "no-such-checkpoint", { userId: "u1" })).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it("a retried put of a checkpoint that has children does not bring back a branch", async () => {
+    const { c, afterHello } = await twoBranches("u-retry");
+    const before = await manager.listBranches(c.threadId, { userId: "u-retry" });
+    const tuple = (await saver.getTuple({ configurable: { thread_id: c.threadId, checkpoint_id: afterHello } }))!;
+    await saver.put(tuple.parentConfig ?? { configurable: { thread_id: c.threadId } }, tuple.checkpoint, tuple.metadata!, {});
+    expect(await manager.listBranches(c.threadId, { userId: "u-retry" })).toEqual(before);
+  });
+
   it("keeps a branch's name as the branch grows", async () => {
     const { c, tipA, tipB } = await twoBranches("u2");
     await manager.nameBranch(c.threadId, tipA, "formal", { userId: "u2" });

@@ -24,7 +24,7 @@ export const COLOR: Style = {
 };
 
 /** One line of a message: whitespace folded, cut to `width` characters. */
-export function preview(content: unknown, width = 72): string {
+function preview(content: unknown, width = 72): string {
   const text = typeof content === "string" ? content : JSON.stringify(content);
   const folded = text.replace(/\s+/g, " ").trim();
   return folded.length > width ? `${folded.slice(0, width - 1)}…` : folded;
@@ -83,7 +83,8 @@ function parentOf(id: string): string {
 }
 
 export function renderConversationHeader(threadId: string, tree: TreeDocument, owner: string | null, conversation: Conversation | null, style: Style): string[] {
-  const leaves = tree.nodes.filter((n) => !tree.edges.some(([p]) => p === n.node_id)).length;
+  const parents = new Set(tree.edges.map(([p]) => p));
+  const leaves = tree.nodes.filter((n) => !parents.has(n.node_id)).length;
   const lines = [`${style.bold("thread")} ${threadId}`];
   if (conversation) {
     lines.push(`${style.bold("conversation")} ${conversation.title ? JSON.stringify(conversation.title) : "(untitled)"} · owner ${owner} · agent ${conversation.agentId ?? "-"} · tags ${conversation.tags.join(", ") || "-"}`);

@@ -3,7 +3,7 @@ import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { copyCheckpoint, emptyCheckpoint, maxChannelVersion, uuid6, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { z } from "zod";
-import { ConversationExistsError, InvalidInputError, NotFoundError } from "../errors.js";
+import { ConversationExistsError, InvalidInputError, NotFoundError, RedisTreeError } from "../errors.js";
 import { blobFieldPrefix } from "../keys.js";
 import type { RedisSaver } from "../saver.js";
 import { ScriptCode } from "../store.js";
@@ -151,7 +151,8 @@ export class ConversationManager {
       | number;
     if (!Array.isArray(claimed)) throw new ConversationExistsError(threadId);
 
-    // A retried create (claimThread answered "already yours") finds the record and stops there.
+    // A create interrupted between the two halves can be retried: claimThread answers "already
+    // yours" and the record is written now (a complete create is refused: ConversationExistsError).
     return this.index("createConversation", threadId, userId, newRecord(metadata, null), claimed[1]);
   }
 
@@ -182,20 +183,16 @@ export class ConversationManager {
       query.order,
       after,
       String(query.offset),
-      String(query.limit + 1),
+      String(query.limit),
       query.agentId ?? "",
       ...tags,
-    ])) as [number, ...Buffer[]];
-    const [total, ...flat] = reply;
+    ])) as [number, number, Buffer, ...Buffer[]];
+    const [total, more, continueAfter, ...flat] = reply;
     const conversations: Conversation[] = [];
-    let lastScore = "";
-    for (let i = 0; i + 2 < flat.length && conversations.length < query.limit; i += 3) {
-      lastScore = text(flat[i + 2]);
-      conversations.push(toConversation(text(flat[i]), query.userId, parseRecord(flat[i + 1]), lastScore));
+    for (let i = 0; i + 2 < flat.length; i += 3) {
+      conversations.push(toConversation(text(flat[i]), query.userId, parseRecord(flat[i + 1]), text(flat[i + 2])));
     }
-    // The script returns one conversation more than the page when there is a next page.
-    const more = flat.length / 3 > query.limit;
-    return { conversations, total, nextCursor: more ? encodeCursor(lastScore, fingerprint) : null };
+    return { conversations, total, nextCursor: more === 1 ? encodeCursor(text(continueAfter), fingerprint) : null };
   }
 
   /**
@@ -233,7 +230,7 @@ export class ConversationManager {
       if (score === null) throw new NotFoundError(id);
       return toConversation(id, userId, next, text(score as Buffer));
     }
-    throw new InvalidInputError(`updateConversation: the conversation kept changing; gave up after ${UPDATE_ATTEMPTS} attempts`);
+    throw new RedisTreeError("CONFLICT", `updateConversation: the conversation kept changing; gave up after ${UPDATE_ATTEMPTS} attempts`);
   }
 
   /**
@@ -261,31 +258,35 @@ export class ConversationManager {
     const msg = isBaseMessage(message) ? message : toMessage(parse(MessageInputSchema, message, "addMessage message"));
 
     const threadConfig: RunnableConfig = { configurable: { thread_id: id, checkpoint_ns: "" } };
-    const current = await this.saver.readTuple(threadConfig, userId);
-    if (current === "not-owner") throw new NotFoundError(id);
-
-    const base: Checkpoint = current ? copyCheckpoint(current.checkpoint) : emptyCheckpoint();
-    const messages = asMessages(base.channel_values[this.messagesKey]);
-    const versions = Object.values(base.channel_versions);
-    const version = this.saver.getNextVersion(versions.length > 0 ? (maxChannelVersion(...versions) as number) : undefined);
-    const checkpoint: Checkpoint = {
-      ...base,
-      id: uuid6(-1),
-      ts: new Date().toISOString(),
-      channel_values: { ...base.channel_values, [this.messagesKey]: appendMessage(messages, msg) },
-      channel_versions: { ...base.channel_versions, [this.messagesKey]: version },
-    };
-    const previousStep = typeof current?.metadata?.step === "number" ? current.metadata.step : -1;
-    const metadata = {
-      source: "update",
-      step: previousStep + 1,
-      parents: {},
-      writes: { ConversationManager: { [this.messagesKey]: [msg] } },
-    } as CheckpointMetadata;
-    const parentConfig: RunnableConfig = current ? current.config : threadConfig;
-    const written = await this.saver.writeCheckpoint(parentConfig, checkpoint, metadata, { [this.messagesKey]: version }, userId);
-    if (written === "not-owner") throw new NotFoundError(id);
-    return { checkpointId: checkpoint.id, message: msg };
+    // Read the head, write a child of it, and only if the head has not moved meanwhile (a graph run
+    // or another addMessage): else read again. Appends never land on a side branch.
+    for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
+      const current = await this.saver.readTuple(threadConfig, userId);
+      if (current === "not-owner") throw new NotFoundError(id);
+      const base: Checkpoint = current ? copyCheckpoint(current.checkpoint) : emptyCheckpoint();
+      const messages = asMessages(base.channel_values[this.messagesKey]);
+      const versions = Object.values(base.channel_versions);
+      const version = this.saver.getNextVersion(versions.length > 0 ? (maxChannelVersion(...versions) as number) : undefined);
+      const checkpoint: Checkpoint = {
+        ...base,
+        id: uuid6(-1),
+        ts: new Date().toISOString(),
+        channel_values: { ...base.channel_values, [this.messagesKey]: appendMessage(messages, msg) },
+        channel_versions: { ...base.channel_versions, [this.messagesKey]: version },
+      };
+      const previousStep = typeof current?.metadata?.step === "number" ? current.metadata.step : -1;
+      const metadata = {
+        source: "update",
+        step: previousStep + 1,
+        parents: {},
+        writes: { ConversationManager: { [this.messagesKey]: [msg] } },
+      } as CheckpointMetadata;
+      const parentConfig: RunnableConfig = current ? current.config : threadConfig;
+      const written = await this.saver.writeCheckpoint(parentConfig, checkpoint, metadata, { [this.messagesKey]: version }, userId, { requireHead: true });
+      if (written === "not-owner") throw new NotFoundError(id);
+      if (written !== "changed") return { checkpointId: checkpoint.id, message: msg };
+    }
+    throw new RedisTreeError("CONFLICT", `addMessage: the conversation kept changing; gave up after ${UPDATE_ATTEMPTS} attempts`);
   }
 
   /**
@@ -323,11 +324,10 @@ export class ConversationManager {
     const value = parse(ConversationTTLSchema, ttl, "setConversationTTL ttl");
     const { userId } = parse(AccessSchema, access, "setConversationTTL");
     const own = value === "pinned" ? "0" : value === "default" ? "" : String(Math.max(1, Math.round(value * 60_000)));
-    const [found, deadline] = await Promise.all([
-      this.read(id, userId, "setConversationTTL"),
-      this.store.script("setConversationTTL", "setTtl", [this.keys.threadBase(id)], [own, this.ttl, userId]) as Promise<number | null>,
-    ]);
-    if (!found || deadline === ScriptCode.NotOwner || deadline === null) throw new NotFoundError(id);
+    // The conversation must exist for this user before anything is written.
+    if (!(await this.read(id, userId, "setConversationTTL"))) throw new NotFoundError(id);
+    const deadline = (await this.store.script("setConversationTTL", "setTtl", [this.keys.threadBase(id)], [own, this.ttl, userId])) as number | null;
+    if (deadline === ScriptCode.NotOwner || deadline === null) throw new NotFoundError(id);
     await this.store.script("setConversationTTL", "touchConversation", [this.keys.userBase(userId)], [id, String(deadline), "0"]);
     return deadline > 0 ? new Date(deadline).toISOString() : null;
   }
@@ -339,7 +339,7 @@ export class ConversationManager {
   async listBranches(threadId: string, access: Access): Promise<Branch[]> {
     const id = parse(ThreadIdSchema, threadId, "listBranches threadId");
     const { userId } = parse(AccessSchema, access, "listBranches");
-    const reply = (await this.store.script("listBranches", "readBranches", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(this.messagesKey)])) as
+    const reply = (await this.store.script("listBranches", "readBranches", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(this.messagesKey), this.messagesKey])) as
       | [Buffer | null, ...Array<Buffer | number | null>]
       | number;
     if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) throw new NotFoundError(id);
@@ -347,14 +347,15 @@ export class ConversationManager {
     const head = headRaw ? text(headRaw) : null;
     const branches: Array<Branch & { through: boolean }> = [];
     for (let i = 0; i + 4 < flat.length; i += 5) {
-      const blob = flat[i + 3] as Buffer | null;
-      const messages = blob ? asMessages(await this.saver.load(blob, `channel "${this.messagesKey}"`)) : [];
+      // The tip's message count as recorded at put (-1: not recorded, read the messages instead).
+      let count = flat[i + 3] as number | Buffer | null;
+      if (Buffer.isBuffer(count)) count = asMessages(await this.saver.load(count, `channel "${this.messagesKey}"`)).length;
       const name = flat[i + 1] as Buffer | null;
       branches.push({
         checkpointId: text(flat[i] as Buffer),
         ...(name ? { name: text(name) } : {}),
         active: false,
-        messageCount: messages.length,
+        messageCount: typeof count === "number" ? count : 0,
         updatedAt: text(flat[i + 2] as Buffer),
         through: flat[i + 4] === 1,
       });
@@ -362,7 +363,7 @@ export class ConversationManager {
     branches.sort((a, b) => compareDesc(a.checkpointId, b.checkpointId));
     // The head's own branch; when the head is inside the tree, the newest branch through it.
     const active = branches.find((b) => b.checkpointId === head) ?? branches.find((b) => b.through);
-    return branches.map(({ through: _through, ...branch }) => ({ ...branch, active: branch === active || branch.checkpointId === active?.checkpointId }));
+    return branches.map(({ through: _through, ...branch }) => ({ ...branch, active: branch.checkpointId === active?.checkpointId }));
   }
 
   /**
@@ -554,44 +555,50 @@ export class ConversationManager {
       | number;
     if (!Array.isArray(claimed)) throw new ConversationExistsError(threadId);
 
-    const checkpointOf = new Map<string, string>();
-    const leaves: Array<{ checkpointId: string; name: string | null }> = [];
-    // Depth first, children in position order; a checkpoint per message.
-    const stack: Array<{ nodeId: string; parent: { config: RunnableConfig; messages: BaseMessage[]; version: number | undefined; name: string | null } }> = [];
-    const rootConfig: RunnableConfig = { configurable: { thread_id: threadId, checkpoint_ns: "" } };
-    if (byId.has("")) stack.push({ nodeId: "", parent: { config: rootConfig, messages: [], version: undefined, name: null } });
-    while (stack.length > 0) {
-      const { nodeId, parent } = stack.pop()!;
-      const { node, message } = byId.get(nodeId)!;
-      const name = node.branch_name ?? parent.name;
-      let here = parent;
-      if (message) {
-        const version = this.saver.getNextVersion(parent.version);
-        const messages = [...parent.messages, message];
-        const checkpoint: Checkpoint = {
-          ...emptyCheckpoint(),
-          id: uuid6(-1),
-          ts: new Date(node.timestamp).toISOString(),
-          channel_values: { [this.messagesKey]: messages },
-          channel_versions: { [this.messagesKey]: version },
-        };
-        const metadata = { source: "update", step: messages.length - 1, parents: {}, import: { node_id: nodeId } } as CheckpointMetadata;
-        const written = await this.saver.writeCheckpoint(parent.config, checkpoint, metadata, { [this.messagesKey]: version }, userId);
-        if (written === "not-owner") throw new NotFoundError(threadId);
-        checkpointOf.set(nodeId, checkpoint.id);
-        here = { config: written, messages, version, name };
+    // A failure part way leaves no half-imported thread behind.
+    try {
+      const checkpointOf = new Map<string, string>();
+      const leaves: Array<{ checkpointId: string; name: string | null }> = [];
+      // Depth first, children in position order; a checkpoint per message.
+      const stack: Array<{ nodeId: string; parent: { config: RunnableConfig; messages: BaseMessage[]; version: number | undefined; name: string | null } }> = [];
+      const rootConfig: RunnableConfig = { configurable: { thread_id: threadId, checkpoint_ns: "" } };
+      if (byId.has("")) stack.push({ nodeId: "", parent: { config: rootConfig, messages: [], version: undefined, name: null } });
+      while (stack.length > 0) {
+        const { nodeId, parent } = stack.pop()!;
+        const { node, message } = byId.get(nodeId)!;
+        const name = node.branch_name ?? parent.name;
+        let here = parent;
+        if (message) {
+          const version = this.saver.getNextVersion(parent.version);
+          const messages = [...parent.messages, message];
+          const checkpoint: Checkpoint = {
+            ...emptyCheckpoint(),
+            id: uuid6(-1),
+            ts: new Date(node.timestamp).toISOString(),
+            channel_values: { [this.messagesKey]: messages },
+            channel_versions: { [this.messagesKey]: version },
+          };
+          const metadata = { source: "update", step: messages.length - 1, parents: {}, import: { node_id: nodeId } } as CheckpointMetadata;
+          const written = await this.saver.writeCheckpoint(parent.config, checkpoint, metadata, { [this.messagesKey]: version }, userId);
+          if (typeof written === "string") throw new NotFoundError(threadId);
+          checkpointOf.set(nodeId, checkpoint.id);
+          here = { config: written, messages, version, name };
+        }
+        const kids = children.get(nodeId) ?? [];
+        if (kids.length === 0 && message) leaves.push({ checkpointId: checkpointOf.get(nodeId)!, name });
+        for (const kid of [...kids].reverse()) stack.push({ nodeId: kid, parent: { ...here, name } });
       }
-      const kids = children.get(nodeId) ?? [];
-      if (kids.length === 0 && message) leaves.push({ checkpointId: checkpointOf.get(nodeId)!, name });
-      for (const kid of [...kids].reverse()) stack.push({ nodeId: kid, parent: { ...here, name } });
+      const base = [this.keys.threadBase(threadId)];
+      await Promise.all(
+        leaves.filter((l) => l.name !== null).map((l) => this.store.script("importConversation", "nameBranch", base, ["", l.checkpointId, l.name!, userId, this.ttl])),
+      );
+      const current = checkpointOf.get(doc.current_node_id);
+      if (current) await this.store.script("importConversation", "setHead", base, ["", current, userId, this.ttl]);
+      return await this.index("importConversation", threadId, userId, newRecord(metadata, null), claimed[1]);
+    } catch (err) {
+      await this.saver.removeThread(threadId, userId).catch(() => undefined);
+      throw err;
     }
-    const base = [this.keys.threadBase(threadId)];
-    await Promise.all(
-      leaves.filter((l) => l.name !== null).map((l) => this.store.script("importConversation", "nameBranch", base, ["", l.checkpointId, l.name!, userId, this.ttl])),
-    );
-    const current = checkpointOf.get(doc.current_node_id);
-    if (current) await this.store.script("importConversation", "setHead", base, ["", current, userId, this.ttl]);
-    return this.index("importConversation", threadId, userId, newRecord(metadata, null), claimed[1]);
   }
 
   /** The user-side half of every new conversation: its record and index entries. */

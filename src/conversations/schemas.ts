@@ -48,7 +48,7 @@ export const ListConversationsInputSchema = z.strictObject({
   userId: UserIdSchema,
   /** Only conversations that have all of these tags. */
   tags: z.array(TagSchema).max(20).optional(),
-  agentId: z.string().min(1).max(256).optional(),
+  agentId: z.string().min(1).max(256).refine(wellFormed, "agentId must be well-formed unicode").optional(),
   /** @default 20 */
   limit: z.number().int().min(1).max(100).default(20),
   /** Conversations to skip (after the cursor, if any). */

@@ -21,7 +21,10 @@
   Conversations whose thread has expired are removed from the indexes first (up to 100 a call;
   any left over are skipped on the page).
 
-  Returns { total, threadId, record, score, threadId, record, score, ... }.
+  Returns { total, 1 if there is a next page else 0, the score to continue after ("" for
+  none), threadId, record, score, threadId, record, score, ... }. A page may hold fewer than
+  ARGV[4] conversations when some turned out expired or left over; the continuation score still
+  moves past them.
 ]]
 --- @include "keys"
 --- @include "user-keys"
@@ -33,7 +36,8 @@ local now = now_ms()
 sweep_expired(ubase, now, 100)
 local desc = ARGV[1] == "desc"
 local cursor, offset, count = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
-local need = offset + count
+-- One more than the page, to know whether there is a next page.
+local need = offset + count + 1
 -- Candidates the walk may look at before it gives way to the intersection.
 local WALK_LIMIT = 5000
 
@@ -100,12 +104,13 @@ else
   end
 end
 
-local out = { total }
 local ids, scores = {}, {}
-for i = 2 * offset + 1, math.min(#matched, 2 * need), 2 do
+for i = 2 * offset + 1, math.min(#matched, 2 * (need - 1)), 2 do
   ids[#ids + 1] = matched[i]
   scores[#scores + 1] = matched[i + 1]
 end
+local more = #matched >= 2 * need and 1 or 0
+local out = { total, more, scores[#scores] or "" }
 if #ids == 0 then return out end
 local records = rcall("HMGET", user_meta_key(ubase), unpack(ids))
 for i, id in ipairs(ids) do

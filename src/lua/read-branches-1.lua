@@ -9,9 +9,10 @@
   ARGV[1]  checkpoint namespace
   ARGV[2]  owner the caller acts for, or "" for no owner check
   ARGV[3]  blob field prefix of the messages channel (`<escaped channel>:`)
+  ARGV[4]  the messages channel
 
-  Returns { head or false, leafId, name or false, ts, messages blob or false, through (0/1), ... },
-  or NOT_OWNER.
+  Returns { head or false, leafId, name or false, ts, message count (or, when the count was not
+  recorded, the messages blob), through (0/1), ... }, or NOT_OWNER.
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -57,14 +58,23 @@ end
 local out = { head }
 local bkey = blobs_key(base, ns)
 for _, leaf in ipairs(leaves) do
-  local node = rcall("HMGET", ckpt_key(base, ns, leaf), "ts", "blobs")
+  local node = rcall("HMGET", ckpt_key(base, ns, leaf), "ts", "blobs", "lens")
   local field = pick_blob(node[2], prefix)
+  local count = 0
+  if field then
+    local ok, lens = pcall(cjson.decode, node[3] or "")
+    if ok and type(lens) == "table" and type(lens[ARGV[4]]) == "number" then
+      count = lens[ARGV[4]]
+    else
+      count = rcall("HGET", bkey, field) or 0
+    end
+  end
   local name, through = false, leaf == head
   if named or not head_is_leaf then name, through = walk(leaf) end
   out[#out + 1] = leaf
   out[#out + 1] = name
   out[#out + 1] = node[1] or ""
-  out[#out + 1] = field and rcall("HGET", bkey, field) or false
+  out[#out + 1] = count
   out[#out + 1] = through and 1 or 0
 end
 return out
