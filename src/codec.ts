@@ -42,9 +42,7 @@ export function unpackParts(value: Buffer): Buffer[] {
 export function canonicalJson(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      const sorted: Record<string, unknown> = {};
-      for (const k of Object.keys(v).sort()) sorted[k] = (v as Record<string, unknown>)[k];
-      return sorted;
+      return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
     }
     return v;
   });

@@ -225,8 +225,8 @@ function toTreeMessage(message: BaseMessage): TreeMessage {
   if (ai.tool_calls && ai.tool_calls.length > 0) metadata.tool_calls = ai.tool_calls;
   const tool = message as ToolMessage;
   if (message.getType() === "tool" && tool.tool_call_id) metadata.tool_call_id = tool.tool_call_id;
-  if (message.additional_kwargs && Object.keys(message.additional_kwargs).length > 0) metadata.additional_kwargs = message.additional_kwargs;
-  if (message.response_metadata && Object.keys(message.response_metadata).length > 0) metadata.response_metadata = message.response_metadata;
+  if (notEmpty(message.additional_kwargs)) metadata.additional_kwargs = message.additional_kwargs;
+  if (notEmpty(message.response_metadata)) metadata.response_metadata = message.response_metadata;
   if (ai.usage_metadata) metadata.usage_metadata = ai.usage_metadata;
   return {
     role: ROLE_OF_TYPE[message.getType()] ?? message.getType(),
@@ -264,6 +264,10 @@ export function fromTreeMessage(message: TreeMessage): BaseMessage {
     default:
       throw new InvalidInputError(`importConversation: unknown message role ${JSON.stringify(message.role)}`);
   }
+}
+
+function notEmpty(value: object | undefined): boolean {
+  return value !== undefined && Object.entries(value).length > 0;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
