@@ -14,11 +14,13 @@ import {
   type CheckpointMetadata,
   type CheckpointPendingWrite,
   type CheckpointTuple,
+  type DeltaChannelHistory,
   type PendingWrite,
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
 import { canonicalJson, packParts, unpackParts } from "./codec.js";
-import { InvalidInputError, SerializationError } from "./errors.js";
+import { InvalidInputError, SerializationError, StorageError } from "./errors.js";
+import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, parseWalk, pathToSeed, type FrontierEntry, type RawFact, type RawSeed, type RawWrite, type WalkStore } from "./history.js";
 import { KeySpace, blobField } from "./keys.js";
 import { ScriptCode, Store, type RedisClient } from "./store.js";
 
@@ -53,6 +55,15 @@ export interface RedisSaverOptions {
    * @default false
    */
   shallow?: boolean;
+  /**
+   * How many DeltaChannel writes (deserialised) the saver keeps in memory, across threads, least
+   * recently used threads dropped first. A graph turn on a thread read before by this process then
+   * fetches and deserialises only the writes since that read, instead of the thread's whole
+   * history since its last snapshot. Every read still asks Redis, which answers whether the cached
+   * part is still what Redis holds. 0 turns the cache off.
+   * @default 10000
+   */
+  historyCacheWrites?: number;
 }
 
 /** Options of {@link RedisSaver.fromUrl}: the saver options less the client, plus ioredis options. */
@@ -81,7 +92,35 @@ const LIST_THREADS_AT_ONCE = 50;
 /** Tuples per `list` round trip when the caller gave no (or a larger) limit. */
 const LIST_PAGE_SIZE = 100;
 
+/**
+ * Checkpoints one call of a walking script visits at most (src/lua/includes/delta-walk.lua), and
+ * about how many bytes of values it returns; the script also stops after about 4 ms of server
+ * time. A longer walk continues in further calls, so that no call keeps Redis busy for long
+ * (`npm run bench:delta` measures the server time per call).
+ */
+const WALK_MAX_NODES = 2000;
+const WALK_MAX_BYTES = 8 * 1024 * 1024;
+
+/** Times a read starts over when the thread changed under a walk of several calls. */
+const WALK_ATTEMPTS = 5;
+
+/** What a walking script's first call tells: the thread's validator, the read checkpoint, the walk. */
+interface WalkStart {
+  validator: string;
+  /** The checkpoint read (null: none); its parent is where its channels' histories start. */
+  target: string | null;
+  parent: string | null;
+  facts: RawFact[];
+  frontier: FrontierEntry[];
+}
+
+/** The thread's validator moved between the calls of one walk: the read starts over. */
+class WalkRestart extends Error {}
+
 type Reply = Buffer | Reply[] | null;
+
+/** The put script's reply: { 1, owner, deadline, new namespace, deadline moved }, or a code. */
+type PutReply = [number, Buffer | null, number, number, number] | number;
 
 interface StoredWrite {
   taskId: string;
@@ -126,10 +165,14 @@ export class RedisSaver extends BaseCheckpointSaver {
   /** Whether the serde is LangGraph's default JSON one (see loadMany). */
   readonly #defaultSerde: boolean;
   readonly #shallow: boolean;
+  readonly #history: HistoryCache;
   readonly #ownsClient: boolean;
   readonly #background = new Set<Promise<void>>();
 
-  constructor(options: RedisSaverOptions, internal?: { ownsClient: boolean }) {
+  /** Checkpoints one walking script call visits at most (tests lower it to exercise resumption). */
+  readonly #walkMaxNodes: number;
+
+  constructor(options: RedisSaverOptions, internal?: { ownsClient?: boolean; walkMaxNodes?: number }) {
     super(options?.serde);
     if (options === null || typeof options !== "object" || options.client == null) {
       throw new InvalidInputError("RedisSaver needs an ioredis client: new RedisSaver({ client: new Redis(url) })");
@@ -150,12 +193,18 @@ export class RedisSaver extends BaseCheckpointSaver {
     this.ttlMs = defaultTTL === undefined ? 0 : Math.max(1, Math.round(defaultTTL * 60_000));
     this.#refreshOnRead = refreshOnRead === true && this.ttlMs > 0;
     this.#shallow = options.shallow === true;
+    const cacheWrites = options.historyCacheWrites ?? 10_000;
+    if (!Number.isInteger(cacheWrites) || cacheWrites < 0) {
+      throw new InvalidInputError(`RedisSaver option \`historyCacheWrites\` must be a non-negative integer (got ${String(cacheWrites)})`);
+    }
+    this.#history = new HistoryCache(cacheWrites);
     this.#defaultSerde = options.serde === undefined;
     this.client = options.client;
     this.prefix = prefix;
     this.keys = new KeySpace(prefix);
     this.store = new Store(options.client);
     this.#ownsClient = internal?.ownsClient ?? false;
+    this.#walkMaxNodes = internal?.walkMaxNodes ?? WALK_MAX_NODES;
   }
 
   /**
@@ -280,6 +329,251 @@ export class RedisSaver extends BaseCheckpointSaver {
   }
 
   /**
+   * What LangGraph needs to rebuild DeltaChannel values at a checkpoint (Beta in LangGraph 1.4),
+   * with `BaseCheckpointSaver`'s contract: for each channel, the pending writes of the checkpoint's
+   * ancestors, oldest first and each checkpoint's in (task id, index) order, from its parent up to
+   * the nearest ancestor that stores the channel, whose value is `seed` (absent when no ancestor
+   * stores one). Writes stored at the checkpoint itself are not included.
+   *
+   * The walk runs inside Redis: one round trip for up to 1,000 ancestors (more in further calls,
+   * so that no script blocks Redis for long), instead of one `getTuple` per ancestor. What this
+   * process read of the thread before is not fetched or deserialised again (see
+   * `historyCacheWrites`). A checkpoint on the way that is gone is a {@link StorageError}.
+   */
+  override async getDeltaChannelHistory(options: { config: RunnableConfig; channels: string[] }): Promise<Record<string, DeltaChannelHistory>> {
+    const channels = options?.channels as unknown;
+    if (!Array.isArray(channels) || channels.some((c) => typeof c !== "string")) {
+      throw new InvalidInputError("getDeltaChannelHistory needs `channels`: an array of channel names");
+    }
+    if (channels.length === 0) return {};
+    const names = [...new Set(channels as string[])];
+    const config = options.config;
+    let histories: Record<string, DeltaChannelHistory> = {};
+    if (config?.configurable?.thread_id !== undefined) {
+      const threadId = this.threadIdOf(config, "getDeltaChannelHistory");
+      const ns = namespaceOf(config);
+      const target = configCheckpointId(config, "getDeltaChannelHistory");
+      const read = await this.readHistories("getDeltaChannelHistory", threadId, ns, { owner: "", channels: names, target }, async (validator, known) => {
+        const [v, t, parent, facts, frontier] = (await this.store.script("getDeltaChannelHistory", "deltaHistory", [this.keys.threadBase(threadId)], [
+          ns,
+          "",
+          validator,
+          ...this.walkArgs(names, known),
+          "target",
+          target,
+        ])) as Reply[];
+        return { validator: text(v), target: t ? text(t) : null, parent: parent ? text(parent) : null, ...parseWalk(names, facts!, frontier!), rebuilds: names };
+      });
+      if (read !== "not-owner") histories = read.histories;
+    }
+    return Object.fromEntries((channels as string[]).map((c) => [c, histories[c] ?? { writes: [] }]));
+  }
+
+  /**
+   * A checkpoint as getTuple returns it, with the histories of the given channels that it does
+   * not store and rebuilds from its ancestors (DeltaChannels), in one round trip when the walk is
+   * short: how the conversation layer reads a checkpoint's whole state. `"not-owner"` when the
+   * thread belongs to someone other than `owner` ("" for no check).
+   * @internal
+   */
+  async readState(config: RunnableConfig, options: { owner: string; channels: string[] }): Promise<{ tuple: CheckpointTuple; histories: Record<string, DeltaChannelHistory> } | undefined | "not-owner"> {
+    const threadId = this.threadIdOf(config, "readState");
+    const ns = namespaceOf(config);
+    const target = configCheckpointId(config, "readState");
+    const { owner, channels } = options;
+    let tuple: Reply[] | null = null;
+    const read = await this.readHistories("readState", threadId, ns, { owner, channels, target }, async (validator, known) => {
+      const reply = (await this.store.script("readState", "readState", [this.keys.threadBase(threadId)], [ns, target, owner, validator, ...this.walkArgs(channels, known)])) as Reply[] | number;
+      if (!Array.isArray(reply)) return "not-owner";
+      const [v, t, rebuilt, facts, frontier] = reply;
+      tuple = Array.isArray(t) ? t : null;
+      const walk = parseWalk(channels, facts!, frontier!);
+      return {
+        validator: text(v),
+        target: tuple ? text(tuple[0]) : null,
+        parent: tuple?.[3] ? text(tuple[3]) : null,
+        ...walk,
+        rebuilds: (rebuilt as Reply[]).map((i) => channels[Number(i) - 1]!),
+      };
+    });
+    if (read === "not-owner") return "not-owner";
+    if (tuple === null) return undefined;
+    return { tuple: await this.parseTuple(threadId, tuple), histories: read.histories };
+  }
+
+  /**
+   * The shared half of every DeltaChannel read: runs the walk `start` begins (told what the cache
+   * holds of the thread), finishes it, deserialises what the cache does not hold yet, and reads the
+   * histories of `rebuilds` off the cache. Starts over without the cache when the thread changed
+   * under a walk of several calls, or when the cache turned out not to hold a path it claimed.
+   */
+  private async readHistories(
+    operation: string,
+    threadId: string,
+    ns: string,
+    read: { owner: string; channels: string[]; target: string },
+    start: (validator: string, known: string[]) => Promise<(WalkStart & { rebuilds: string[] }) | "not-owner">,
+  ): Promise<{ histories: Record<string, DeltaChannelHistory> } | "not-owner"> {
+    for (let attempt = 1; ; attempt++) {
+      let entry = attempt === 1 ? this.#history.get(threadId, ns) : undefined;
+      const candidates: string[] = [];
+      const targetNode = read.target === "" ? undefined : entry?.store.get(read.target);
+      if (targetNode?.parent) candidates.push(targetNode.parent);
+      const known = entry ? completeAt(entry.store, [...candidates, ...entry.targets], read.channels) : [];
+      const first = await start(entry?.validator ?? "", known);
+      if (first === "not-owner") return "not-owner";
+      // The script trusted `known` only if the thread's validator was still the cache's.
+      const trusted = entry !== undefined && entry.validator === first.validator ? known : [];
+      if (entry === undefined || entry.validator !== first.validator) entry = this.#history.reset(threadId, ns, first.validator);
+      let facts: RawFact[] | "not-owner";
+      try {
+        facts = await this.finishWalk(threadId, ns, read, trusted, first);
+      } catch (err) {
+        if (err instanceof WalkRestart && attempt < WALK_ATTEMPTS) continue;
+        if (err instanceof WalkRestart) throw new StorageError(operation, new Error(`the thread kept changing during a read of ${WALK_ATTEMPTS} attempts`));
+        throw err;
+      }
+      if (facts === "not-owner") return "not-owner";
+      const raw: WalkStore<RawWrite, RawSeed> = new Map();
+      addFacts(raw, facts, read.channels);
+      const added = await this.decodeWalk(raw, entry.store);
+      if (first.target === null) return { histories: {} };
+      nodeOf(entry.store, first.target, first.parent);
+      const histories: Record<string, DeltaChannelHistory> = {};
+      let complete = true;
+      for (const channel of first.rebuilds) {
+        const found = pathToSeed(entry.store, first.parent, channel);
+        if (found) histories[channel] = historyOf(found, channel);
+        else complete = false;
+      }
+      if (!complete) {
+        this.#history.reset(threadId, ns, "");
+        if (attempt < WALK_ATTEMPTS) continue;
+        throw new StorageError(operation, new Error("a DeltaChannel walk came back incomplete"));
+      }
+      this.#history.record(entry, first.target, added);
+      return { histories };
+    }
+  }
+
+  /**
+   * Resumes a walk's frontier until nothing is left, one bounded script call each, and returns all
+   * its facts. Throws {@link WalkRestart} when the thread's validator moved between calls.
+   * @internal
+   */
+  async finishWalk(threadId: string, ns: string, read: { owner: string; channels: string[] }, known: string[], first: { validator: string; facts: RawFact[]; frontier: FrontierEntry[] }): Promise<RawFact[] | "not-owner"> {
+    const facts = [...first.facts];
+    const { channels } = read;
+    for (let frontier = first.frontier; frontier.length > 0; ) {
+      const reply = (await this.store.script("deltaHistory", "deltaHistory", [this.keys.threadBase(threadId)], [
+        ns,
+        read.owner,
+        first.validator,
+        ...this.walkArgs(channels, known),
+        "resume",
+        ...frontier.flatMap((e) => [e.id, e.child ?? "", e.channels.map((c) => channels.indexOf(c) + 1).join(",")]),
+      ])) as Reply[] | number;
+      if (!Array.isArray(reply)) return "not-owner";
+      const [v, , , factsRaw, frontierRaw] = reply;
+      if (text(v) !== first.validator) throw new WalkRestart();
+      const next = parseWalk(channels, factsRaw!, frontierRaw!);
+      facts.push(...next.facts);
+      frontier = next.frontier;
+    }
+    return facts;
+  }
+
+  /**
+   * A walk's budget per script call, as the tree, branch and fork readers take it.
+   * @internal
+   */
+  walkBudget(): string[] {
+    return [String(this.#walkMaxNodes), String(WALK_MAX_BYTES)];
+  }
+
+  /** The walk arguments every walking script takes (walk_args in includes/delta-walk.lua). */
+  private walkArgs(channels: readonly string[], known: readonly string[]): string[] {
+    return [...this.walkBudget(), String(channels.length), ...channels, String(known.length), ...known];
+  }
+
+  /**
+   * Runs a read that walks in several script calls, again from the start when the thread changed
+   * between two of them (a walk of one call is atomic).
+   * @internal
+   */
+  async walkRetrying<T>(operation: string, read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (err) {
+        if (!(err instanceof WalkRestart)) throw err;
+        if (attempt >= WALK_ATTEMPTS) throw new StorageError(operation, new Error(`the thread kept changing during a read of ${WALK_ATTEMPTS} attempts`));
+      }
+    }
+  }
+
+  /**
+   * A checkpoint's record as put stores it: for checkpoints planted outside put (forks).
+   * @internal
+   */
+  packRecord(checkpoint: Omit<Checkpoint, "channel_values">, metadata: CheckpointMetadata, values: Record<string, unknown>): Promise<Buffer> {
+    const record: StoredRecord = { checkpoint, metadata };
+    if (Object.keys(values).length > 0) record.values = values;
+    return this.dump(record, "checkpoint");
+  }
+
+  /**
+   * The value without a version that a stored record holds for a channel.
+   * @internal
+   */
+  async recordValue(packed: Buffer, channel: string): Promise<unknown> {
+    return ((await this.load(packed, "checkpoint")) as StoredRecord).values?.[channel];
+  }
+
+  /**
+   * Deserialises what a raw walk store holds into a decoded one, skipping what the decoded store
+   * already has; nothing changes in it unless every value deserialised. Returns the number of
+   * writes added.
+   * @internal
+   */
+  async decodeWalk(raw: WalkStore<RawWrite, RawSeed>, into: WalkStore<CheckpointPendingWrite, unknown>): Promise<number> {
+    const parts: Array<{ type: string; bytes: Buffer; what: string }> = [];
+    const apply: Array<(values: unknown[]) => void> = [];
+    let added = 0;
+    for (const [id, node] of raw) {
+      const known = into.get(id);
+      for (const [channel, writes] of node.writes ?? []) {
+        if (known?.writes?.has(channel)) continue;
+        const at = parts.length;
+        for (const w of writes) parts.push({ type: w.type, bytes: w.bytes, what: `write to channel "${channel}"` });
+        added += writes.length;
+        apply.push((values) => {
+          const decoded = writes.map((w, i): CheckpointPendingWrite => [w.taskId, channel, values[at + i]]);
+          (nodeOf(into, id, node.parent).writes ??= new Map()).set(channel, decoded);
+        });
+      }
+      for (const [channel, seed] of node.seeds) {
+        if (known?.seeds.has(channel)) continue;
+        const at = parts.length;
+        parts.push({ ...unpackTyped(seed.value, seed.field === null ? "checkpoint" : `channel value ${seed.field}`), what: `seed of channel "${channel}"` });
+        apply.push((values) => {
+          const value = seed.field === null ? (values[at] as StoredRecord).values?.[channel] : values[at];
+          nodeOf(into, id, node.parent).seeds.set(channel, value);
+        });
+      }
+      // Last: a checked channel without a seed means "no seed here", so it must not be recorded
+      // before the seed it may have.
+      apply.push(() => {
+        const target = nodeOf(into, id, node.parent);
+        for (const channel of node.checked) target.checked.add(channel);
+      });
+    }
+    const values = await this.loadMany(parts);
+    for (const fn of apply) fn(values);
+    return added;
+  }
+
+  /**
    * Stores a checkpoint. Only the channels named in `newVersions` are written, each as a blob keyed
    * by channel and version; channels not re-written are read from the blob of the version the
    * checkpoint names. Atomic and one round trip.
@@ -310,24 +604,36 @@ export class RedisSaver extends BaseCheckpointSaver {
     wellFormed(checkpoint.id, "checkpoint id", "put");
     const parentId = configCheckpointId(config, "put");
     const { channel_values: values = {}, ...bare } = checkpoint;
+    const versions = checkpoint.channel_versions ?? {};
+
+    // A value is stored as a blob when its channel has a version (blobs are shared by the
+    // checkpoints that read that version); a value without a version (LangGraph's empty
+    // `__pregel_tasks`) travels in the record. The node lists exactly the blobs it holds, so a
+    // blob that goes missing is noticed on read instead of read as an empty channel.
+    const stored = Object.keys(values).filter((c) => c in versions);
+    const unversioned = Object.keys(values).filter((c) => !(c in versions));
+    const blobFields = stored.map((c) => blobField(c, versions[c]!));
 
     // The checkpoint and its metadata are one serde value: one serialisation here and one
     // deserialisation per read, instead of two.
-    const blobArgs: Array<string | Buffer> = [];
-    const [record] = await Promise.all([
-      this.dump({ checkpoint: bare, metadata } satisfies StoredRecord, "checkpoint"),
-      ...Object.entries(newVersions ?? {}).map(async ([channel, version]) => {
-        if (!(channel in values)) return; // a channel without a value: nothing to store
-        const packed = await this.dump(values[channel], `channel "${channel}"`);
-        blobArgs.push(blobField(channel, version), packed);
-      }),
+    const recordValue: StoredRecord = { checkpoint: bare, metadata };
+    if (unversioned.length > 0) recordValue.values = Object.fromEntries(unversioned.map((c) => [c, values[c]]));
+    const [record, ...sent] = await Promise.all([
+      this.dump(recordValue, "checkpoint"),
+      ...stored
+        .filter((c) => newVersions != null && c in newVersions)
+        .map(async (c) => [blobField(c, versions[c]!), await this.dump(values[c], `channel "${c}"`)]),
     ]);
-    const blobFields = Object.entries(checkpoint.channel_versions ?? {}).map(([c, v]) => blobField(c, v));
     const filterFields: string[] = [];
     for (const [key, value] of Object.entries(metadata ?? {})) {
       const json = value === undefined ? undefined : canonicalJsonOrUndefined(value);
       if (json !== undefined) filterFields.push(metadataField(key), json);
     }
+    // DeltaChannels (LangGraph 1.4) are absent from most checkpoints and rebuilt from ancestors;
+    // the script records which ones this checkpoint rebuilds (see includes/delta-walk.lua).
+    const deltaMarked = new Set(Object.keys((metadata as { counters_since_delta_snapshot?: object } | undefined)?.counters_since_delta_snapshot ?? {}));
+    for (const c of stored) if (isDeltaSnapshot(values[c])) deltaMarked.add(c);
+    const valueless = Object.keys(versions).filter((c) => !(c in values));
 
     const reply = (await this.store.script("put", "put", [this.keys.threadBase(threadId)], [
       ns,
@@ -343,11 +649,14 @@ export class RedisSaver extends BaseCheckpointSaver {
       String(this.ttlMs),
       this.#shallow ? "1" : "",
       options.requireHead ? "1" : "",
+      JSON.stringify([...deltaMarked]),
+      JSON.stringify(valueless),
+      unversioned.length > 0 ? JSON.stringify(unversioned) : "",
       String(filterFields.length / 2),
       ...filterFields,
-      String(blobArgs.length / 2),
-      ...blobArgs,
-    ])) as [number, Buffer | null, number, number, number] | number;
+      String(sent.length),
+      ...sent.flat(),
+    ])) as PutReply;
     if (reply === ScriptCode.Changed) return "changed";
     if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) return "not-owner";
     const [, threadOwner, deadline, newNamespace, deadlineMoved] = reply;
@@ -407,6 +716,7 @@ export class RedisSaver extends BaseCheckpointSaver {
    */
   async removeThread(threadId: string, owner: string): Promise<boolean | "not-owner"> {
     const id = validThreadId(threadId, "deleteThread");
+    this.#history.drop(id);
     const reply = (await this.store.script("deleteThread", "deleteThread", [this.keys.threadBase(id)], [owner])) as [number, Buffer | null] | number;
     if (reply === ScriptCode.NotOwner) return "not-owner";
     const [removed, threadOwner] = Array.isArray(reply) ? reply : [0, null];
@@ -537,8 +847,8 @@ export class RedisSaver extends BaseCheckpointSaver {
       ...writes.map((w) => ({ type: w.type, bytes: w.bytes, what: `write to "${w.channel}"` })),
       ...sends.map((w) => ({ type: w.type, bytes: w.bytes, what: "pending send" })),
     ]);
-    const { checkpoint: bare, metadata } = record as StoredRecord;
-    const checkpoint: Checkpoint = { ...bare, channel_values: {} };
+    const { checkpoint: bare, metadata, values } = record as StoredRecord;
+    const checkpoint: Checkpoint = { ...bare, channel_values: { ...values } };
 
     const channelOfField = new Map<string, string>();
     for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
@@ -649,6 +959,13 @@ export class RedisSaver extends BaseCheckpointSaver {
 interface StoredRecord {
   checkpoint: Omit<Checkpoint, "channel_values">;
   metadata: CheckpointMetadata;
+  /** Channel values that have no version in `channel_versions` (stored with the record, not as blobs). */
+  values?: Record<string, unknown>;
+}
+
+/** LangGraph's DeltaSnapshot (a DeltaChannel's full value), checked by shape as LangGraph does. */
+function isDeltaSnapshot(value: unknown): boolean {
+  return value !== null && typeof value === "object" && (value as { lg_name?: unknown }).lg_name === "DeltaSnapshot";
 }
 
 interface ListQuery {
@@ -702,7 +1019,10 @@ function metadataField(key: string): string {
 
 function listLengths(values: Record<string, unknown>): Record<string, number> {
   const lengths: Record<string, number> = {};
-  for (const [channel, value] of Object.entries(values)) if (Array.isArray(value)) lengths[channel] = value.length;
+  for (const [channel, value] of Object.entries(values)) {
+    const list = isDeltaSnapshot(value) ? (value as { value: unknown }).value : value;
+    if (Array.isArray(list)) lengths[channel] = list.length;
+  }
   return lengths;
 }
 

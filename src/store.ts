@@ -41,7 +41,17 @@ export class Store {
     const fn = (this.client as unknown as Record<string, ScriptFn>)[`${luaScripts[name].command}Buffer`];
     if (fn === undefined) return Promise.reject(new StorageError(operation, new Error(`script ${name} is not defined`)));
     return fn.call(this.client, ...keys, ...args).catch((err: unknown) => {
-      throw new StorageError(operation, err);
+      throw new StorageError(operation, missingData(err) ?? err);
     });
   }
+}
+
+/**
+ * A script's report that a thread lost data it references (includes/missing.lua), as an error
+ * that says so; `undefined` for any other error. Redis appends the script's sha and line.
+ */
+function missingData(err: unknown): Error | undefined {
+  const match = err instanceof Error ? /^LGTREE_MISSING (.*?)(?: script: [0-9a-f]+, on @user_script:\d+\.)?$/s.exec(err.message) : null;
+  if (!match) return undefined;
+  return new Error(`the thread is missing data it references: ${match[1]} (evicted, or removed outside this library); nothing was read from it`, { cause: err });
 }

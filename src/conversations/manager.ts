@@ -1,13 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
 import type { BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { copyCheckpoint, emptyCheckpoint, maxChannelVersion, uuid6, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
+import { copyCheckpoint, emptyCheckpoint, maxChannelVersion, uuid6, type Checkpoint, type CheckpointMetadata, type CheckpointPendingWrite } from "@langchain/langgraph-checkpoint";
 import type { z } from "zod";
-import { ConversationExistsError, InvalidInputError, NotFoundError, RedisTreeError } from "../errors.js";
+import { ConversationExistsError, InvalidInputError, NotFoundError, RedisTreeError, StorageError } from "../errors.js";
+import { addFacts, parseWalk, type RawFact, type RawSeed, type RawWrite, type WalkStore } from "../history.js";
 import { blobFieldPrefix } from "../keys.js";
 import type { RedisSaver } from "../saver.js";
 import { ScriptCode } from "../store.js";
-import { appendMessage, isBaseMessage, toMessage } from "./messages.js";
+import { plantFork, type ForkSource } from "./fork.js";
+import { appendMessage, isBaseMessage, messagesIn, toMessage } from "./messages.js";
+import { messagesOf, rebuildMessages } from "./state.js";
 import { buildTree, fromTreeMessage, isSyntheticRoot, readTreeDocument, type CheckpointNode, type TreeDocument, type TreeMessage, type TreeNode } from "./tree.js";
 import {
   AccessSchema,
@@ -261,10 +264,13 @@ export class ConversationManager {
     // Read the head, write a child of it, and only if the head has not moved meanwhile (a graph run
     // or another addMessage): else read again. Appends never land on a side branch.
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const current = await this.saver.readTuple(threadConfig, userId);
-      if (current === "not-owner") throw new NotFoundError(id);
+      const state = await this.saver.readState(threadConfig, { owner: userId, channels: [this.messagesKey] });
+      if (state === "not-owner") throw new NotFoundError(id);
+      const current = state?.tuple;
       const base: Checkpoint = current ? copyCheckpoint(current.checkpoint) : emptyCheckpoint();
-      const messages = asMessages(base.channel_values[this.messagesKey]);
+      // The whole list goes into the new checkpoint, whatever channel kind held it: an ordinary
+      // channel reads it as its value, a DeltaChannel as a seed (DeltaChannel.fromCheckpoint).
+      const messages = state ? messagesOf(state, this.messagesKey) : [];
       const versions = Object.values(base.channel_versions);
       const version = this.saver.getNextVersion(versions.length > 0 ? (maxChannelVersion(...versions) as number) : undefined);
       const checkpoint: Checkpoint = {
@@ -297,13 +303,13 @@ export class ConversationManager {
     const id = parse(ThreadIdSchema, threadId, "getMessages threadId");
     const { userId, checkpointId } = parse(GetMessagesInputSchema, input, "getMessages");
     const config: RunnableConfig = { configurable: { thread_id: id, checkpoint_ns: "", ...(checkpointId ? { checkpoint_id: checkpointId } : {}) } };
-    const tuple = await this.saver.readTuple(config, userId);
-    if (tuple === "not-owner") throw new NotFoundError(id);
-    if (tuple === undefined) {
+    const state = await this.saver.readState(config, { owner: userId, channels: [this.messagesKey] });
+    if (state === "not-owner") throw new NotFoundError(id);
+    if (state === undefined) {
       if (checkpointId !== undefined) throw new NotFoundError(id, checkpointId);
       return [];
     }
-    return asMessages(tuple.checkpoint.channel_values[this.messagesKey]);
+    return messagesOf(state, this.messagesKey);
   }
 
   /**
@@ -339,25 +345,36 @@ export class ConversationManager {
   async listBranches(threadId: string, access: Access): Promise<Branch[]> {
     const id = parse(ThreadIdSchema, threadId, "listBranches threadId");
     const { userId } = parse(AccessSchema, access, "listBranches");
-    const reply = (await this.store.script("listBranches", "readBranches", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(this.messagesKey), this.messagesKey])) as
-      | [Buffer | null, ...Array<Buffer | number | null>]
-      | number;
-    if (reply === ScriptCode.NotOwner || !Array.isArray(reply)) throw new NotFoundError(id);
-    const [headRaw, ...flat] = reply;
-    const head = headRaw ? text(headRaw) : null;
+    const key = this.messagesKey;
+    const read = await this.saver.walkRetrying("listBranches", async () => {
+      const reply = (await this.store.script("listBranches", "readBranches", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(key), key, ...this.saver.walkBudget()])) as Reply[] | number;
+      if (!Array.isArray(reply)) return "not-owner";
+      const [head, rows, facts, frontier, validator] = reply;
+      const walked = await this.saver.finishWalk(id, "", { owner: userId, channels: [key] }, [], { validator: text(validator as Buffer), ...parseWalk([key], facts!, frontier!) });
+      return walked === "not-owner" ? walked : { head: head ? text(head as Buffer) : null, rows: rows as Reply[], facts: walked };
+    });
+    if (read === "not-owner") throw new NotFoundError(id);
+    const rows: Array<{ id: string; name: Buffer | null; ts: string; count: number | Buffer; through: boolean; parent: string | null }> = [];
+    for (let i = 0; i + 5 < read.rows.length; i += 6) {
+      const r = read.rows;
+      rows.push({ id: text(r[i] as Buffer), name: r[i + 1] as Buffer | null, ts: text(r[i + 2] as Buffer), count: r[i + 3] as number | Buffer, through: r[i + 4] === 1, parent: r[i + 5] ? text(r[i + 5] as Buffer) : null });
+    }
+    // Tips whose messages are a DeltaChannel are counted by rebuilding them from the walk.
+    const rebuilt = await this.rebuild(id, read.facts, rows.filter((r) => r.count === -1));
+    const head = read.head;
     const branches: Array<Branch & { through: boolean }> = [];
-    for (let i = 0; i + 4 < flat.length; i += 5) {
-      // The tip's message count as recorded at put (-1: not recorded, read the messages instead).
-      let count = flat[i + 3] as number | Buffer | null;
-      if (Buffer.isBuffer(count)) count = asMessages(await this.saver.load(count, `channel "${this.messagesKey}"`)).length;
-      const name = flat[i + 1] as Buffer | null;
+    for (const row of rows) {
+      // The tip's message count as recorded at put (a blob: not recorded, read the messages).
+      let count = row.count;
+      if (Buffer.isBuffer(count)) count = messagesIn(await this.saver.load(count, `channel "${key}"`)).length;
+      if (count === -1) count = rebuilt.counts.get(row.id)!;
       branches.push({
-        checkpointId: text(flat[i] as Buffer),
-        ...(name ? { name: text(name) } : {}),
+        checkpointId: row.id,
+        ...(row.name ? { name: text(row.name) } : {}),
         active: false,
-        messageCount: typeof count === "number" ? count : 0,
-        updatedAt: text(flat[i + 2] as Buffer),
-        through: flat[i + 4] === 1,
+        messageCount: count,
+        updatedAt: row.ts,
+        through: row.through,
       });
     }
     branches.sort((a, b) => compareDesc(a.checkpointId, b.checkpointId));
@@ -404,39 +421,45 @@ export class ConversationManager {
   async forkConversation(threadId: string, input: ForkConversationInput): Promise<Conversation> {
     const id = parse(ThreadIdSchema, threadId, "forkConversation threadId");
     const { userId, checkpointId, title, threadId: given } = parse(ForkConversationInputSchema, input, "forkConversation");
-    const [source, read] = await Promise.all([
-      this.read(id, userId, "forkConversation"),
-      this.store.script("forkConversation", "forkRead", [this.keys.threadBase(id)], ["", checkpointId ?? "", userId]) as Promise<
-        [Buffer, Buffer[], Buffer[], Buffer[]] | number | null
-      >,
-    ]);
+    const readSource = () =>
+      this.saver.walkRetrying("forkConversation", async () => {
+        const reply = (await this.store.script("forkConversation", "forkRead", [this.keys.threadBase(id)], ["", checkpointId ?? "", userId, ...this.saver.walkBudget()])) as Reply[] | number | null;
+        if (!Array.isArray(reply)) return reply;
+        const [sourceId, node, blobs, writes, parent, channelsRaw, facts, frontier, validator] = reply;
+        const channels = (channelsRaw as Buffer[]).map((c) => text(c));
+        const walked = await this.saver.finishWalk(id, "", { owner: userId, channels }, [], { validator: text(validator as Buffer), ...parseWalk(channels, facts!, frontier!) });
+        if (walked === "not-owner") return ScriptCode.NotOwner;
+        const store: WalkStore<RawWrite, RawSeed> = new Map();
+        addFacts(store, walked, channels);
+        return { id: text(sourceId as Buffer), node: node as Buffer[], blobs: blobs as Buffer[], writes: writes as Buffer[], parent: parent ? text(parent as Buffer) : null, channels, store } satisfies ForkSource;
+      });
+    const [source, read] = await Promise.all([this.read(id, userId, "forkConversation"), readSource()]);
     if (!source || read === ScriptCode.NotOwner) throw new NotFoundError(id);
-    if (!Array.isArray(read)) throw new NotFoundError(id, checkpointId ?? "(head)");
-    const [sourceCheckpoint, node, blobs, writes] = read;
+    if (read === null || typeof read === "number") throw new NotFoundError(id, checkpointId ?? "(head)");
+    const planted = await plantFork(read, {
+      record: ({ id: carrierId, ts, versions, values }) =>
+        this.saver.packRecord({ v: 4, id: carrierId, ts, channel_versions: versions, versions_seen: {} }, { source: "fork", step: -2, parents: {} }, values),
+      unversioned: (packed, channel) => this.saver.recordValue(packed, channel),
+    });
 
     const forkId = given ?? randomUUID();
     const now = Date.now();
-    const planted = await this.store.script("forkConversation", "forkPlant", [this.keys.threadBase(forkId)], [
+    const deadline = await this.store.script("forkConversation", "forkPlant", [this.keys.threadBase(forkId)], [
       "",
-      sourceCheckpoint,
       userId,
       String(now),
       this.ttl,
-      String(node.length / 2),
-      ...node,
-      String(blobs.length / 2),
-      ...blobs,
-      ...writes,
+      String(planted.length),
+      ...planted.flatMap((c) => [c.id, String(c.node.length / 2), ...c.node, String(c.blobs.length / 2), ...c.blobs, String(c.writes.length / 2), ...c.writes]),
     ]);
-    if (planted === ScriptCode.Exists) throw new ConversationExistsError(forkId);
-    const deadline = planted as number;
+    if (deadline === ScriptCode.Exists) throw new ConversationExistsError(forkId);
     const record: StoredConversation = {
       ...source.record,
       ...(title !== undefined ? { title } : {}),
       createdAt: new Date(now).toISOString(),
-      forkedFrom: { threadId: id, checkpointId: text(sourceCheckpoint) },
+      forkedFrom: { threadId: id, checkpointId: read.id },
     };
-    const [, conversation] = await Promise.all([this.client.zadd(this.keys.threadsIndex(), now, forkId), this.index("forkConversation", forkId, userId, record, deadline)]);
+    const [, conversation] = await Promise.all([this.client.zadd(this.keys.threadsIndex(), now, forkId), this.index("forkConversation", forkId, userId, record, deadline as number)]);
     return conversation;
   }
 
@@ -468,39 +491,66 @@ export class ConversationManager {
     return { tree: this.treeOf(id, read, conversation), owner: read.owner, conversation };
   }
 
-  /** The checkpoints of a thread's root namespace as tree input: one script, messages deserialised. */
+  /**
+   * The checkpoints of a thread's root namespace as tree input, messages deserialised: one script
+   * (and one more per 1,000 checkpoints of DeltaChannel history to walk).
+   */
   private async readTree(id: string, owner: string): Promise<ReadTree | "not-owner"> {
-    const reply = (await this.store.script("getTree", "readTree", [this.keys.threadBase(id)], [
-      "",
-      owner,
-      blobFieldPrefix(this.messagesKey),
-      this.messagesKey,
-    ])) as [Buffer | null, Buffer[], Array<Buffer | number | null>, Buffer[], Buffer | null] | number;
-    if (!Array.isArray(reply)) return "not-owner";
-    const [head, namesFlat, nodesFlat, blobsFlat, ownerRaw] = reply;
-    const messagesOf = new Map<string, BaseMessage[]>();
+    const key = this.messagesKey;
+    const read = await this.saver.walkRetrying("getTree", async () => {
+      const reply = (await this.store.script("getTree", "readTree", [this.keys.threadBase(id)], ["", owner, blobFieldPrefix(key), key, ...this.saver.walkBudget()])) as Reply[] | number;
+      if (!Array.isArray(reply)) return "not-owner";
+      const [head, names, nodes, blobs, ownerRaw, facts, frontier, validator] = reply;
+      const walked = await this.saver.finishWalk(id, "", { owner, channels: [key] }, [], { validator: text(validator as Buffer), ...parseWalk([key], facts!, frontier!) });
+      return walked === "not-owner" ? walked : { head, names: names as Buffer[], nodes: nodes as Reply[], blobs: blobs as Buffer[], owner: ownerRaw, facts: walked };
+    });
+    if (read === "not-owner") return "not-owner";
+    const stored = new Map<string, BaseMessage[]>();
     await Promise.all(
-      pairs(blobsFlat).map(async ([field, value]) => {
-        messagesOf.set(text(field), asMessages(await this.saver.load(value, `channel "${this.messagesKey}"`)));
+      pairs(read.blobs).map(async ([field, value]) => {
+        stored.set(text(field), messagesIn(await this.saver.load(value, `channel "${key}"`)));
       }),
     );
-    const nodes: CheckpointNode[] = [];
-    for (let i = 0; i + 4 < nodesFlat.length; i += 5) {
-      const field = nodesFlat[i + 3] as Buffer | null;
-      nodes.push({
-        id: text(nodesFlat[i] as Buffer),
-        parent: nodesFlat[i + 1] ? text(nodesFlat[i + 1] as Buffer) : null,
-        ts: text(nodesFlat[i + 2] as Buffer),
-        count: nodesFlat[i + 4] as number,
-        messages: field ? (messagesOf.get(text(field)) ?? null) : [],
-      });
+    const rows: Array<{ id: string; parent: string | null; ts: string; field: Buffer | null; count: number; rebuilt: boolean }> = [];
+    for (let i = 0; i + 5 < read.nodes.length; i += 6) {
+      const r = read.nodes;
+      rows.push({ id: text(r[i] as Buffer), parent: r[i + 1] ? text(r[i + 1] as Buffer) : null, ts: text(r[i + 2] as Buffer), field: r[i + 3] as Buffer | null, count: r[i + 4] as number, rebuilt: r[i + 5] === 1 });
     }
+    const head = read.head ? text(read.head as Buffer) : null;
+    const hasChild = new Set(rows.map((r) => r.parent));
+    // Tips and the head whose messages are a DeltaChannel: rebuilt from the walk, which also
+    // counts the messages of every checkpoint on their paths.
+    const rebuilt = await this.rebuild(id, read.facts, rows.filter((r) => r.rebuilt && (!hasChild.has(r.id) || r.id === head)));
+    const nodes: CheckpointNode[] = rows.map((r) => ({
+      id: r.id,
+      parent: r.parent,
+      ts: r.ts,
+      count: r.count >= 0 ? r.count : (rebuilt.counts.get(r.id) ?? -1),
+      messages: r.field ? (stored.get(text(r.field)) ?? null) : r.rebuilt ? (rebuilt.messages.get(r.id) ?? null) : [],
+    }));
     return {
-      head: head ? text(head) : null,
-      names: new Map(pairs(namesFlat).map(([k, v]) => [text(k), text(v)])),
+      head,
+      names: new Map(pairs(read.names).map(([k, v]) => [text(k), text(v)])),
       nodes,
-      owner: ownerRaw ? text(ownerRaw) : null,
+      owner: read.owner ? text(read.owner as Buffer) : null,
     };
+  }
+
+  /**
+   * Messages of checkpoints that rebuild them from their ancestors, from a finished walk, with the
+   * message count of every checkpoint on the way. A target the walk did not reach completely is a
+   * storage error (the walk ends at a seed or a root; anything else is a gap).
+   */
+  private async rebuild(threadId: string, facts: RawFact[], targets: ReadonlyArray<{ id: string; parent: string | null }>): Promise<ReturnType<typeof rebuildMessages>> {
+    if (targets.length === 0) return { messages: new Map(), counts: new Map() };
+    const raw: WalkStore<RawWrite, RawSeed> = new Map();
+    addFacts(raw, facts, [this.messagesKey]);
+    const decoded: WalkStore<CheckpointPendingWrite, unknown> = new Map();
+    await this.saver.decodeWalk(raw, decoded);
+    const result = rebuildMessages(decoded, targets, this.messagesKey);
+    const gap = targets.find((t) => !result.messages.has(t.id));
+    if (gap) throw new StorageError("readMessages", new Error(`the messages of checkpoint ${gap.id} of thread ${JSON.stringify(threadId)} could not be rebuilt: the walk is incomplete`));
+    return result;
   }
 
   private treeOf(id: string, read: ReadTree, conversation: Conversation | null): TreeDocument {
@@ -739,9 +789,7 @@ function compareDesc(a: string, b: string): number {
   return a < b ? 1 : a > b ? -1 : 0;
 }
 
-function asMessages(value: unknown): BaseMessage[] {
-  return Array.isArray(value) ? (value as BaseMessage[]) : [];
-}
+type Reply = Buffer | number | null | Reply[];
 
 function dedupe(values: string[]): string[] {
   return [...new Set(values)];

@@ -1,19 +1,21 @@
 --[[
-  forkPlant: the target half of a shallow fork: plants one checkpoint, as read by forkRead, as the
-  root and head of a new thread owned by the user. Refuses a thread that already exists.
+  forkPlant: the target half of a shallow fork: plants the checkpoints read by forkRead as a new
+  thread owned by the user, the last one as its head and only branch tip. Usually that is one
+  checkpoint; when it rebuilds DeltaChannels from ancestors, a first checkpoint (its parent here)
+  carries their seeds and writes, so the fork needs no history of the source. Refuses a thread
+  that already exists.
 
   KEYS[1]  thread base `P:{T}` of the new thread
 
   ARGV[1]  checkpoint namespace
-  ARGV[2]  checkpoint id
-  ARGV[3]  owner (user id)
-  ARGV[4]  now, in ms since the epoch
-  ARGV[5]  the saver's default TTL in ms, "0" for none
-  ARGV[6]  N, the number of node fields
-  ARGV[7 .. 6+2N]   pairs: node field, value
-  ARGV[7+2N]        B, the number of blobs
-  ARGV[8+2N .. 7+2N+2B]   pairs: blob field, value
-  ARGV[8+2N+2B .. ]       pairs: write field, value
+  ARGV[2]  owner (user id)
+  ARGV[3]  now, in ms since the epoch
+  ARGV[4]  the saver's default TTL in ms, "0" for none
+  ARGV[5]  N, the number of checkpoints (oldest first); then for each:
+             checkpoint id,
+             F, then F pairs: node field, value,
+             B, then B pairs: blob field, value,
+             W, then W pairs: write field, value
 
   Returns the deadline in ms (0 = no expiry), or EXISTS (nothing written).
 ]]
@@ -21,20 +23,25 @@
 --- @include "codes"
 --- @include "ttl"
 local rcall = redis.call
-local base, ns, id = KEYS[1], ARGV[1], ARGV[2]
+local base, ns = KEYS[1], ARGV[1]
 local thread = thread_key(base)
 if rcall("EXISTS", thread) == 1 or rcall("SCARD", nss_key(base)) > 0 then return EXISTS end
 
-local function hset_range(key, from, to)
-  for i = from, to, 1000 do rcall("HSET", key, unpack(ARGV, i, math.min(i + 999, to))) end
+local function hset_pairs(key, at)
+  local n = tonumber(ARGV[at])
+  local last = at + 2 * n
+  for i = at + 1, last, 1000 do rcall("HSET", key, unpack(ARGV, i, math.min(i + 999, last))) end
+  return last + 1
 end
-local n = tonumber(ARGV[6])
-hset_range(ckpt_key(base, ns, id), 7, 6 + 2 * n)
-local b = tonumber(ARGV[7 + 2 * n])
-if b > 0 then hset_range(blobs_key(base, ns), 8 + 2 * n, 7 + 2 * n + 2 * b) end
-if #ARGV >= 8 + 2 * n + 2 * b then hset_range(writes_key(base, ns, id), 8 + 2 * n + 2 * b, #ARGV) end
-rcall("ZADD", ckpts_key(base, ns), 0, id)
+local at, id = 6, nil
+for _ = 1, tonumber(ARGV[5]) do
+  id = ARGV[at]
+  at = hset_pairs(ckpt_key(base, ns, id), at + 1)
+  at = hset_pairs(blobs_key(base, ns), at)
+  at = hset_pairs(writes_key(base, ns, id), at)
+  rcall("ZADD", ckpts_key(base, ns), 0, id)
+end
 rcall("SADD", leaves_key(base, ns), id)
 rcall("SADD", nss_key(base), ns)
-rcall("HSET", thread, "owner", ARGV[3], "created", ARGV[4], "updated", ARGV[4], head_field(ns), id)
-return apply_ttl(base, ARGV[5], {}, "force")
+rcall("HSET", thread, "owner", ARGV[2], "created", ARGV[3], "updated", ARGV[3], head_field(ns), id)
+return apply_ttl(base, ARGV[4], {}, "force")

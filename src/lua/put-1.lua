@@ -8,21 +8,35 @@
   ARGV[2]  checkpoint id
   ARGV[3]  parent checkpoint id, or "" for a root
   ARGV[4]  checkpoint format version (`v`)
-  ARGV[5]  packed record: the checkpoint without channel values, and its metadata
-  ARGV[6]  JSON array of the blob fields this checkpoint reads, one per channel version
+  ARGV[5]  packed record: the checkpoint without channel values, its metadata, and the channel
+           values that have no version
+  ARGV[6]  JSON array of the blob fields of the channel values this checkpoint has, one per
+           channel that has both a value and a version (`<channel>:<version>`); those neither sent
+           (below) nor stored by an earlier put are left out, as the official savers leave out
+           values whose version is not new
   ARGV[7]  now, in ms since the epoch
   ARGV[8]  owner the caller acts for, or "" for no owner check
   ARGV[9]  the checkpoint's timestamp (`ts`), kept readable for tree views
   ARGV[10] JSON object: the length of every list-valued channel (tree views count messages
            without deserialising them)
   ARGV[11] the saver's default TTL in ms, "0" for none (see includes/ttl.lua)
-  ARGV[12] "1" in shallow mode: the namespace keeps only this checkpoint
+  ARGV[12] "1" in shallow mode: the namespace keeps only this checkpoint (and what it needs)
   ARGV[13] "1" to write only if the parent is still the namespace's head (compare-and-set, for
            appends made outside a graph run), else ""
-  ARGV[14] M, the number of metadata filter fields
-  ARGV[15 .. 14+2M]         pairs: filter field name, canonical JSON of the value
-  ARGV[15+2M]               B, the number of channel values written
-  ARGV[16+2M .. 15+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+  ARGV[14] JSON array: channels LangGraph marks as DeltaChannels in this checkpoint (its metadata's
+           `counters_since_delta_snapshot`, and channels whose value is a DeltaSnapshot)
+  ARGV[15] JSON array: channels with a version but no value in this checkpoint
+  ARGV[16] JSON array: channels with a value but no version (their values are in the record), or
+           "" for none
+  ARGV[17] M, the number of metadata filter fields
+  ARGV[18 .. 17+2M]         pairs: filter field name, canonical JSON of the value
+  ARGV[18+2M]               B, the number of channel values written
+  ARGV[19+2M .. 18+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+
+  DeltaChannels: a channel is one here if LangGraph says so (ARGV[14]) or if it is one in the
+  parent (updateState checkpoints carry no counters); the node keeps that set (`dch`) for its
+  children, and `delta`, the DeltaChannels it does not store and that readers rebuild from its
+  ancestors (includes/delta-walk.lua).
 
   The new checkpoint becomes a branch tip (its parent no longer is one). It becomes the namespace's
   head when it continues the head (its parent is the head) or is newer than the head: so a graph
@@ -50,29 +64,63 @@ local owner, head = record[1], record[2]
 if ARGV[8] ~= "" and owner ~= ARGV[8] then return NOT_OWNER end
 if ARGV[13] == "1" and (head or "") ~= parent then return CHANGED end
 
+local m = tonumber(ARGV[17])
+local b = tonumber(ARGV[18 + 2 * m])
+local first_blob = 19 + 2 * m
+local bkey = blobs_key(base, ns)
+
+-- The node lists exactly the values it holds: the ones sent now, and those of versions an earlier
+-- put stored (LangGraph sends only the channels whose version is new). A listed value that is
+-- gone later is data loss, and reads say so (includes/read-tuple.lua).
+local sent = {}
+for j = first_blob, first_blob + 2 * b - 1, 2 do sent[ARGV[j]] = true end
+local held = {}
+for _, field in ipairs(cjson.decode(ARGV[6])) do
+  if sent[field] or rcall("HEXISTS", bkey, field) == 1 then held[#held + 1] = field end
+end
+local held_json = #held > 0 and cjson.encode(held) or "[]"
+
+-- DeltaChannels: LangGraph's marks plus the parent's.
+local dch, names = {}, {}
+for _, name in ipairs(cjson.decode(ARGV[14])) do dch[name] = true end
+if parent ~= "" then
+  local inherited = rcall("HGET", ckpt_key(base, ns, parent), "dch")
+  if inherited then for _, name in ipairs(cjson.decode(inherited)) do dch[name] = true end end
+end
+for name in pairs(dch) do names[#names + 1] = name end
+table.sort(names)
+local rebuilt = {}
+for _, name in ipairs(cjson.decode(ARGV[15])) do
+  if dch[name] then rebuilt[#rebuilt + 1] = name end
+end
+
 local node = ckpt_key(base, ns, id)
--- A checkpoint put again under the same id replaces the old node whole (no stale filter fields).
-rcall("DEL", node)
-local fields = { "checkpoint", ARGV[5], "v", ARGV[4], "blobs", ARGV[6], "ts", ARGV[9], "lens", ARGV[10] }
+-- A checkpoint put again under the same id replaces the old node whole (no stale filter fields);
+-- histories read through it may change, so caches of them are told (includes/delta-walk.lua).
+if rcall("DEL", node) == 1 then rcall("HINCRBY", thread, "wgen", 1) end
+local fields = { "checkpoint", ARGV[5], "v", ARGV[4], "blobs", held_json, "ts", ARGV[9], "lens", ARGV[10] }
 if parent ~= "" then
   fields[#fields + 1] = "parent"
   fields[#fields + 1] = parent
 end
-local m = tonumber(ARGV[14])
-local i = 15
-for _ = 1, m do
-  fields[#fields + 1] = ARGV[i]
-  fields[#fields + 1] = ARGV[i + 1]
-  i = i + 2
+if ARGV[16] ~= "" then
+  fields[#fields + 1] = "uv"
+  fields[#fields + 1] = ARGV[16]
 end
+if #names > 0 then
+  fields[#fields + 1] = "dch"
+  fields[#fields + 1] = cjson.encode(names)
+end
+if #rebuilt > 0 then
+  fields[#fields + 1] = "delta"
+  fields[#fields + 1] = cjson.encode(rebuilt)
+end
+for j = 18, 17 + 2 * m do fields[#fields + 1] = ARGV[j] end
 for j = 1, #fields, 1000 do rcall("HSET", node, unpack(fields, j, math.min(j + 999, #fields))) end
 
-local b = tonumber(ARGV[i])
-i = i + 1
 if b > 0 then
-  local bkey = blobs_key(base, ns)
-  for j = i, i + 2 * b - 1, 1000 do
-    rcall("HSET", bkey, unpack(ARGV, j, math.min(j + 999, i + 2 * b - 1)))
+  for j = first_blob, first_blob + 2 * b - 1, 1000 do
+    rcall("HSET", bkey, unpack(ARGV, j, math.min(j + 999, first_blob + 2 * b - 1)))
   end
 end
 
@@ -92,6 +140,6 @@ if not head or head == parent or bytes_lt(head, id) then
 end
 rcall("HSET", thread, unpack(update))
 if ARGV[12] == "1" then prune_ns(base, ns, 1) end
-local deadline = apply_ttl(base, ARGV[11], { node, blobs_key(base, ns), ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5] })
+local deadline = apply_ttl(base, ARGV[11], { node, bkey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5] })
 local moved = (deadline > 0 and string.format("%.0f", deadline) ~= record[5]) and 1 or 0
 return { 1, owner, deadline, new_ns, moved }

@@ -11,6 +11,9 @@
   ARGV[4 .. ]  triples: mode ("s" = overwrite, "n" = only if absent), field `<taskId>:<idx>`,
                packed write
 
+  A new write under a checkpoint that already has children moves the thread's write generation
+  (see includes/delta-walk.lua).
+
   Returns the number of writes stored (ignored duplicates not counted).
 ]]
 --- @include "keys"
@@ -32,6 +35,10 @@ end
 -- deleteThread finds every key of the thread without scanning.
 if not rcall("ZSCORE", ckpts_key(base, ns), id) then
   rcall("SADD", wids_key(base, ns), id)
+elseif stored > 0 and rcall("SISMEMBER", leaves_key(base, ns), id) == 0 then
+  -- New writes under a checkpoint that has children (graph.updateState on an older checkpoint)
+  -- change the DeltaChannel histories read through it: tell the caches (includes/delta-walk.lua).
+  rcall("HINCRBY", thread_key(base), "wgen", 1)
 end
 rcall("SADD", nss_key(base), ns)
 apply_ttl(base, ARGV[3], { wkey, wids_key(base, ns), nss_key(base) }, "no")

@@ -2,7 +2,9 @@
   readTree: every checkpoint of a namespace as a tree node with its number of messages, and the
   messages themselves only where a tree needs them: at the branch tips, at the head, and at
   checkpoints whose message count was not recorded. A tree of 300 checkpoints and one branch
-  deserialises one list of messages, not 300.
+  deserialises one list of messages, not 300. Where the messages channel is a DeltaChannel (not
+  stored at the tip), the tip's messages are rebuilt from its ancestors' writes: the walk of
+  includes/delta-walk.lua, bounded per call (resume the frontier with delta-history-1.lua).
 
   KEYS[1]  thread base `P:{T}`
 
@@ -10,10 +12,13 @@
   ARGV[2]  owner the caller acts for, or "" for no owner check
   ARGV[3]  blob field prefix of the messages channel (`<escaped channel>:`)
   ARGV[4]  the messages channel
+  ARGV[5]  max checkpoints the walk visits in this call
+  ARGV[6]  max bytes of values the walk returns in this call (about)
 
   Returns { head or false, { checkpointId, name, ... }, { id, parent or false, ts, messages blob
-  field or false, message count (-1 = not recorded), ... }, { blob field, value, ... }, owner or
-  false }, or NOT_OWNER.
+  field or false, message count (-1 = not recorded), 1 if the messages are rebuilt from
+  ancestors else 0, ... }, { blob field, value, ... }, owner or false, facts, frontier,
+  validator }, or NOT_OWNER (facts, frontier and validator as in includes/delta-walk.lua).
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -21,6 +26,7 @@
 --- @include "head"
 --- @include "pick-blob"
 --- @include "hmget-pairs"
+--- @include "delta-walk"
 local rcall = redis.call
 local base, ns, prefix, channel = KEYS[1], ARGV[1], ARGV[3], ARGV[4]
 if owner_mismatch(base, ARGV[2]) then return NOT_OWNER end
@@ -29,16 +35,22 @@ local wanted = {}
 for _, leaf in ipairs(rcall("SMEMBERS", leaves_key(base, ns))) do wanted[leaf] = true end
 if head then wanted[head] = true end
 
+local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[5]), max_bytes = tonumber(ARGV[6]), channels = { channel }, known = {}, queue = {} }
 local nodes, fields, seen = {}, {}, {}
 for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
-  local node = rcall("HMGET", ckpt_key(base, ns, id), "parent", "ts", "blobs", "lens")
+  local node = rcall("HMGET", ckpt_key(base, ns, id), "parent", "ts", "blobs", "lens", "delta")
   local field = pick_blob(node[3], prefix)
   local count = 0
+  local rebuilt = 0
   if field then
     count = -1
     if node[4] then
       local ok, lens = pcall(cjson.decode, node[4])
       if ok and type(lens) == "table" and type(lens[channel]) == "number" then count = lens[channel] end
+    end
+  elseif node[5] then
+    for _, name in ipairs(cjson.decode(node[5])) do
+      if name == channel then rebuilt, count = 1, -1 end
     end
   end
   nodes[#nodes + 1] = id
@@ -46,11 +58,15 @@ for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
   nodes[#nodes + 1] = node[2] or ""
   nodes[#nodes + 1] = field
   nodes[#nodes + 1] = count
+  nodes[#nodes + 1] = rebuilt
   if field and (wanted[id] or count == -1) and not seen[field] then
     seen[field] = true
     fields[#fields + 1] = field
   end
+  if rebuilt == 1 and wanted[id] and node[1] then w.queue[#w.queue + 1] = { node[1], id, { 1 } } end
 end
 
 local blobs = hmget_pairs(blobs_key(base, ns), fields)
-return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs, rcall("HGET", thread_key(base), "owner") }
+if #blobs ~= 2 * #fields then missing("a checkpoint of namespace \"" .. ns .. "\" names a messages value that is not stored") end
+local facts, frontier = delta_walk(w)
+return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs, rcall("HGET", thread_key(base), "owner"), facts, frontier, thread_validator(base) }

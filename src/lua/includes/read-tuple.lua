@@ -1,14 +1,26 @@
 --- @include "hmget-pairs"
+--- @include "missing"
 -- Reads one checkpoint with everything getTuple and list return for it, or false when the
--- checkpoint does not exist. Reply: { id, ns, record (checkpoint and metadata), parent|false,
--- { blobField, blobValue, ... }, { writeField, writeValue, ... }, parentWrites|false }.
+-- checkpoint does not exist. Reply: { id, ns, record (checkpoint, metadata and the values that
+-- have no version), parent|false, { blobField, blobValue, ... }, { writeField, writeValue, ... },
+-- parentWrites|false }. A channel value the checkpoint names but Redis no longer has is an error.
 -- Parent writes are read only for checkpoints older than format 4, whose pending sends live in
 -- the parent's writes.
 local function read_tuple(base, ns, id)
   local node = redis.call("HMGET", ckpt_key(base, ns, id), "checkpoint", "parent", "v", "blobs")
   if not node[1] then return false end
   local blobs = {}
-  if node[4] and node[4] ~= "[]" then blobs = hmget_pairs(blobs_key(base, ns), cjson.decode(node[4])) end
+  if node[4] and node[4] ~= "[]" then
+    local fields = cjson.decode(node[4])
+    blobs = hmget_pairs(blobs_key(base, ns), fields)
+    if #blobs ~= 2 * #fields then
+      local found = {}
+      for i = 1, #blobs, 2 do found[blobs[i]] = true end
+      for _, f in ipairs(fields) do
+        if not found[f] then missing("checkpoint " .. id .. " names channel value " .. f .. ", which is not stored") end
+      end
+    end
+  end
   local writes = redis.call("HGETALL", writes_key(base, ns, id))
   local parent_writes = false
   if node[2] and (tonumber(node[3]) or 0) < 4 then
