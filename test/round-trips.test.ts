@@ -7,6 +7,8 @@ import { ConversationManager, RedisSaver } from "../src/index.js";
 import { recordCommands } from "./helpers/monitor.js";
 import { redisUrl, testSaver } from "./helpers/redis.js";
 import { checkpointWith, collect, meta } from "./helpers/fixtures.js";
+import { chatGraph } from "./helpers/graphs.js";
+import { HumanMessage } from "@langchain/core/messages";
 
 const newClient = () => new Redis(redisUrl());
 
@@ -53,6 +55,55 @@ describe("round trips", () => {
       expect(await sent(() => m.listConversations({ userId: "rt" }))).toEqual(["evalsha"]);
       expect(await sent(() => m.listConversations({ userId: "rt", tags: ["a", "b"], agentId: "x" }))).toEqual(["evalsha"]);
       expect(await sent(() => m.getMessages(c.threadId, { userId: "rt" }))).toEqual(["evalsha"]);
+      await stop();
+      await observed.quit();
+    });
+
+    it("graph.getState on a 40-turn DeltaChannel thread sends 2 commands, from a cold process and a warm one", async () => {
+      const writer = chatGraph(ctx.saver);
+      const config = { configurable: { thread_id: "rt-delta-40" } };
+      for (let i = 0; i < 40; i++) await writer.invoke({ messages: [new HumanMessage(`q${i}`)] }, config);
+      const observed = newClient();
+      const graph = chatGraph(new RedisSaver({ client: observed, prefix }));
+      await writer.invoke({ messages: [new HumanMessage("hi")] }, { configurable: { thread_id: "rt-delta-warm-up" } });
+      await graph.getState({ configurable: { thread_id: "rt-delta-warm-up" } }); // the first call of a script on a socket is EVAL
+      const { sent, stop } = await recordCommands(observed);
+      let messages = 0;
+      expect(await sent(async () => (messages = (await graph.getState(config)).values.messages.length))).toEqual(["evalsha", "evalsha"]);
+      expect(messages).toBe(80);
+      await writer.invoke({ messages: [new HumanMessage("one more")] }, config);
+      expect(await sent(async () => (messages = (await graph.getState(config)).values.messages.length))).toEqual(["evalsha", "evalsha"]);
+      expect(messages).toBe(82);
+      await stop();
+      await observed.quit();
+    });
+
+    it("a warm read walks only the checkpoints written since the last one: one script call where a cold read needs many", async () => {
+      const config = { configurable: { thread_id: "rt-delta-warm" } };
+      const writer = chatGraph(ctx.saver);
+      for (let i = 0; i < 10; i++) await writer.invoke({ messages: [new HumanMessage(`q${i}`)] }, config);
+      const observed = newClient();
+      // Four checkpoints per script call: a cold read of 30 checkpoints takes 8 calls.
+      const saver = new RedisSaver({ client: observed, prefix }, { walkMaxNodes: 4 });
+      await writer.invoke({ messages: [new HumanMessage("hi")] }, { configurable: { thread_id: "rt-delta-warm-up-2" } });
+      await saver.getDeltaChannelHistory({ config: { configurable: { thread_id: "rt-delta-warm-up-2" } }, channels: ["messages"] });
+      const { sent, stop } = await recordCommands(observed);
+      expect((await sent(() => saver.getDeltaChannelHistory({ config, channels: ["messages"] }))).length).toBe(8);
+      await writer.invoke({ messages: [new HumanMessage("one more")] }, config);
+      expect(await sent(() => saver.getDeltaChannelHistory({ config, channels: ["messages"] }))).toEqual(["evalsha"]);
+      await stop();
+      await observed.quit();
+    });
+
+    it("getMessages of a DeltaChannel thread is one script call", async () => {
+      const observed = newClient();
+      const m = new ConversationManager({ saver: new RedisSaver({ client: observed, prefix }) });
+      const c = await m.createConversation({ userId: "rt-delta" });
+      const graph = chatGraph(ctx.saver);
+      for (let i = 0; i < 5; i++) await graph.invoke({ messages: [new HumanMessage(`q${i}`)] }, { configurable: { thread_id: c.threadId } });
+      await m.getMessages(c.threadId, { userId: "rt-delta" });
+      const { sent, stop } = await recordCommands(observed);
+      expect(await sent(() => m.getMessages(c.threadId, { userId: "rt-delta" }))).toEqual(["evalsha"]);
       await stop();
       await observed.quit();
     });
