@@ -4,7 +4,7 @@
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { Command, END, START, StateGraph, StateSchema, MessagesDeltaValue, interrupt } from "@langchain/langgraph";
-import { BaseCheckpointSaver, MemorySaver } from "@langchain/langgraph-checkpoint";
+import { BaseCheckpointSaver, DeltaSnapshot, MemorySaver, emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { ConversationManager, RedisSaver, StorageError, type RedisClient } from "../src/index.js";
 import { collect } from "./helpers/fixtures.js";
 import { approvalGraph, chatGraph, contents, echo, type ChatOptions } from "./helpers/graphs.js";
@@ -83,6 +83,25 @@ describe("DeltaChannel threads", () => {
     }
     expect(await saver.getDeltaChannelHistory({ config: threadOf("no-such-thread"), channels: ["messages"] })).toEqual({ messages: { writes: [] } });
     expect(await saver.getDeltaChannelHistory({ config, channels: [] })).toEqual({});
+  });
+
+  it("walks channels whose names JSON escapes or keys separate, and seeds stored without a version, as the base walk does", async () => {
+    const channels = ['say "hi"', "a/b\\c", "x:y{z}%", "émoji 🙂", "plain"];
+    let config: RunnableConfig = threadOf("names");
+    const put = async (values: Record<string, unknown>, versioned: string[]) => {
+      const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: values, channel_versions: Object.fromEntries(versioned.map((c) => [c, saver.getNextVersion(undefined)])) };
+      config = await saver.put(config, checkpoint, { source: "loop", step: 0, parents: {} }, checkpoint.channel_versions);
+    };
+    await put({ [channels[0]!]: new DeltaSnapshot(["s0"]), [channels[1]!]: ["s1"] }, [channels[0]!, channels[1]!]);
+    await saver.putWrites(config, channels.map((c, i) => [c, [`w${i}`]]), "task-b");
+    await put({ [channels[2]!]: ["loose seed"] }, []); // a value without a version
+    await saver.putWrites(config, channels.map((c, i) => [c, [`v${i}`]]), "task-a");
+    await saver.putWrites(config, [[channels[3]!, ["second task"]]], "task-0");
+    await put({}, []);
+    const expected = await BaseCheckpointSaver.prototype.getDeltaChannelHistory.call(otherSaver(), { config, channels });
+    expect(expected[channels[2]!]!.seed).toEqual(["loose seed"]);
+    expect(await otherSaver().getDeltaChannelHistory({ config, channels })).toEqual(expected);
+    expect(await saver.getDeltaChannelHistory({ config, channels })).toEqual(expected);
   });
 
   it("interrupt and Command({ resume }) from a new connection", async () => {

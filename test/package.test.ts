@@ -5,6 +5,7 @@ import { promisify } from "node:util";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { ConversationManager } from "../src/index.js";
+import { chatGraph } from "./helpers/graphs.js";
 import { redisUrl, randomPrefix, testSaver } from "./helpers/redis.js";
 
 const run = promisify(execFile);
@@ -95,6 +96,28 @@ describe("package", () => {
       expect(withIds.stdout).toMatch(/re: Make it a week\. ← head [0-9a-f-]{36}/);
       const coloured = await lgtree("inspect", threadId, ...at, "--color");
       expect(coloured.stdout).toContain("\x1b[32m●\x1b[0m");
+    });
+
+    it("inspect shows every message of a DeltaChannel thread, whose checkpoints do not store them", async () => {
+      const own = testSaver();
+      try {
+        const graph = chatGraph(own.saver);
+        const config = { configurable: { thread_id: "delta-thread" } };
+        for (const text of ["first", "second", "third"]) await graph.invoke({ messages: [new HumanMessage(text)] }, config);
+        const { code, stdout } = await lgtree("inspect", "delta-thread", "--url", redisUrl(), "--prefix", own.prefix);
+        expect(code).toBe(0);
+        expect(stdout).toContain("6 messages · 1 branch");
+        expect(stdout.split("\n\n")[1]!.trimEnd().split("\n")).toEqual([
+          "● user      first",
+          "● assistant echo first (#1)",
+          "● user      second",
+          "● assistant echo second (#3)",
+          "● user      third",
+          "● assistant echo third (#5) ← head",
+        ]);
+      } finally {
+        await own.cleanup();
+      }
     });
 
     it("list shows a user's conversations; stats counts threads, checkpoints and memory", async () => {

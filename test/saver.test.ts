@@ -1,9 +1,11 @@
 // RedisSaver behaviour beyond the conformance suite: value fidelity, write semantics, list
 // filters and paging, round trips per operation, versions, construction and ownership.
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
-import { ERROR, INTERRUPT } from "@langchain/langgraph-checkpoint";
+import { ERROR, INTERRUPT, MemorySaver } from "@langchain/langgraph-checkpoint";
+import { EphemeralValue, LastValue } from "@langchain/langgraph/channels";
+import { Channel, Pregel } from "@langchain/langgraph/pregel";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { InvalidInputError, RedisSaver, SerializationError } from "../src/index.js";
+import { InvalidInputError, RedisSaver, SerializationError, StorageError } from "../src/index.js";
 import { keysUnder, newClient, ownedSaver, randomPrefix, testSaver } from "./helpers/redis.js";
 import { checkpointWith, collect, meta } from "./helpers/fixtures.js";
 
@@ -18,6 +20,40 @@ describe("RedisSaver", () => {
   });
 
   describe("values", () => {
+    it("keeps values LangGraph stores without a version, as MemorySaver does (its 'obtain correct channel values from checkpointer')", async () => {
+      const results = [];
+      for (const checkpointer of [new MemorySaver(), saver]) {
+        const chain = Channel.subscribeTo("input").pipe(Channel.writeTo(["output"]));
+        const app = new Pregel({
+          nodes: { one: chain },
+          channels: { ephemeral: new EphemeralValue(), input: new LastValue<number>(), output: new LastValue<number>() },
+          inputChannels: ["input", "ephemeral"],
+          outputChannels: "output",
+          checkpointer,
+        });
+        const config = { configurable: { thread_id: "unversioned" } };
+        await app.invoke({ input: 1, ephemeral: "meow" }, config);
+        expect((await app.getState(config)).values.output).toBe(1);
+        results.push((await checkpointer.get(config))?.channel_values);
+      }
+      expect(results[1]).toEqual(results[0]);
+      expect(results[1]).toEqual({ input: 1, output: 1, __pregel_tasks: [] });
+
+      // Put directly: a value without a version comes back, and is no blob of any version.
+      const checkpoint = { ...checkpointWith({ versioned: 1 }), channel_values: { versioned: 1, loose: { a: [1, 2] } } };
+      const config = await saver.put({ configurable: { thread_id: "unversioned-2" } }, checkpoint, meta(), { versioned: 1 });
+      expect((await saver.getTuple(config))?.checkpoint).toEqual(checkpoint);
+      expect((await collect(saver.list({ configurable: { thread_id: "unversioned-2" } })))[0]?.checkpoint).toEqual(checkpoint);
+    });
+
+    it("a value whose blob is gone makes getTuple and list fail with a StorageError naming it, not return less", async () => {
+      const checkpoint = checkpointWith({ kept: "a", lost: "b" });
+      const config = await saver.put({ configurable: { thread_id: "lost-blob" } }, checkpoint, meta(), checkpoint.channel_versions);
+      expect(await client.hdel(`${saver.keys.threadBase("lost-blob")}:blobs:`, "lost:1")).toBe(1);
+      await expect(saver.getTuple(config)).rejects.toThrow(/missing data it references: checkpoint .* names channel value lost:1/);
+      await expect(collect(saver.list({ configurable: { thread_id: "lost-blob" } }))).rejects.toBeInstanceOf(StorageError);
+    });
+
     it("round-trips Uint8Array, Map, Set, undefined and LangChain messages in values, writes and metadata", async () => {
       const values = {
         bytes: new Uint8Array([0, 1, 254, 255]),

@@ -79,8 +79,15 @@ export class MessageReplay {
     this.#slots = [];
     this.#index.clear();
     this.#count = 0;
+    // The seed is the value as it was: taken whole (as the reducer's `state`), not replayed.
     const value = isDeltaSnapshot(seed) ? seed.value : seed;
-    if (Array.isArray(value)) for (const item of value) this.#add(coerceMessageLikeToMessage(item as never));
+    if (!Array.isArray(value)) return;
+    for (const item of value) {
+      const message = coerceMessageLikeToMessage(item as never);
+      if (message.id != null) this.#index.set(message.id, this.#slots.length);
+      this.#slots.push(message);
+    }
+    this.#count = this.#slots.length;
   }
 
   #add(message: BaseMessage): void {
