@@ -335,10 +335,11 @@ export class RedisSaver extends BaseCheckpointSaver {
    * the nearest ancestor that stores the channel, whose value is `seed` (absent when no ancestor
    * stores one). Writes stored at the checkpoint itself are not included.
    *
-   * The walk runs inside Redis: one round trip for up to 1,000 ancestors (more in further calls,
-   * so that no script blocks Redis for long), instead of one `getTuple` per ancestor. What this
-   * process read of the thread before is not fetched or deserialised again (see
-   * `historyCacheWrites`). A checkpoint on the way that is gone is a {@link StorageError}.
+   * The walk runs inside Redis: one round trip for a few hundred ancestors, and a further one per
+   * ~4 ms of server time beyond (so that no script blocks Redis for long), instead of one
+   * `getTuple` per ancestor. What this process read of the thread before is not fetched or
+   * deserialised again (see `historyCacheWrites`). A checkpoint on the way that is gone is a
+   * {@link StorageError}.
    */
   override async getDeltaChannelHistory(options: { config: RunnableConfig; channels: string[] }): Promise<Record<string, DeltaChannelHistory>> {
     const channels = options?.channels as unknown;
@@ -533,7 +534,7 @@ export class RedisSaver extends BaseCheckpointSaver {
   /**
    * Deserialises what a raw walk store holds into a decoded one, skipping what the decoded store
    * already has; nothing changes in it unless every value deserialised. Returns the number of
-   * writes added.
+   * values added (a write counts one, a seed the length of its list), for the cache's bound.
    * @internal
    */
   async decodeWalk(raw: WalkStore<RawWrite, RawSeed>, into: WalkStore<CheckpointPendingWrite, unknown>): Promise<number> {
@@ -558,6 +559,8 @@ export class RedisSaver extends BaseCheckpointSaver {
         parts.push({ ...unpackTyped(seed.value, seed.field === null ? "checkpoint" : `channel value ${seed.field}`), what: `seed of channel "${channel}"` });
         apply.push((values) => {
           const value = seed.field === null ? (values[at] as StoredRecord).values?.[channel] : values[at];
+          const list = isDeltaSnapshot(value) ? (value as { value: unknown }).value : value;
+          added += Array.isArray(list) ? list.length : 1;
           nodeOf(into, id, node.parent).seeds.set(channel, value);
         });
       }
@@ -608,8 +611,8 @@ export class RedisSaver extends BaseCheckpointSaver {
 
     // A value is stored as a blob when its channel has a version (blobs are shared by the
     // checkpoints that read that version); a value without a version (LangGraph's empty
-    // `__pregel_tasks`) travels in the record. The node lists exactly the blobs it holds, so a
-    // blob that goes missing is noticed on read instead of read as an empty channel.
+    // `__pregel_tasks`) travels in the record. The node lists the blobs it holds, so a blob that
+    // goes missing later is noticed on read instead of read as an empty channel.
     const stored = Object.keys(values).filter((c) => c in versions);
     const unversioned = Object.keys(values).filter((c) => !(c in versions));
     const blobFields = stored.map((c) => blobField(c, versions[c]!));

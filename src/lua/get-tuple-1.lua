@@ -21,14 +21,7 @@ local ns, id = ARGV[1], ARGV[2]
 if owner_mismatch(base, ARGV[3]) then return NOT_OWNER end
 local tuple
 if id == "" then
-  -- The recorded head, unless it is gone (pruned): then the latest checkpoint. (includes/head.lua
-  -- does the same with an EXISTS first; reading the tuple is the existence check here.)
-  local head = redis.call("HGET", thread_key(base), head_field(ns))
-  tuple = head and read_tuple(base, ns, head)
-  if not tuple then
-    local latest = redis.call("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1]
-    tuple = latest and read_tuple(base, ns, latest)
-  end
+  tuple = read_head_tuple(base, ns)
 else
   tuple = read_tuple(base, ns, id)
 end

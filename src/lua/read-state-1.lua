@@ -27,13 +27,7 @@ local w = walk_args(base, ns, 5)
 if ARGV[4] ~= validator then w.known = {} end
 local tuple
 if id == "" then
-  -- The recorded head, unless it is gone (pruned): then the latest checkpoint (as get-tuple-1.lua).
-  local head = redis.call("HGET", thread_key(base), head_field(ns))
-  tuple = head and read_tuple(base, ns, head)
-  if not tuple then
-    local latest = redis.call("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1]
-    tuple = latest and read_tuple(base, ns, latest)
-  end
+  tuple = read_head_tuple(base, ns)
 else
   tuple = read_tuple(base, ns, id)
 end

@@ -28,3 +28,16 @@ local function read_tuple(base, ns, id)
   end
   return { id, ns, node[1], node[2], blobs, writes, parent_writes }
 end
+
+-- The tuple a read without checkpoint id returns: the recorded head, unless it is gone (pruned),
+-- then the latest checkpoint (includes/head.lua does the same with an EXISTS first; reading the
+-- tuple is the existence check here). False for an empty namespace.
+local function read_head_tuple(base, ns)
+  local head = redis.call("HGET", thread_key(base), head_field(ns))
+  local tuple = head and read_tuple(base, ns, head)
+  if not tuple then
+    local latest = redis.call("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1]
+    tuple = latest and read_tuple(base, ns, latest)
+  end
+  return tuple
+end
