@@ -6,6 +6,7 @@
 // Prints tables, and writes the same figures as JSON plus an SVG chart of the scale curves to
 // bench/results/ (not committed). Every figure is the median over repeated rounds in which the
 // contestants take turns (interleaved), with the p99 beside it. BENCH_QUICK=1 shortens the run.
+// The last section is bench/delta.ts: long conversations on a DeltaChannel.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -16,6 +17,7 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
+import { deltaBench } from "./delta.js";
 import { agentGraph, buildConversations, buildLongThread, question, threadMemory } from "./lib/fixtures.js";
 import { MICRO_OPS, MICRO_THREADS, floorOps, microOps, type MicroOp } from "./lib/micro.js";
 import { median, summarize, type Summary } from "./lib/stats.js";
@@ -353,6 +355,12 @@ async function main() {
   console.table(scaleResult.rows);
   const storageRows = await storage(all, ours);
   console.table(storageRows);
+  const delta = await deltaBench(log);
+  console.table(delta.perTurn);
+  console.table(delta.commands);
+  console.table(delta.memory);
+  console.table(delta.walk);
+  notes.push(...delta.notes);
 
   // Targets (reported, not asserted).
   const p50 = (key: string) => cell(key).p50;
@@ -371,13 +379,14 @@ async function main() {
     { target: `listConversations p50 at ${largest(USERS)} <= 1.2x at ${USERS[0]}`, value: ratio(p50(`scale|listConversations (page of 20)|${largest(USERS)}`), p50(`scale|listConversations (page of 20)|${USERS[0]}`)), limit: 1.2, lower: true },
     { target: `forkConversation p50 at ${largest(FORKS)} <= 1.2x at ${FORKS[0]}`, value: ratio(p50(`scale|forkConversation|${largest(FORKS)}`), p50(`scale|forkConversation|${FORKS[0]}`)), limit: 1.2, lower: true },
   ].map((t) => ({ target: t.target, measured: `${t.value.toFixed(2)}x`, result: Number.isNaN(t.value) ? "not measured" : (t.lower ? t.value <= t.limit : t.value >= t.limit) ? "pass" : "falls short" }));
+  targets.push(...delta.targets);
   console.table(targets);
   for (const n of notes) log(`note: ${n}`);
 
   const dir = join(process.cwd(), "bench", "results");
   mkdirSync(dir, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  const report = { date: new Date().toISOString(), quick: QUICK, machine: env, notes, micro: microRows, endToEnd: e2eRows, scale: scaleResult.rows, storage: storageRows, targets };
+  const report = { date: new Date().toISOString(), quick: QUICK, machine: env, notes, micro: microRows, endToEnd: e2eRows, scale: scaleResult.rows, storage: storageRows, delta, targets };
   writeFileSync(join(dir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
   writeFileSync(join(dir, "latest.json"), JSON.stringify(report, null, 2));
   writeFileSync(join(dir, "scale.svg"), scaleResult.svg);

@@ -5,7 +5,7 @@ import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { Redis } from "ioredis";
 import { RedisSaver, RedisTreeError } from "../src/index.js";
-import { startOwnServer, type OwnServer } from "./helpers/server.js";
+import { startOwnServer, type OwnServer } from "../scripts/dev/own-server.js";
 
 const THREADS = 12;
 const TURNS = 25;

@@ -1,6 +1,7 @@
-// A redis-server of a test's own, on a spare loopback port, that the test can kill and restart.
-// It keeps an append-only file (fsync always) so that a restart after SIGKILL finds every write
-// Redis acknowledged.
+// A redis-server of a test's (or a benchmark's) own, on a spare loopback port, that it can kill
+// and restart, configure and flush without touching the shared one. By default it keeps an
+// append-only file (fsync always) so that a restart after SIGKILL finds every write Redis
+// acknowledged.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -27,13 +28,14 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startOwnServer(): Promise<OwnServer> {
+export async function startOwnServer(options: { persist?: boolean } = {}): Promise<OwnServer> {
+  const persistence = options.persist === false ? ["--appendonly", "no"] : ["--appendonly", "yes", "--appendfsync", "always"];
   const dir = mkdtempSync(join(tmpdir(), "lgtree-redis-"));
   const port = await freePort();
   let child: ChildProcess | undefined;
 
   const start = async () => {
-    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "always", "--logfile", join(dir, "redis.log")], {
+    child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", ...persistence, "--logfile", join(dir, "redis.log")], {
       stdio: "ignore",
     });
     const deadline = Date.now() + 15_000;
