@@ -47,3 +47,8 @@ export function canonicalJson(value: unknown): string | undefined {
     return v;
   });
 }
+
+/** The own enumerable property names of an object (channel names of a values or versions map). */
+export function namesOf(value: object): string[] {
+  return Object.entries(value).map(([name]) => name);
+}

@@ -266,7 +266,7 @@ export class HistoryCache {
     entry.writes += writes;
     if (this.#entries.get(entry.key) !== entry) return; // not cached (cache off, or dropped meanwhile)
     this.#writes += writes;
-    for (const key of this.#entries.keys()) {
+    for (const [key] of this.#entries) {
       if (this.#writes <= this.maxWrites) break;
       this.#remove(key);
     }

@@ -7,10 +7,10 @@
  *
  * | key                          | type        | holds                                              |
  * | ---------------------------- | ----------- | -------------------------------------------------- |
- * | `P:{T}:thread`               | hash        | thread record: times, owner, `head:<ns>` fields    |
+ * | `P:{T}:thread`               | hash        | thread record: times, owner, `head:<ns>` fields, write generation, shallow marks |
  * | `P:{T}:nss`                  | set         | the thread's checkpoint namespaces                 |
  * | `P:{T}:ckpts:<ns>`           | sorted set  | checkpoint ids, all scores 0, so ordered by id     |
- * | `P:{T}:ckpt:<ns>:<id>`       | hash        | one checkpoint (tree node)                         |
+ * | `P:{T}:ckpt:<ns>:<id>`       | hash        | one checkpoint (tree node): record, parent, blobs it reads, DeltaChannels it rebuilds |
  * | `P:{T}:blobs:<ns>`           | hash        | channel values, field `<channel>:<version>`        |
  * | `P:{T}:writes:<ns>:<id>`     | hash        | pending writes of one checkpoint                   |
  * | `P:{T}:wids:<ns>`            | set         | ids that have writes but no checkpoint (yet)       |

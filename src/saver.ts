@@ -18,9 +18,9 @@ import {
   type PendingWrite,
   type SerializerProtocol,
 } from "@langchain/langgraph-checkpoint";
-import { canonicalJson, packParts, unpackParts } from "./codec.js";
+import { canonicalJson, namesOf, packParts, unpackParts } from "./codec.js";
 import { InvalidInputError, SerializationError, StorageError } from "./errors.js";
-import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, parseWalk, pathToSeed, type FrontierEntry, type RawFact, type RawSeed, type RawWrite, type WalkStore } from "./history.js";
+import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, parseWalk, parseWrite, pathToSeed, type FrontierEntry, type RawFact, type RawSeed, type RawWrite, type WalkStore } from "./history.js";
 import { KeySpace, blobField } from "./keys.js";
 import { ScriptCode, Store, type RedisClient } from "./store.js";
 
@@ -121,15 +121,6 @@ type Reply = Buffer | Reply[] | null;
 
 /** The put script's reply: { 1, owner, deadline, new namespace, deadline moved }, or a code. */
 type PutReply = [number, Buffer | null, number, number, number] | number;
-
-interface StoredWrite {
-  taskId: string;
-  idx: number;
-  channel: string;
-  taskPath: string;
-  type: string;
-  bytes: Buffer;
-}
 
 /**
  * A LangGraph checkpointer on plain Redis (no modules), through ioredis.
@@ -519,7 +510,7 @@ export class RedisSaver extends BaseCheckpointSaver {
    */
   packRecord(checkpoint: Omit<Checkpoint, "channel_values">, metadata: CheckpointMetadata, values: Record<string, unknown>): Promise<Buffer> {
     const record: StoredRecord = { checkpoint, metadata };
-    if (Object.keys(values).length > 0) record.values = values;
+    if (namesOf(values).length > 0) record.values = values;
     return this.dump(record, "checkpoint");
   }
 
@@ -613,8 +604,8 @@ export class RedisSaver extends BaseCheckpointSaver {
     // checkpoints that read that version); a value without a version (LangGraph's empty
     // `__pregel_tasks`) travels in the record. The node lists the blobs it holds, so a blob that
     // goes missing later is noticed on read instead of read as an empty channel.
-    const stored = Object.keys(values).filter((c) => c in versions);
-    const unversioned = Object.keys(values).filter((c) => !(c in versions));
+    const stored = namesOf(values).filter((c) => c in versions);
+    const unversioned = namesOf(values).filter((c) => !(c in versions));
     const blobFields = stored.map((c) => blobField(c, versions[c]!));
 
     // The checkpoint and its metadata are one serde value: one serialisation here and one
@@ -634,9 +625,9 @@ export class RedisSaver extends BaseCheckpointSaver {
     }
     // DeltaChannels (LangGraph 1.4) are absent from most checkpoints and rebuilt from ancestors;
     // the script records which ones this checkpoint rebuilds (see includes/delta-walk.lua).
-    const deltaMarked = new Set(Object.keys((metadata as { counters_since_delta_snapshot?: object } | undefined)?.counters_since_delta_snapshot ?? {}));
+    const deltaMarked = new Set(namesOf((metadata as { counters_since_delta_snapshot?: object } | undefined)?.counters_since_delta_snapshot ?? {}));
     for (const c of stored) if (isDeltaSnapshot(values[c])) deltaMarked.add(c);
-    const valueless = Object.keys(versions).filter((c) => !(c in values));
+    const valueless = namesOf(versions).filter((c) => !(c in values));
 
     const reply = (await this.store.script("put", "put", [this.keys.threadBase(threadId)], [
       ns,
@@ -1056,21 +1047,11 @@ function unpackTyped(packed: Buffer, what: string): { type: string; bytes: Buffe
   return { type: text(parts[0]), bytes: parts[1] ?? Buffer.alloc(0) };
 }
 
-function parseWrites(flat: Buffer[] | null): StoredWrite[] {
-  return pairs(flat ?? []).map(([, value]) => {
-    const [taskId, idx, channel, taskPath, type, bytes] = unpackParts(value);
-    return {
-      taskId: text(taskId),
-      idx: Number(text(idx)),
-      channel: text(channel),
-      taskPath: text(taskPath),
-      type: text(type),
-      bytes: bytes ?? Buffer.alloc(0),
-    };
-  });
+function parseWrites(flat: Buffer[] | null): RawWrite[] {
+  return pairs(flat ?? []).map(([, value]) => parseWrite(value));
 }
 
-function sortWrites(writes: StoredWrite[]): StoredWrite[] {
+function sortWrites(writes: RawWrite[]): RawWrite[] {
   return writes.sort(
     (a, b) => compareAsc(a.taskPath, b.taskPath) || compareAsc(a.taskId, b.taskId) || a.idx - b.idx,
   );

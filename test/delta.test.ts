@@ -256,6 +256,29 @@ describe("DeltaChannel threads", () => {
     expect(await stateMessages(otherSaver(), config, options)).toEqual(expected);
     const left = await collect(shallow.list(config));
     expect(left.length).toBeLessThanOrEqual(3 * 2 + 1);
+
+    // Checkpoints written meanwhile by a saver that is not shallow are not what the last shallow
+    // put kept: the next shallow put prunes again, and only the new head's chain is left.
+    await turns(chatGraph(saver, options), config, 12, 14);
+    await graph.invoke(human("shallow again"), config);
+    const listed = (await collect(shallow.list(config))).map((t) => t.config.configurable!.checkpoint_id as string);
+    const chain: string[] = [];
+    for (let t = await shallow.getTuple(config); t; t = t.parentConfig ? await shallow.getTuple(t.parentConfig) : undefined) chain.push(t.config.configurable!.checkpoint_id as string);
+    expect(listed).toEqual(chain);
+    expect(listed.length).toBeLessThanOrEqual(3 * 2 + 1);
+
+    // A side branch from the head the last shallow put kept, then a shallow put on that same head:
+    // the branch is no part of the new checkpoint's chain, and goes.
+    const kept = (await shallow.getTuple(config))!.config;
+    await chatGraph(saver, options).invoke(human("side branch"), kept);
+    await graph.invoke(human("from the kept head"), kept);
+    const after = (await collect(shallow.list(config))).map((t) => t.config.configurable!.checkpoint_id as string);
+    const chainAfter: string[] = [];
+    for (let t = await shallow.getTuple(config); t; t = t.parentConfig ? await shallow.getTuple(t.parentConfig) : undefined) chainAfter.push(t.config.configurable!.checkpoint_id as string);
+    expect(after).toEqual(chainAfter);
+    expect(contents((await chatGraph(otherSaver(), options).getState(config)).values.messages).slice(-2)).toEqual(["human:from the kept head", "ai:echo from the kept head (#31)"]);
+    await graph.invoke(human("shallow again"), config);
+    expect((await stateMessages(otherSaver(), config, options)).slice(-2)).toEqual(["human:shallow again", "ai:echo shallow again (#33)"]);
   });
 
   it("export writes every message; import builds a thread that both a DeltaChannel and an ordinary graph resume", async () => {

@@ -7,7 +7,7 @@
  * cost is bounded by the state since the channel's last snapshot, not by the source's history.
  * No reducer is needed: LangGraph replays the carried writes in order, as it would have.
  */
-import { packParts } from "../codec.js";
+import { namesOf, packParts } from "../codec.js";
 import { pathToSeed, type RawSeed, type RawWrite, type WalkStore } from "../history.js";
 
 /** What forkRead read of the source checkpoint, its walk finished. */
@@ -123,7 +123,7 @@ export async function plantFork(source: ForkSource, codec: ForkCodec): Promise<P
   ];
   const dch = field("dch");
   if (dch !== undefined) carrierNode.push("dch", dch);
-  if (Object.keys(values).length > 0) carrierNode.push("uv", JSON.stringify(Object.keys(values)));
+  if (namesOf(values).length > 0) carrierNode.push("uv", JSON.stringify(namesOf(values)));
   self.node.push("parent", carrierId);
   return [{ id: carrierId, node: carrierNode, blobs, writes: carried }, self];
 }

@@ -19,12 +19,7 @@
 local base = KEYS[1]
 local ns, id = ARGV[1], ARGV[2]
 if owner_mismatch(base, ARGV[3]) then return NOT_OWNER end
-local tuple
-if id == "" then
-  tuple = read_head_tuple(base, ns)
-else
-  tuple = read_tuple(base, ns, id)
-end
+local tuple = read_tuple_at(base, ns, id)
 if tuple and ARGV[4] ~= "" then
   local state = ttl_state(base)
   local deadline = apply_ttl(base, ARGV[4], {}, "due", state)

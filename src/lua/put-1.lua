@@ -139,7 +139,27 @@ if not head or head == parent or bytes_lt(head, id) then
   update[#update + 1] = id
 end
 rcall("HSET", thread, unpack(update))
-if ARGV[12] == "1" then prune_ns(base, ns, 1) end
+if ARGV[12] == "1" then
+  -- Shallow: keep this checkpoint and what it rebuilds DeltaChannels from (prune_ns walks that
+  -- chain). When the namespace holds exactly what the last shallow put kept (`lean:<ns>` is its
+  -- count and checkpoint) plus this child of it, and this checkpoint rebuilds every channel its
+  -- parent rebuilt and so needs all of that, nothing can go: the walk is skipped. It runs when a
+  -- snapshot lands, and then ends at the snapshot.
+  local total = rcall("ZCARD", ckpts_key(base, ns))
+  local lean = rcall("HGET", thread, "lean:" .. ns)
+  local count, last = string.match(lean or "", "^(%d+):(.*)$")
+  local keeps_all = #rebuilt > 0 and last == parent and tonumber(count) + 1 == total
+  if keeps_all then
+    local needs = {}
+    for _, name in ipairs(rebuilt) do needs[name] = true end
+    local from_parent = rcall("HGET", ckpt_key(base, ns, parent), "delta")
+    for _, name in ipairs(from_parent and cjson.decode(from_parent) or {}) do
+      if not needs[name] then keeps_all = false end
+    end
+  end
+  if not keeps_all then total = total - prune_ns(base, ns, 1) end
+  rcall("HSET", thread, "lean:" .. ns, total .. ":" .. id)
+end
 local deadline = apply_ttl(base, ARGV[11], { node, bkey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5] })
 local moved = (deadline > 0 and string.format("%.0f", deadline) ~= record[5]) and 1 or 0
 return { 1, owner, deadline, new_ns, moved }

@@ -25,12 +25,7 @@ if owner_mismatch(base, ARGV[3]) then return NOT_OWNER end
 local validator = thread_validator(base)
 local w = walk_args(base, ns, 5)
 if ARGV[4] ~= validator then w.known = {} end
-local tuple
-if id == "" then
-  tuple = read_head_tuple(base, ns)
-else
-  tuple = read_tuple(base, ns, id)
-end
+local tuple = read_tuple_at(base, ns, id)
 if not tuple then return { validator, false, {}, {}, {} } end
 local rebuilt = {}
 local delta = redis.call("HGET", ckpt_key(base, ns, tuple[1]), "delta")

@@ -35,21 +35,28 @@ local function prune_ns(base, ns, keep)
         todo[#todo + 1] = name
       end
     end
-    local node = #todo > 0 and rcall("HMGET", ckpt_key(base, ns, id), "v", "parent", "blobs", "uv")
+    local node = #todo > 0 and rcall("HMGET", ckpt_key(base, ns, id), "parent", "blobs", "uv")
     -- An ancestor that is already gone (evicted) ends its walk: there is nothing left to keep, and
     -- reads through it report the loss (prune also runs inside put, after its writes: no error).
-    if node and node[1] then
+    -- Every stored checkpoint has a `blobs` field.
+    if node and node[2] then
       needed_ids[id] = true
-      local stored = {}
-      for _, f in ipairs((node[3] and node[3] ~= "[]") and cjson.decode(node[3]) or {}) do
-        stored[string.match(f, "^[^:]*")] = true
-      end
-      if node[4] then for _, name in ipairs(cjson.decode(node[4])) do stored[escape_part(name)] = true end end
       local onward = {}
       for _, name in ipairs(todo) do
-        if not stored[escape_part(name)] then onward[#onward + 1] = name end
+        -- As in delta-walk.lua: a plain search rules out a channel the list cannot name.
+        local prefix = escape_part(name) .. ":"
+        local stored = false
+        if node[2] ~= "[]" and (string.find(prefix, '[%c"\\/]') or string.find(node[2], prefix, 1, true)) then
+          for _, f in ipairs(cjson.decode(node[2])) do
+            if string.sub(f, 1, #prefix) == prefix then stored = true end
+          end
+        end
+        if not stored and node[3] then
+          for _, u in ipairs(cjson.decode(node[3])) do if u == name then stored = true end end
+        end
+        if not stored then onward[#onward + 1] = name end
       end
-      if #onward > 0 and node[2] then queue[#queue + 1] = { node[2], onward } end
+      if #onward > 0 and node[1] then queue[#queue + 1] = { node[1], onward } end
     end
   end
 

@@ -29,10 +29,12 @@ local function read_tuple(base, ns, id)
   return { id, ns, node[1], node[2], blobs, writes, parent_writes }
 end
 
--- The tuple a read without checkpoint id returns: the recorded head, unless it is gone (pruned),
--- then the latest checkpoint (includes/head.lua does the same with an EXISTS first; reading the
--- tuple is the existence check here). False for an empty namespace.
-local function read_head_tuple(base, ns)
+-- The tuple of checkpoint `id`, or with id "" the one a read without checkpoint id returns: the
+-- recorded head, unless it is gone (pruned), then the latest checkpoint (includes/head.lua does the
+-- same with an EXISTS first; reading the tuple is the existence check here). False when there is
+-- none.
+local function read_tuple_at(base, ns, id)
+  if id ~= "" then return read_tuple(base, ns, id) end
   local head = redis.call("HGET", thread_key(base), head_field(ns))
   local tuple = head and read_tuple(base, ns, head)
   if not tuple then
