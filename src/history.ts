@@ -47,6 +47,8 @@ export interface RawFact {
   id: string;
   parent: string | null;
   known: boolean;
+  /** The checkpoint is gone; the walk of the (lenient) channels in `checked` ends here. */
+  gone: boolean;
   checked: string[];
   seeds: Map<string, RawSeed>;
   writes: RawWrite[];
@@ -75,6 +77,7 @@ export function parseWalk(channels: readonly string[], factsRaw: Reply, frontier
     const id = text(flat[i]);
     const parent = flat[i + 1] ? text(flat[i + 1]) : null;
     const known = flat[i + 2] === 1;
+    const gone = flat[i + 2] === 2;
     const checked = indices(flat[i + 3]);
     const seedCount = flat[i + 4] as number;
     i += 5;
@@ -85,7 +88,7 @@ export function parseWalk(channels: readonly string[], factsRaw: Reply, frontier
     const writeCount = flat[i] as number;
     const writes = (flat.slice(i + 1, i + 1 + writeCount) as Buffer[]).map(parseWrite);
     i += 1 + writeCount;
-    facts.push({ id, parent, known, checked, seeds, writes });
+    facts.push({ id, parent, known, gone, checked, seeds, writes });
   }
   const entries = frontierRaw as Reply[];
   const frontier: FrontierEntry[] = [];
@@ -119,7 +122,11 @@ export function addFacts(store: WalkStore<RawWrite, RawSeed>, facts: readonly Ra
   const firstInReply = new Set<string>();
   for (const fact of facts) {
     const node = nodeOf(store, fact.id, fact.parent);
-    if (!firstInReply.has(fact.id)) {
+    if (fact.gone) {
+      // Only the channels whose walk ended here learn that there is nothing more.
+      node.writes ??= new Map();
+      for (const channel of fact.checked) if (!node.writes.has(channel)) node.writes.set(channel, []);
+    } else if (!firstInReply.has(fact.id)) {
       firstInReply.add(fact.id);
       node.writes ??= new Map();
       for (const channel of channels) {
@@ -190,15 +197,25 @@ export function historyOf(found: { path: Array<WalkNode<CheckpointPendingWrite, 
 }
 
 /**
- * A fresh container around a cached value: a reducer that appends to its state array in place
- * (allowed by DeltaChannel's contract) must not change what the cache hands out next time. The
- * elements (messages) are shared, as LangGraph shares them between steps of one run.
+ * A fresh container around a cached value: a reducer that changes its state in place (allowed by
+ * DeltaChannel's contract) must not change what the cache hands out next time. Lists, maps, sets
+ * and plain objects are copied one level, as are the values a DeltaSnapshot or an Overwrite wraps
+ * (DeltaChannel makes those its state); the elements (messages) are shared, as LangGraph shares
+ * them between the steps of one run.
  */
 function fresh(value: unknown): unknown {
   if (Array.isArray(value)) return value.slice();
-  if (value !== null && typeof value === "object" && (value as { lg_name?: unknown }).lg_name === "DeltaSnapshot") {
-    const snapshot = value as { value: unknown };
-    return Object.assign(Object.create(Object.getPrototypeOf(value) as object) as object, value, { value: fresh(snapshot.value) });
+  if (value instanceof Map) return new Map(value);
+  if (value instanceof Set) return new Set(value);
+  if (value === null || typeof value !== "object") return value;
+  const prototype = Object.getPrototypeOf(value) as object | null;
+  const record = value as Record<string, unknown>;
+  if (record.lg_name === "DeltaSnapshot") return Object.assign(Object.create(prototype) as object, value, { value: fresh(record.value) });
+  if ("__overwrite__" in record) return Object.assign(Object.create(prototype) as object, value, { __overwrite__: fresh(record.__overwrite__) });
+  if (prototype === Object.prototype || prototype === null) {
+    const copy: Record<string, unknown> = { ...record };
+    if (copy.type === "__overwrite__" && "value" in copy) copy.value = fresh(copy.value);
+    return copy;
   }
   return value;
 }

@@ -107,6 +107,8 @@ const WALK_ATTEMPTS = 5;
 /** What a walking script's first call tells: the thread's validator, the read checkpoint, the walk. */
 interface WalkStart {
   validator: string;
+  /** The walk's lenient channels (see delta-walk.lua), passed on to the calls that resume it. */
+  lenient?: string;
   /** The checkpoint read (null: none); its parent is where its channels' histories start. */
   target: string | null;
   parent: string | null;
@@ -346,7 +348,7 @@ export class RedisSaver extends BaseCheckpointSaver {
       const ns = namespaceOf(config);
       const target = configCheckpointId(config, "getDeltaChannelHistory");
       const read = await this.readHistories("getDeltaChannelHistory", threadId, ns, { owner: "", channels: names, target }, async (validator, known) => {
-        const [v, t, parent, facts, frontier] = (await this.store.script("getDeltaChannelHistory", "deltaHistory", [this.keys.threadBase(threadId)], [
+        const [v, t, parent, facts, frontier, lenient] = (await this.store.script("getDeltaChannelHistory", "deltaHistory", [this.keys.threadBase(threadId)], [
           ns,
           "",
           validator,
@@ -354,7 +356,7 @@ export class RedisSaver extends BaseCheckpointSaver {
           "target",
           target,
         ])) as Reply[];
-        return { validator: text(v), target: t ? text(t) : null, parent: parent ? text(parent) : null, ...parseWalk(names, facts!, frontier!), rebuilds: names };
+        return { validator: text(v), target: t ? text(t) : null, parent: parent ? text(parent) : null, ...parseWalk(names, facts!, frontier!), lenient: text(lenient), rebuilds: names };
       });
       if (read !== "not-owner") histories = read.histories;
     }
@@ -453,7 +455,7 @@ export class RedisSaver extends BaseCheckpointSaver {
    * its facts. Throws {@link WalkRestart} when the thread's validator moved between calls.
    * @internal
    */
-  async finishWalk(threadId: string, ns: string, read: { owner: string; channels: string[] }, known: string[], first: { validator: string; facts: RawFact[]; frontier: FrontierEntry[] }): Promise<RawFact[] | "not-owner"> {
+  async finishWalk(threadId: string, ns: string, read: { owner: string; channels: string[] }, known: string[], first: { validator: string; lenient?: string; facts: RawFact[]; frontier: FrontierEntry[] }): Promise<RawFact[] | "not-owner"> {
     const facts = [...first.facts];
     const { channels } = read;
     for (let frontier = first.frontier; frontier.length > 0; ) {
@@ -461,7 +463,7 @@ export class RedisSaver extends BaseCheckpointSaver {
         ns,
         read.owner,
         first.validator,
-        ...this.walkArgs(channels, known),
+        ...this.walkArgs(channels, known, first.lenient),
         "resume",
         ...frontier.flatMap((e) => [e.id, e.child ?? "", e.channels.map((c) => channels.indexOf(c) + 1).join(",")]),
       ])) as Reply[] | number;
@@ -484,8 +486,8 @@ export class RedisSaver extends BaseCheckpointSaver {
   }
 
   /** The walk arguments every walking script takes (walk_args in includes/delta-walk.lua). */
-  private walkArgs(channels: readonly string[], known: readonly string[]): string[] {
-    return [...this.walkBudget(), String(channels.length), ...channels, String(known.length), ...known];
+  private walkArgs(channels: readonly string[], known: readonly string[], lenient = ""): string[] {
+    return [...this.walkBudget(), String(channels.length), ...channels, String(known.length), ...known, lenient];
   }
 
   /**
@@ -607,6 +609,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     const stored = namesOf(values).filter((c) => c in versions);
     const unversioned = namesOf(values).filter((c) => !(c in versions));
     const blobFields = stored.map((c) => blobField(c, versions[c]!));
+    const isNew = (c: string) => newVersions != null && c in newVersions;
 
     // The checkpoint and its metadata are one serde value: one serialisation here and one
     // deserialisation per read, instead of two.
@@ -614,9 +617,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     if (unversioned.length > 0) recordValue.values = Object.fromEntries(unversioned.map((c) => [c, values[c]]));
     const [record, ...sent] = await Promise.all([
       this.dump(recordValue, "checkpoint"),
-      ...stored
-        .filter((c) => newVersions != null && c in newVersions)
-        .map(async (c) => [blobField(c, versions[c]!), await this.dump(values[c], `channel "${c}"`)]),
+      ...stored.filter(isNew).map(async (c) => [blobField(c, versions[c]!), await this.dump(values[c], `channel "${c}"`)]),
     ]);
     const filterFields: string[] = [];
     for (const [key, value] of Object.entries(metadata ?? {})) {
@@ -636,6 +637,7 @@ export class RedisSaver extends BaseCheckpointSaver {
       String(checkpoint.v ?? 4),
       record,
       JSON.stringify(blobFields),
+      JSON.stringify(stored.filter((c) => !isNew(c)).map((c) => blobField(c, versions[c]!))),
       String(Date.now()),
       owner,
       typeof checkpoint.ts === "string" ? checkpoint.ts : "",

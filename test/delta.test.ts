@@ -3,7 +3,8 @@
 // writes after it. Every feature that reads, copies or removes checkpoints must see the whole state.
 import { HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { Command, END, START, StateGraph, StateSchema, MessagesDeltaValue, interrupt } from "@langchain/langgraph";
+import { Command, DeltaValue, END, MessagesDeltaValue, Overwrite, START, StateGraph, StateSchema, interrupt, messagesDeltaReducer } from "@langchain/langgraph";
+import { z } from "zod";
 import { BaseCheckpointSaver, DeltaSnapshot, MemorySaver, emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { ConversationManager, RedisSaver, StorageError, type RedisClient } from "../src/index.js";
 import { collect } from "./helpers/fixtures.js";
@@ -102,6 +103,21 @@ describe("DeltaChannel threads", () => {
     expect(expected[channels[2]!]!.seed).toEqual(["loose seed"]);
     expect(await otherSaver().getDeltaChannelHistory({ config, channels })).toEqual(expected);
     expect(await saver.getDeltaChannelHistory({ config, channels })).toEqual(expected);
+  });
+
+  it("getStateHistory shows every checkpoint's messages as with MemorySaver", async () => {
+    const config = threadOf("history");
+    const memory = new MemorySaver();
+    for (const s of [saver, memory]) await turns(chatGraph(s), config, 0, 8);
+    const states = async (s: BaseCheckpointSaver) => {
+      const out: string[][] = [];
+      for await (const state of chatGraph(s).getStateHistory(config)) out.push(contents((state.values as { messages?: BaseMessage[] }).messages ?? []));
+      return out;
+    };
+    const expected = await states(memory);
+    expect(expected).toHaveLength(24);
+    expect(await states(otherSaver())).toEqual(expected);
+    expect(await states(saver)).toEqual(expected);
   });
 
   it("interrupt and Command({ resume }) from a new connection", async () => {
@@ -308,6 +324,64 @@ describe("DeltaChannel threads", () => {
     await manager.addMessage(c.threadId, { role: "user", content: "by hand" }, { userId: "u" });
     const next = await chatGraph(saver).invoke(human("and on"), config);
     expect(contents(next.messages).slice(-3)).toEqual(["human:by hand", "human:and on", "ai:echo and on (#14)"]);
+  });
+
+  it("a second DeltaChannel that is never written reads as empty after prune and in shallow mode, as the base walk reads it", async () => {
+    const State = new StateSchema({
+      messages: new DeltaValue(z.custom<BaseMessage[]>().default(() => []), { inputSchema: z.custom<BaseMessage | BaseMessage[]>(), reducer: messagesDeltaReducer, snapshotFrequency: 3 }),
+      todos: new DeltaValue(z.array(z.string()).default(() => []), { inputSchema: z.array(z.string()), reducer: (state: string[], writes: string[][]) => [...state, ...writes.flat()] }),
+    });
+    const graphOn = (s: BaseCheckpointSaver) =>
+      new StateGraph(State)
+        .addNode("model", (st) => ({ messages: [echo(st.messages)] }))
+        .addEdge(START, "model")
+        .addEdge("model", END)
+        .compile({ checkpointer: s });
+    for (const [threadId, s] of [["two-pruned", saver], ["two-shallow", otherSaver({ shallow: true })]] as const) {
+      const config = threadOf(threadId);
+      for (let i = 0; i < 6; i++) await graphOn(s).invoke(human(`q${i}`), config);
+      if (s === saver) expect(await saver.prune([threadId], { keepLast: 1 })).toBeGreaterThan(0);
+      const state = await graphOn(otherSaver()).getState(config);
+      expect(contents(state.values.messages)).toHaveLength(12);
+      expect(state.values.todos).toEqual([]);
+      const head = (await saver.getTuple(config))!.config;
+      const channels = ["messages", "todos"];
+      expect(await otherSaver().getDeltaChannelHistory({ config: head, channels })).toEqual(await BaseCheckpointSaver.prototype.getDeltaChannelHistory.call(otherSaver(), { config: head, channels }));
+      const next = await graphOn(otherSaver()).invoke(human("and then"), config);
+      expect(contents(next.messages).slice(-2)).toEqual(["human:and then", "ai:echo and then (#13)"]);
+    }
+  });
+
+  it("a reducer that changes its state in place, and an Overwrite, never change what the history cache hands out", async () => {
+    const appendInPlace = (state: string[], writes: Array<string | string[]>) => {
+      for (const w of writes) state.push(...(Array.isArray(w) ? w : [w]));
+      return state;
+    };
+    const State = new StateSchema({ log: new DeltaValue(z.array(z.string()).default(() => []), { inputSchema: z.union([z.string(), z.array(z.string())]), reducer: appendInPlace, snapshotFrequency: 4 }) });
+    let turn = 0;
+    const graphOn = (s: BaseCheckpointSaver) =>
+      new StateGraph(State)
+        .addNode("step", () => (++turn === 3 ? { log: new Overwrite(["reset"]) } : { log: [`entry ${turn}`] }))
+        .addEdge(START, "step")
+        .addEdge("step", END)
+        .compile({ checkpointer: s });
+    const config = threadOf("in-place");
+    for (let i = 0; i < 6; i++) await graphOn(saver).invoke({ log: [`input ${i}`] }, config);
+    const cold = (await graphOn(otherSaver()).getState(config)).values.log;
+    for (let read = 0; read < 3; read++) expect((await graphOn(saver).getState(config)).values.log).toEqual(cold);
+    expect(cold).toContain("reset");
+  });
+
+  it("checkpoints written before storage format 2 read as they did: a listed value that was never stored is left out", async () => {
+    const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { a: 1 }, channel_versions: { a: 1, "branch:to:x": 2 } };
+    const config = await saver.put(threadOf("legacy"), checkpoint, { source: "loop", step: 0, parents: {} }, { a: 1 });
+    const node = `${saver.keys.threadBase("legacy")}:ckpt::${checkpoint.id}`;
+    // What the earlier format wrote: every channel version listed, no format mark.
+    await client.hset(node, "blobs", JSON.stringify(["a:1", "branch%3Ato%3Ax:2"]));
+    await client.hdel(node, "fmt");
+    expect((await otherSaver().getTuple(config))?.checkpoint.channel_values).toEqual({ a: 1 });
+    await client.hset(node, "fmt", "2");
+    await expect(otherSaver().getTuple(config)).rejects.toBeInstanceOf(StorageError);
   });
 
   it("walks longer than one script call go on where they stopped, and give the same state", async () => {

@@ -39,8 +39,10 @@ export async function microOps(saver: BaseCheckpointSaver, maxPuts: number): Pro
     put: async (i) => {
       const slot = i % 64;
       const { checkpoint, version: v } = pool[puts++ % pool.length]!;
-      const parent = heads.get(slot) ?? { configurable: { thread_id: `micro-put-${slot}`, checkpoint_ns: "" } };
-      heads.set(slot, await saver.put(parent, checkpoint, loopMetadata(i), { messages: v }));
+      const head = heads.get(slot);
+      const parent = head ?? { configurable: { thread_id: `micro-put-${slot}`, checkpoint_ns: "" } };
+      // As in a graph run: a thread's first checkpoint stores every channel's first version.
+      heads.set(slot, await saver.put(parent, checkpoint, loopMetadata(i), head ? { messages: v } : { messages: v, "branch:to:agent": 1 }));
     },
     putWrites: () => saver.putWrites(writesTo, [["messages", [new AIMessage("a reply")]], ["branch:to:agent", null]], `w-${writes++}`),
     "getTuple (latest)": () => saver.getTuple(latest),

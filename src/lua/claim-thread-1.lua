@@ -16,6 +16,7 @@
 --- @include "keys"
 --- @include "codes"
 --- @include "ttl"
+--- @include "epoch"
 local rcall = redis.call
 local thread = thread_key(KEYS[1])
 local owner = rcall("HGET", thread, "owner")
@@ -28,5 +29,6 @@ if owner then
 end
 rcall("HSET", thread, "owner", ARGV[1])
 rcall("HSETNX", thread, "created", ARGV[2])
+rcall("HSETNX", thread, "epoch", new_epoch())
 rcall("HSETNX", thread, "updated", ARGV[2])
 return { 1, apply_ttl(KEYS[1], ARGV[4], { thread }, "force") }

@@ -11,12 +11,15 @@
   ARGV[2]  owner the caller acts for, or "" for no owner check
   ARGV[3]  the validator of the caller's cache ("" for none): known checkpoints (below) are only
            trusted while the thread's validator still equals it
-  ARGV[4 .. ]  the walk: max checkpoints, max bytes, C, C channels, K, K known ids (walk_args)
+  ARGV[4 .. ]  the walk: max checkpoints, max bytes, C, C channels, K, K known ids, lenient
+           channels (walk_args; with "target" the lenient channels are the ones the target does not
+           rebuild from its ancestors, and ARGV's are ignored)
   then     "target", checkpoint id ("" for the head): start at that checkpoint's parent
        or  "resume", then triples: checkpoint id, child id or "", channel indices "i,j"
 
   Returns NOT_OWNER, or { validator, target id or false (no such checkpoint; "resume": false),
-  the target's parent or false, facts, frontier } (facts and frontier as in delta_walk).
+  the target's parent or false, facts, frontier, lenient channels "i,j" (pass them on when
+  resuming) } (facts and frontier as in delta_walk).
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -29,7 +32,7 @@ local validator = thread_validator(base)
 local w, i = walk_args(base, ns, 4)
 if ARGV[3] ~= validator then w.known = {} end
 w.queue = {}
-local target, parent = false, false
+local target, parent, lenient = false, false, ARGV[i - 1]
 if ARGV[i] == "target" then
   target = ARGV[i + 1]
   if target == "" then target = head_of(base, ns) end
@@ -39,6 +42,8 @@ if ARGV[i] == "target" then
       target = false
     elseif node[2] then
       parent = node[2]
+      w.lenient = {}
+      lenient = lenient_for(w, base, ns, target)
       w.queue[1] = { parent, target, all_channels(w) }
     end
   end
@@ -50,4 +55,4 @@ else
   end
 end
 local facts, frontier = delta_walk(w)
-return { validator, target, parent, facts, frontier }
+return { validator, target, parent, facts, frontier, lenient }

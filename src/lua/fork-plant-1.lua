@@ -22,6 +22,7 @@
 --- @include "keys"
 --- @include "codes"
 --- @include "ttl"
+--- @include "epoch"
 local rcall = redis.call
 local base, ns = KEYS[1], ARGV[1]
 local thread = thread_key(base)
@@ -43,5 +44,7 @@ for _ = 1, tonumber(ARGV[5]) do
 end
 rcall("SADD", leaves_key(base, ns), id)
 rcall("SADD", nss_key(base), ns)
-rcall("HSET", thread, "owner", ARGV[2], "created", ARGV[3], "updated", ARGV[3], head_field(ns), id)
+rcall("HSET", thread, "owner", ARGV[2], "created", ARGV[3], "updated", ARGV[3], "epoch", new_epoch(), head_field(ns), id)
+-- The namespace has DeltaChannels if the planted checkpoint does (see put-1.lua).
+if rcall("HEXISTS", ckpt_key(base, ns, id), "dch") == 1 then rcall("HSET", thread, "delta:" .. ns, "1") end
 return apply_ttl(base, ARGV[4], {}, "force")

@@ -31,7 +31,7 @@ if id == "" then id = head_of(base, ns) end
 if not id then return false end
 local flat = rcall("HGETALL", ckpt_key(base, ns, id))
 if #flat == 0 then return false end
-local node, blobs_json, parent, delta = {}, "[]", false, false
+local node, blobs_json, parent, delta, strict = {}, "[]", false, false, false
 for i = 1, #flat, 2 do
   local f = flat[i]
   if f == "parent" then
@@ -42,11 +42,12 @@ for i = 1, #flat, 2 do
   end
   if f == "blobs" then blobs_json = flat[i + 1] end
   if f == "delta" then delta = flat[i + 1] end
+  if f == "fmt" then strict = true end
 end
 local fields = cjson.decode(blobs_json)
 local blobs = hmget_pairs(blobs_key(base, ns), fields)
-if #blobs ~= 2 * #fields then missing("checkpoint " .. id .. " names a channel value that is not stored") end
-local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[4]), max_bytes = tonumber(ARGV[5]), channels = {}, known = {}, queue = {} }
+if #blobs ~= 2 * #fields and strict then missing("checkpoint " .. id .. " names a channel value that is not stored") end
+local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[4]), max_bytes = tonumber(ARGV[5]), channels = {}, known = {}, lenient = {}, queue = {} }
 if delta and parent then
   w.channels = cjson.decode(delta)
   w.queue[1] = { parent, id, all_channels(w) }

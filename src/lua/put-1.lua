@@ -11,32 +11,35 @@
   ARGV[5]  packed record: the checkpoint without channel values, its metadata, and the channel
            values that have no version
   ARGV[6]  JSON array of the blob fields of the channel values this checkpoint has, one per
-           channel that has both a value and a version (`<channel>:<version>`); those neither sent
-           (below) nor stored by an earlier put are left out, as the official savers leave out
-           values whose version is not new
-  ARGV[7]  now, in ms since the epoch
-  ARGV[8]  owner the caller acts for, or "" for no owner check
-  ARGV[9]  the checkpoint's timestamp (`ts`), kept readable for tree views
-  ARGV[10] JSON object: the length of every list-valued channel (tree views count messages
+           channel that has both a value and a version (`<channel>:<version>`)
+  ARGV[7]  JSON array: the fields of ARGV[6] whose values are not sent below (their version is
+           not new); those an earlier put did not store are left out of the node, as the official
+           savers leave out values whose version is not new
+  ARGV[8]  now, in ms since the epoch
+  ARGV[9]  owner the caller acts for, or "" for no owner check
+  ARGV[10] the checkpoint's timestamp (`ts`), kept readable for tree views
+  ARGV[11] JSON object: the length of every list-valued channel (tree views count messages
            without deserialising them)
-  ARGV[11] the saver's default TTL in ms, "0" for none (see includes/ttl.lua)
-  ARGV[12] "1" in shallow mode: the namespace keeps only this checkpoint (and what it needs)
-  ARGV[13] "1" to write only if the parent is still the namespace's head (compare-and-set, for
+  ARGV[12] the saver's default TTL in ms, "0" for none (see includes/ttl.lua)
+  ARGV[13] "1" in shallow mode: the namespace keeps only this checkpoint (and what it needs)
+  ARGV[14] "1" to write only if the parent is still the namespace's head (compare-and-set, for
            appends made outside a graph run), else ""
-  ARGV[14] JSON array: channels LangGraph marks as DeltaChannels in this checkpoint (its metadata's
+  ARGV[15] JSON array: channels LangGraph marks as DeltaChannels in this checkpoint (its metadata's
            `counters_since_delta_snapshot`, and channels whose value is a DeltaSnapshot)
-  ARGV[15] JSON array: channels with a version but no value in this checkpoint
-  ARGV[16] JSON array: channels with a value but no version (their values are in the record), or
+  ARGV[16] JSON array: channels with a version but no value in this checkpoint
+  ARGV[17] JSON array: channels with a value but no version (their values are in the record), or
            "" for none
-  ARGV[17] M, the number of metadata filter fields
-  ARGV[18 .. 17+2M]         pairs: filter field name, canonical JSON of the value
-  ARGV[18+2M]               B, the number of channel values written
-  ARGV[19+2M .. 18+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+  ARGV[18] M, the number of metadata filter fields
+  ARGV[19 .. 18+2M]         pairs: filter field name, canonical JSON of the value
+  ARGV[19+2M]               B, the number of channel values written
+  ARGV[20+2M .. 19+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
 
-  DeltaChannels: a channel is one here if LangGraph says so (ARGV[14]) or if it is one in the
-  parent (updateState checkpoints carry no counters); the node keeps that set (`dch`) for its
-  children, and `delta`, the DeltaChannels it does not store and that readers rebuild from its
-  ancestors (includes/delta-walk.lua).
+  DeltaChannels (LangGraph 1.4) are absent from most checkpoints and rebuilt from ancestors
+  (includes/delta-walk.lua). A channel is one here if LangGraph says so (ARGV[15]) or if it is one
+  in the parent (updateState checkpoints carry no counters); the node keeps that set (`dch`) for
+  its children, and `delta`: the DeltaChannels it has a version of but does not store, which
+  readers rebuild. The thread record's `delta:<ns>` says whether the namespace ever had one, so
+  that threads without DeltaChannels never pay for this.
 
   The new checkpoint becomes a branch tip (its parent no longer is one). It becomes the namespace's
   head when it continues the head (its parent is the head) or is newer than the head: so a graph
@@ -47,65 +50,75 @@
   Returns { 1, owner or false, deadline in ms (0 = no expiry), 1 if the namespace is new else 0,
   1 if the deadline moved else 0 } (the owner lets the caller move the conversation up in its
   owner's listing; a new namespace, enter the thread in the thread index), NOT_OWNER, or CHANGED
-  (with ARGV[13]: the head moved on; nothing written either way).
+  (with ARGV[14]: the head moved on). Nothing is written unless the reply is { 1, ... }.
 ]]
 --- @include "keys"
 --- @include "bytes-lt"
 --- @include "codes"
 --- @include "ttl"
 --- @include "prune"
+--- @include "epoch"
 local rcall = redis.call
 local base = KEYS[1]
 local ns, id, parent = ARGV[1], ARGV[2], ARGV[3]
 local thread = thread_key(base)
 -- Everything this script needs of the thread record, in one read.
-local record = rcall("HMGET", thread, "owner", head_field(ns), "created", "ttl", "expires")
+local record = rcall("HMGET", thread, "owner", head_field(ns), "created", "ttl", "expires", "delta:" .. ns)
 local owner, head = record[1], record[2]
-if ARGV[8] ~= "" and owner ~= ARGV[8] then return NOT_OWNER end
-if ARGV[13] == "1" and (head or "") ~= parent then return CHANGED end
+if ARGV[9] ~= "" and owner ~= ARGV[9] then return NOT_OWNER end
+if ARGV[14] == "1" and (head or "") ~= parent then return CHANGED end
 
-local m = tonumber(ARGV[17])
-local b = tonumber(ARGV[18 + 2 * m])
-local first_blob = 19 + 2 * m
+local m = tonumber(ARGV[18])
+local b = tonumber(ARGV[19 + 2 * m])
+local first_blob = 20 + 2 * m
 local bkey = blobs_key(base, ns)
 
 -- The node lists exactly the values it holds: the ones sent now, and those of versions an earlier
--- put stored (LangGraph sends only the channels whose version is new). A listed value that is
--- gone later is data loss, and reads say so (includes/read-tuple.lua).
-local sent = {}
-for j = first_blob, first_blob + 2 * b - 1, 2 do sent[ARGV[j]] = true end
-local held = {}
-for _, field in ipairs(cjson.decode(ARGV[6])) do
-  if sent[field] or rcall("HEXISTS", bkey, field) == 1 then held[#held + 1] = field end
+-- put stored. A listed value that is gone later is data loss, and reads say so
+-- (includes/read-tuple.lua).
+local held_json = ARGV[6]
+if ARGV[7] ~= "[]" then
+  local absent = {}
+  for _, field in ipairs(cjson.decode(ARGV[7])) do
+    if rcall("HEXISTS", bkey, field) == 0 then absent[field] = true end
+  end
+  if next(absent) ~= nil then
+    local held = {}
+    for _, field in ipairs(cjson.decode(ARGV[6])) do
+      if not absent[field] then held[#held + 1] = field end
+    end
+    held_json = #held > 0 and cjson.encode(held) or "[]"
+  end
 end
-local held_json = #held > 0 and cjson.encode(held) or "[]"
 
--- DeltaChannels: LangGraph's marks plus the parent's.
-local dch, names = {}, {}
-for _, name in ipairs(cjson.decode(ARGV[14])) do dch[name] = true end
-if parent ~= "" then
+-- DeltaChannels: LangGraph's marks plus the parent's (only in a namespace that has had some).
+local dch, names, rebuilt = {}, {}, {}
+if ARGV[15] ~= "[]" then for _, name in ipairs(cjson.decode(ARGV[15])) do dch[name] = true end end
+if record[6] and parent ~= "" then
   local inherited = rcall("HGET", ckpt_key(base, ns, parent), "dch")
   if inherited then for _, name in ipairs(cjson.decode(inherited)) do dch[name] = true end end
 end
-for name in pairs(dch) do names[#names + 1] = name end
-table.sort(names)
-local rebuilt = {}
-for _, name in ipairs(cjson.decode(ARGV[15])) do
-  if dch[name] then rebuilt[#rebuilt + 1] = name end
+if next(dch) ~= nil then
+  for name in pairs(dch) do names[#names + 1] = name end
+  table.sort(names)
+  for _, name in ipairs(cjson.decode(ARGV[16])) do
+    if dch[name] then rebuilt[#rebuilt + 1] = name end
+  end
 end
 
 local node = ckpt_key(base, ns, id)
 -- A checkpoint put again under the same id replaces the old node whole (no stale filter fields);
 -- histories read through it may change, so caches of them are told (includes/delta-walk.lua).
 if rcall("DEL", node) == 1 then rcall("HINCRBY", thread, "wgen", 1) end
-local fields = { "checkpoint", ARGV[5], "v", ARGV[4], "blobs", held_json, "ts", ARGV[9], "lens", ARGV[10] }
+-- `fmt` 2: the node lists only the values it holds (earlier nodes listed every channel version).
+local fields = { "checkpoint", ARGV[5], "v", ARGV[4], "blobs", held_json, "ts", ARGV[10], "lens", ARGV[11], "fmt", "2" }
 if parent ~= "" then
   fields[#fields + 1] = "parent"
   fields[#fields + 1] = parent
 end
-if ARGV[16] ~= "" then
+if ARGV[17] ~= "" then
   fields[#fields + 1] = "uv"
-  fields[#fields + 1] = ARGV[16]
+  fields[#fields + 1] = ARGV[17]
 end
 if #names > 0 then
   fields[#fields + 1] = "dch"
@@ -115,7 +128,7 @@ if #rebuilt > 0 then
   fields[#fields + 1] = "delta"
   fields[#fields + 1] = cjson.encode(rebuilt)
 end
-for j = 18, 17 + 2 * m do fields[#fields + 1] = ARGV[j] end
+for j = 19, 18 + 2 * m do fields[#fields + 1] = ARGV[j] end
 for j = 1, #fields, 1000 do rcall("HSET", node, unpack(fields, j, math.min(j + 999, #fields))) end
 
 if b > 0 then
@@ -129,17 +142,23 @@ end
 if rcall("ZADD", ckpts_key(base, ns), 0, id) == 1 then rcall("SADD", leaves_key(base, ns), id) end
 if parent ~= "" then rcall("SREM", leaves_key(base, ns), parent) end
 local new_ns = rcall("SADD", nss_key(base), ns)
-local update = { "updated", ARGV[7] }
+local update = { "updated", ARGV[8] }
 if not record[3] then
   update[#update + 1] = "created"
-  update[#update + 1] = ARGV[7]
+  update[#update + 1] = ARGV[8]
+  update[#update + 1] = "epoch"
+  update[#update + 1] = new_epoch()
+end
+if #names > 0 and not record[6] then
+  update[#update + 1] = "delta:" .. ns
+  update[#update + 1] = "1"
 end
 if not head or head == parent or bytes_lt(head, id) then
   update[#update + 1] = head_field(ns)
   update[#update + 1] = id
 end
 rcall("HSET", thread, unpack(update))
-if ARGV[12] == "1" then
+if ARGV[13] == "1" then
   -- Shallow: keep this checkpoint and what it rebuilds DeltaChannels from (prune_ns walks that
   -- chain). When the namespace holds exactly what the last shallow put kept (`lean:<ns>` is its
   -- count and checkpoint) plus this child of it, and this checkpoint rebuilds every channel its
@@ -158,8 +177,14 @@ if ARGV[12] == "1" then
     end
   end
   if not keeps_all then total = total - prune_ns(base, ns, 1) end
-  rcall("HSET", thread, "lean:" .. ns, total .. ":" .. id)
+  -- Only the newest checkpoint can be what a later put builds on (prune keeps the newest; a late
+  -- put of an older checkpoint may have been pruned right away).
+  if rcall("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1] == id then
+    rcall("HSET", thread, "lean:" .. ns, total .. ":" .. id)
+  else
+    rcall("HDEL", thread, "lean:" .. ns)
+  end
 end
-local deadline = apply_ttl(base, ARGV[11], { node, bkey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5] })
+local deadline = apply_ttl(base, ARGV[12], { node, bkey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5] })
 local moved = (deadline > 0 and string.format("%.0f", deadline) ~= record[5]) and 1 or 0
 return { 1, owner, deadline, new_ns, moved }

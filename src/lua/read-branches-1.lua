@@ -62,11 +62,11 @@ local function walk(id)
   return memo_name[id], memo_through[id]
 end
 
-local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[5]), max_bytes = tonumber(ARGV[6]), channels = { channel }, known = {}, queue = {} }
+local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[5]), max_bytes = tonumber(ARGV[6]), channels = { channel }, known = {}, lenient = {}, queue = {} }
 local leaf_rows = {}
 local bkey = blobs_key(base, ns)
 for _, leaf in ipairs(leaves) do
-  local node = rcall("HMGET", ckpt_key(base, ns, leaf), "ts", "blobs", "lens", "delta", "parent")
+  local node = rcall("HMGET", ckpt_key(base, ns, leaf), "ts", "blobs", "lens", "delta", "parent", "fmt")
   local field = pick_blob(node[2], prefix)
   local count = 0
   if field then
@@ -75,7 +75,8 @@ for _, leaf in ipairs(leaves) do
       count = lens[channel]
     else
       count = rcall("HGET", bkey, field)
-      if not count then missing("checkpoint " .. leaf .. " names channel value " .. field .. ", which is not stored") end
+      if not count and node[6] then missing("checkpoint " .. leaf .. " names channel value " .. field .. ", which is not stored") end
+      count = count or 0
     end
   elseif node[4] then
     for _, name in ipairs(cjson.decode(node[4])) do

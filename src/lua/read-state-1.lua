@@ -10,7 +10,8 @@
   ARGV[2]  checkpoint id, or "" for the namespace's head
   ARGV[3]  owner the caller acts for, or "" for no owner check
   ARGV[4]  the validator of the caller's cache ("" for none), as in delta-history-1.lua
-  ARGV[5 .. ]  the walk: max checkpoints, max bytes, C, C requested channels, K, K known ids
+  ARGV[5 .. ]  the walk: max checkpoints, max bytes, C, C requested channels, K, K known ids,
+           "" (the walked channels are the ones the checkpoint rebuilds: a gap is an error)
 
   Returns NOT_OWNER, or { validator, tuple (includes/read-tuple.lua) or false, the indices of the
   requested channels that the checkpoint rebuilds from its ancestors, facts, frontier }.

@@ -35,10 +35,10 @@ local wanted = {}
 for _, leaf in ipairs(rcall("SMEMBERS", leaves_key(base, ns))) do wanted[leaf] = true end
 if head then wanted[head] = true end
 
-local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[5]), max_bytes = tonumber(ARGV[6]), channels = { channel }, known = {}, queue = {} }
-local nodes, fields, seen = {}, {}, {}
+local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[5]), max_bytes = tonumber(ARGV[6]), channels = { channel }, known = {}, lenient = {}, queue = {} }
+local nodes, fields, seen, strict = {}, {}, {}, {}
 for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
-  local node = rcall("HMGET", ckpt_key(base, ns, id), "parent", "ts", "blobs", "lens", "delta")
+  local node = rcall("HMGET", ckpt_key(base, ns, id), "parent", "ts", "blobs", "lens", "delta", "fmt")
   local field = pick_blob(node[3], prefix)
   local count = 0
   local rebuilt = 0
@@ -63,10 +63,16 @@ for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
     seen[field] = true
     fields[#fields + 1] = field
   end
+  -- Only nodes of storage format 2 promise that their listed values are stored.
+  if field and node[6] then strict[field] = true end
   if rebuilt == 1 and wanted[id] and node[1] then w.queue[#w.queue + 1] = { node[1], id, { 1 } } end
 end
 
 local blobs = hmget_pairs(blobs_key(base, ns), fields)
-if #blobs ~= 2 * #fields then missing("a checkpoint of namespace \"" .. ns .. "\" names a messages value that is not stored") end
+local found = {}
+for i = 1, #blobs, 2 do found[blobs[i]] = true end
+for _, field in ipairs(fields) do
+  if strict[field] and not found[field] then missing("a checkpoint of namespace \"" .. ns .. "\" names messages value " .. field .. ", which is not stored") end
+end
 local facts, frontier = delta_walk(w)
 return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs, rcall("HGET", thread_key(base), "owner"), facts, frontier, thread_validator(base) }

@@ -91,5 +91,7 @@ local function prune_ns(base, ns, keep)
     rcall("SREM", leaves_key(base, ns), unpack(chunk))
     rcall("HDEL", names_key(base, ns), unpack(chunk))
   end
+  -- Caches of DeltaChannel histories start over (see includes/delta-walk.lua).
+  rcall("HINCRBY", thread_key(base), "wgen", 1)
   return #doomed
 end

@@ -3,17 +3,19 @@
 -- Reads one checkpoint with everything getTuple and list return for it, or false when the
 -- checkpoint does not exist. Reply: { id, ns, record (checkpoint, metadata and the values that
 -- have no version), parent|false, { blobField, blobValue, ... }, { writeField, writeValue, ... },
--- parentWrites|false }. A channel value the checkpoint names but Redis no longer has is an error.
+-- parentWrites|false }. A channel value the checkpoint names but Redis no longer has is an error
+-- (in checkpoints written before storage format 2, which named every channel version, stored or
+-- not, it is left out as it was then).
 -- Parent writes are read only for checkpoints older than format 4, whose pending sends live in
 -- the parent's writes.
 local function read_tuple(base, ns, id)
-  local node = redis.call("HMGET", ckpt_key(base, ns, id), "checkpoint", "parent", "v", "blobs")
+  local node = redis.call("HMGET", ckpt_key(base, ns, id), "checkpoint", "parent", "v", "blobs", "fmt")
   if not node[1] then return false end
   local blobs = {}
   if node[4] and node[4] ~= "[]" then
     local fields = cjson.decode(node[4])
     blobs = hmget_pairs(blobs_key(base, ns), fields)
-    if #blobs ~= 2 * #fields then
+    if #blobs ~= 2 * #fields and node[5] then
       local found = {}
       for i = 1, #blobs, 2 do found[blobs[i]] = true end
       for _, f in ipairs(fields) do
