@@ -535,9 +535,9 @@ export class RedisSaver extends BaseCheckpointSaver {
     const apply: Array<(values: unknown[]) => void> = [];
     let added = 0;
     for (const [id, node] of raw) {
-      const known = into.get(id);
+      const held = into.get(id);
       for (const [channel, writes] of node.writes ?? []) {
-        if (known?.writes?.has(channel)) continue;
+        if (held?.writes?.has(channel)) continue;
         const at = parts.length;
         for (const w of writes) parts.push({ type: w.type, bytes: w.bytes, what: `write to channel "${channel}"` });
         added += writes.length;
@@ -547,7 +547,7 @@ export class RedisSaver extends BaseCheckpointSaver {
         });
       }
       for (const [channel, seed] of node.seeds) {
-        if (known?.seeds.has(channel)) continue;
+        if (held?.seeds.has(channel)) continue;
         const at = parts.length;
         parts.push({ ...unpackTyped(seed.value, seed.field === null ? "checkpoint" : `channel value ${seed.field}`), what: `seed of channel "${channel}"` });
         apply.push((values) => {

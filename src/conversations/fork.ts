@@ -120,6 +120,8 @@ export async function plantFork(source: ForkSource, codec: ForkCodec): Promise<P
     ts,
     "lens",
     "{}",
+    "fmt",
+    "2",
   ];
   const dch = field("dch");
   if (dch !== undefined) carrierNode.push("dch", dch);

@@ -350,7 +350,7 @@ export class ConversationManager {
       const reply = (await this.store.script("listBranches", "readBranches", [this.keys.threadBase(id)], ["", userId, blobFieldPrefix(key), key, ...this.saver.walkBudget()])) as Reply[] | number;
       if (!Array.isArray(reply)) return "not-owner";
       const [head, rows, facts, frontier, validator] = reply;
-      const walked = await this.saver.finishWalk(id, "", { owner: userId, channels: [key] }, [], { validator: text(validator as Buffer), ...parseWalk([key], facts!, frontier!) });
+      const walked = await this.finishWalk(id, userId, [key], facts, frontier, validator);
       return walked === "not-owner" ? walked : { head: head ? text(head as Buffer) : null, rows: rows as Reply[], facts: walked };
     });
     if (read === "not-owner") throw new NotFoundError(id);
@@ -427,7 +427,7 @@ export class ConversationManager {
         if (!Array.isArray(reply)) return reply;
         const [sourceId, node, blobs, writes, parent, channelsRaw, facts, frontier, validator] = reply;
         const channels = (channelsRaw as Buffer[]).map((c) => text(c));
-        const walked = await this.saver.finishWalk(id, "", { owner: userId, channels }, [], { validator: text(validator as Buffer), ...parseWalk(channels, facts!, frontier!) });
+        const walked = await this.finishWalk(id, userId, channels, facts, frontier, validator);
         if (walked === "not-owner") return ScriptCode.NotOwner;
         const store: WalkStore<RawWrite, RawSeed> = new Map();
         addFacts(store, walked, channels);
@@ -493,7 +493,7 @@ export class ConversationManager {
 
   /**
    * The checkpoints of a thread's root namespace as tree input, messages deserialised: one script
-   * (and one more per 1,000 checkpoints of DeltaChannel history to walk).
+   * (and one more per ~4 ms of server time that a DeltaChannel history takes to walk).
    */
   private async readTree(id: string, owner: string): Promise<ReadTree | "not-owner"> {
     const key = this.messagesKey;
@@ -501,7 +501,7 @@ export class ConversationManager {
       const reply = (await this.store.script("getTree", "readTree", [this.keys.threadBase(id)], ["", owner, blobFieldPrefix(key), key, ...this.saver.walkBudget()])) as Reply[] | number;
       if (!Array.isArray(reply)) return "not-owner";
       const [head, names, nodes, blobs, ownerRaw, facts, frontier, validator] = reply;
-      const walked = await this.saver.finishWalk(id, "", { owner, channels: [key] }, [], { validator: text(validator as Buffer), ...parseWalk([key], facts!, frontier!) });
+      const walked = await this.finishWalk(id, owner, [key], facts, frontier, validator);
       return walked === "not-owner" ? walked : { head, names: names as Buffer[], nodes: nodes as Reply[], blobs: blobs as Buffer[], owner: ownerRaw, facts: walked };
     });
     if (read === "not-owner") return "not-owner";
@@ -511,16 +511,16 @@ export class ConversationManager {
         stored.set(text(field), messagesIn(await this.saver.load(value, `channel "${key}"`)));
       }),
     );
-    const rows: Array<{ id: string; parent: string | null; ts: string; field: Buffer | null; count: number; rebuilt: boolean }> = [];
+    const rows: Array<{ id: string; parent: string | null; ts: string; field: Buffer | null; count: number; rebuilt: boolean; walked: boolean }> = [];
     for (let i = 0; i + 5 < read.nodes.length; i += 6) {
       const r = read.nodes;
-      rows.push({ id: text(r[i] as Buffer), parent: r[i + 1] ? text(r[i + 1] as Buffer) : null, ts: text(r[i + 2] as Buffer), field: r[i + 3] as Buffer | null, count: r[i + 4] as number, rebuilt: r[i + 5] === 1 });
+      const how = r[i + 5] as number;
+      rows.push({ id: text(r[i] as Buffer), parent: r[i + 1] ? text(r[i + 1] as Buffer) : null, ts: text(r[i + 2] as Buffer), field: r[i + 3] as Buffer | null, count: r[i + 4] as number, rebuilt: how > 0, walked: how === 2 });
     }
     const head = read.head ? text(read.head as Buffer) : null;
-    const hasChild = new Set(rows.map((r) => r.parent));
     // Tips and the head whose messages are a DeltaChannel: rebuilt from the walk, which also
     // counts the messages of every checkpoint on their paths.
-    const rebuilt = await this.rebuild(id, read.facts, rows.filter((r) => r.rebuilt && (!hasChild.has(r.id) || r.id === head)));
+    const rebuilt = await this.rebuild(id, read.facts, rows.filter((r) => r.walked));
     const nodes: CheckpointNode[] = rows.map((r) => ({
       id: r.id,
       parent: r.parent,
@@ -534,6 +534,11 @@ export class ConversationManager {
       nodes,
       owner: read.owner ? text(read.owner as Buffer) : null,
     };
+  }
+
+  /** The whole walk a reading script started (its facts, frontier and validator), in the root namespace. */
+  private finishWalk(id: string, owner: string, channels: string[], facts: Reply | undefined, frontier: Reply | undefined, validator: Reply | undefined): Promise<RawFact[] | "not-owner"> {
+    return this.saver.finishWalk(id, "", { owner, channels }, [], { validator: text(validator as Buffer), ...parseWalk(channels, facts!, frontier!) });
   }
 
   /**

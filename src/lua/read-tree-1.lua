@@ -16,9 +16,10 @@
   ARGV[6]  max bytes of values the walk returns in this call (about)
 
   Returns { head or false, { checkpointId, name, ... }, { id, parent or false, ts, messages blob
-  field or false, message count (-1 = not recorded), 1 if the messages are rebuilt from
-  ancestors else 0, ... }, { blob field, value, ... }, owner or false, facts, frontier,
-  validator }, or NOT_OWNER (facts, frontier and validator as in includes/delta-walk.lua).
+  field or false, message count (-1 = not recorded), how the messages are known (0: stored or
+  none, 1: rebuilt from ancestors, 2: rebuilt, and walked from here: a tip or the head), ... },
+  { blob field, value, ... }, owner or false, facts, frontier, validator }, or NOT_OWNER (facts,
+  frontier and validator as in includes/delta-walk.lua).
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -65,7 +66,10 @@ for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
   end
   -- Only nodes of storage format 2 promise that their listed values are stored.
   if field and node[6] then strict[field] = true end
-  if rebuilt == 1 and wanted[id] and node[1] then w.queue[#w.queue + 1] = { node[1], id, { 1 } } end
+  if rebuilt == 1 and wanted[id] then
+    nodes[#nodes] = 2
+    if node[1] then w.queue[#w.queue + 1] = { node[1], id, { 1 } } end
+  end
 end
 
 local blobs = hmget_pairs(blobs_key(base, ns), fields)
