@@ -35,7 +35,8 @@ export async function main(): Promise<void> {
     const again = RedisSaver.fromCluster(nodes, { prefix: "example" });
     const second = chatGraph(again);
     for (const thread_id of threads) {
-      const slot = (await again.client.cluster("KEYSLOT", again.keys.threadBase(thread_id)));
+      // Every key of a thread is `<prefix>:{<thread id>}:...` (README, "What it stores").
+      const slot = await again.client.cluster("KEYSLOT", `example:{${thread_id}}`);
       const result = await second.invoke({ messages: [new HumanMessage("What's my name?")] }, { configurable: { thread_id } });
       line(`thread ${thread_id} (slot ${slot}):`);
       show(result.messages);

@@ -1,24 +1,41 @@
 /**
  * Errors thrown by this library. Every error is a {@link RedisTreeError} with a stable `code`, so
- * callers can branch on `err.code` (or on the subclass) rather than on message text.
+ * callers can branch on `err.code` or on a guard (`isNotFoundError(err)`) rather than on message
+ * text. Prefer the guards to `instanceof`: when an application loads both the ES module and the
+ * CommonJS build (two copies of each class), `instanceof` answers false for the other copy's
+ * errors; the guards recognise both.
  *
  * @example
  * ```ts
  * try {
- *   await saver.put({ configurable: {} }, checkpoint, metadata, {});
+ *   await conversations.addMessage(threadId, message, { userId });
  * } catch (err) {
- *   if (err instanceof InvalidInputError) console.error(err.code, err.message);
+ *   if (isNotFoundError(err)) return res.status(404).end();
+ *   if (isInvalidInputError(err)) return res.status(400).json(err.issues);
+ *   throw err;
  * }
  * ```
  */
+
+/** Every `code` a {@link RedisTreeError} can have. */
+export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "CONFLICT" | "STORAGE_ERROR" | "SERIALIZATION_ERROR";
+
+/** Marks this library's errors across copies of the library (Symbol.for is shared by all). */
+const BRAND = Symbol.for("langgraph-checkpoint-redis-tree.error");
+
 export class RedisTreeError extends Error {
   /** Stable machine-readable code, e.g. `INVALID_INPUT`. */
-  readonly code: string;
+  readonly code: ErrorCode;
+  override name = "RedisTreeError";
 
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(`langgraph-checkpoint-redis-tree: ${message}`, options);
-    this.name = new.target.name;
     this.code = code;
+  }
+
+  /** @internal */
+  get [BRAND](): true {
+    return true;
   }
 }
 
@@ -33,6 +50,7 @@ export class RedisTreeError extends Error {
  * ```
  */
 export class InvalidInputError extends RedisTreeError {
+  override name = "InvalidInputError";
   /** Structured details (for example zod issues) when there are any. */
   readonly issues: readonly unknown[];
 
@@ -43,18 +61,20 @@ export class InvalidInputError extends RedisTreeError {
 }
 
 /**
- * A Redis command or script failed (connection lost, out of memory, a script error). The original
- * ioredis error is kept as `cause`. Scripts check their inputs (owner, compare-and-set, existence)
- * before their first write, so a refused write changed nothing; Redis does not roll a script back
- * if a command inside it fails (out of memory), and a server that dies mid-script recovers from
- * its AOF as it was before or after the script.
+ * A Redis command or script failed (connection lost, out of memory, a script error), or a thread
+ * lost something a read needs (a channel value, a DeltaChannel's seed, an ancestor on the way).
+ * The original ioredis error is kept as `cause`. Scripts check their inputs (owner,
+ * compare-and-set, existence) before their first write, so a refused write changed nothing; Redis
+ * does not roll a script back if a command inside it fails (out of memory), and a server that dies
+ * mid-script recovers from its AOF as it was before or after the script.
  *
  * @example
  * ```ts
- * catch (err) { if (err instanceof StorageError) console.error(err.operation, err.cause); }
+ * catch (err) { if (isStorageError(err)) console.error(err.operation, err.cause); }
  * ```
  */
 export class StorageError extends RedisTreeError {
+  override name = "StorageError";
   /** The saver operation that failed, e.g. `put`. */
   readonly operation: string;
 
@@ -70,10 +90,12 @@ export class StorageError extends RedisTreeError {
  *
  * @example
  * ```ts
- * catch (err) { if (err instanceof SerializationError) console.error(err.message); }
+ * catch (err) { if (isSerializationError(err)) console.error(err.message); }
  * ```
  */
 export class SerializationError extends RedisTreeError {
+  override name = "SerializationError";
+
   constructor(message: string, cause: unknown) {
     super("SERIALIZATION_ERROR", message, { cause });
   }
@@ -86,10 +108,11 @@ export class SerializationError extends RedisTreeError {
  * @example
  * ```ts
  * try { await conversations.addMessage(threadId, msg, { userId }); }
- * catch (err) { if (err instanceof NotFoundError) res.status(404).end(); }
+ * catch (err) { if (isNotFoundError(err)) res.status(404).end(); }
  * ```
  */
 export class NotFoundError extends RedisTreeError {
+  override name = "NotFoundError";
   readonly threadId: string;
   readonly checkpointId: string | undefined;
 
@@ -110,16 +133,66 @@ export class NotFoundError extends RedisTreeError {
  *
  * @example
  * ```ts
- * catch (err) { if (err instanceof ConversationExistsError) res.status(409).end(); }
+ * catch (err) { if (isConversationExistsError(err)) res.status(409).end(); }
  * ```
  */
 export class ConversationExistsError extends RedisTreeError {
+  override name = "ConversationExistsError";
   readonly threadId: string;
 
   constructor(threadId: string) {
     super("CONFLICT", `thread ${quoteId(threadId)} already has a conversation`);
     this.threadId = threadId;
   }
+}
+
+/**
+ * A compare-and-set lost: what was read changed before the write (another writer on the same
+ * conversation). The operations that meet it read again and retry; it reaches a caller only as a
+ * CONFLICT {@link RedisTreeError} when the retries run out.
+ * @internal
+ */
+export class ChangedError extends RedisTreeError {
+  override name = "ChangedError";
+
+  constructor(operation: string) {
+    super("CONFLICT", `${operation}: the conversation changed while it was written`);
+  }
+}
+
+/** Whether `err` is an error of this library (of any copy of it: ESM or CommonJS). */
+export function isRedisTreeError(err: unknown): err is RedisTreeError {
+  return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Whether `err` is an {@link InvalidInputError}. */
+export function isInvalidInputError(err: unknown): err is InvalidInputError {
+  return isRedisTreeError(err) && err.name === "InvalidInputError";
+}
+
+/** Whether `err` is a {@link NotFoundError}. */
+export function isNotFoundError(err: unknown): err is NotFoundError {
+  return isRedisTreeError(err) && err.name === "NotFoundError";
+}
+
+/** Whether `err` is a {@link ConversationExistsError}. */
+export function isConversationExistsError(err: unknown): err is ConversationExistsError {
+  return isRedisTreeError(err) && err.name === "ConversationExistsError";
+}
+
+/** Whether `err` is a {@link StorageError}. */
+export function isStorageError(err: unknown): err is StorageError {
+  return isRedisTreeError(err) && err.name === "StorageError";
+}
+
+/** Whether `err` is a {@link SerializationError}. */
+export function isSerializationError(err: unknown): err is SerializationError {
+  return isRedisTreeError(err) && err.name === "SerializationError";
+}
+
+/** Whether `err` is the internal {@link ChangedError} (a lost compare-and-set). @internal */
+export function isChangedError(err: unknown): err is ChangedError {
+  return isRedisTreeError(err) && err.name === "ChangedError";
 }
 
 /** A thread id for a message: quoted, and cut short (ids may be 10 KB). */

@@ -1,10 +1,11 @@
 export { RedisSaver } from "./saver.js";
 export type { RedisSaverClusterOptions, RedisSaverOptions, RedisSaverUrlOptions } from "./saver.js";
-export type { RedisClient } from "./store.js";
+export type { RedisClient } from "./scripts/scripts.js";
 export { ConversationManager } from "./conversations/manager.js";
-export type { Branch, Conversation, ConversationManagerOptions, ConversationPage } from "./conversations/manager.js";
-export { TREE_SCHEMA_VERSION, TreeDocumentSchema } from "./conversations/tree.js";
-export type { TreeDocument, TreeMessage, TreeNode } from "./conversations/tree.js";
+export type { Branch, ConversationManagerOptions, ConversationPage } from "./conversations/manager.js";
+export type { Conversation } from "./conversations/records.js";
+export { TREE_SCHEMA_VERSION, TreeDocumentSchema } from "./conversations/document.js";
+export type { TreeDocument, TreeMessage, TreeNode } from "./conversations/document.js";
 export {
   AccessSchema,
   BranchNameSchema,
@@ -39,4 +40,11 @@ export {
   ConversationExistsError,
   StorageError,
   SerializationError,
+  isRedisTreeError,
+  isInvalidInputError,
+  isNotFoundError,
+  isConversationExistsError,
+  isStorageError,
+  isSerializationError,
 } from "./errors.js";
+export type { ErrorCode } from "./errors.js";

@@ -11,7 +11,7 @@ import {
   NotFoundError,
   type Conversation,
 } from "../src/index.js";
-import { keysUnder, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, testSaver } from "./helpers/redis.js";
 
 function chatGraph(saver: RedisSaver, seen?: BaseMessage[][]) {
   return new StateGraph(MessagesAnnotation)
@@ -191,7 +191,7 @@ describe("ConversationManager", () => {
       for (let i = 0; i < 10; i++) created.push((await manager.createConversation({ userId: "leftover", metadata: { title: `l${i}` } })).threadId);
       const newestFirst = [...created].reverse();
       // Records 2..4 gone, their listing entries still there (what an interrupted delete leaves).
-      for (const id of newestFirst.slice(2, 5)) await client.hdel(`${saver.keys.userBase("leftover")}:meta`, id);
+      for (const id of newestFirst.slice(2, 5)) await client.hdel(`${keysOf(saver).userBase("leftover")}:meta`, id);
       const seen: string[] = [];
       let cursor: string | undefined;
       do {
@@ -248,7 +248,7 @@ describe("ConversationManager", () => {
       expect(await manager.getConversation(c.threadId, { userId: "del" })).toBeNull();
       expect(ids(await manager.listConversations({ userId: "del", tags: ["kept"] }))).toEqual([other.threadId]);
 
-      const escaped = saver.keys.threadBase(c.threadId);
+      const escaped = keysOf(saver).threadBase(c.threadId);
       const dump = JSON.stringify(await snapshot());
       expect((await keysUnder(client, prefix)).filter((k) => k.includes(c.threadId) || k.startsWith(escaped))).toEqual([]);
       expect(dump).not.toContain(c.threadId);

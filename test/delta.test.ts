@@ -9,7 +9,7 @@ import { BaseCheckpointSaver, DeltaSnapshot, MemorySaver, emptyCheckpoint, uuid6
 import { ConversationManager, RedisSaver, StorageError, type RedisClient } from "../src/index.js";
 import { collect } from "./helpers/fixtures.js";
 import { approvalGraph, chatGraph, contents, echo, type ChatOptions } from "./helpers/graphs.js";
-import { keysUnder, newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
+import { keysOf, keysUnder, newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
 
 const human = (text: string) => ({ messages: [new HumanMessage(text)] });
 const threadOf = (threadId: string): RunnableConfig => ({ configurable: { thread_id: threadId } });
@@ -375,7 +375,7 @@ describe("DeltaChannel threads", () => {
   it("checkpoints written before storage format 2 read as they did: a listed value that was never stored is left out", async () => {
     const checkpoint = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { a: 1 }, channel_versions: { a: 1, "branch:to:x": 2 } };
     const config = await saver.put(threadOf("legacy"), checkpoint, { source: "loop", step: 0, parents: {} }, { a: 1 });
-    const node = `${saver.keys.threadBase("legacy")}:ckpt::${checkpoint.id}`;
+    const node = `${keysOf(saver).threadBase("legacy")}:ckpt::${checkpoint.id}`;
     // What the earlier format wrote: every channel version listed, no format mark.
     await client.hset(node, "blobs", JSON.stringify(["a:1", "branch%3Ato%3Ax:2"]));
     await client.hdel(node, "fmt");
@@ -416,7 +416,7 @@ describe("DeltaChannel threads", () => {
     await turns(chatGraph(saver, options), config, 0, 4);
     const tuples = await collect(saver.list(config));
     const seedHolder = tuples.find((t) => "messages" in t.checkpoint.channel_values)!;
-    const base = saver.keys.threadBase("lost");
+    const base = keysOf(saver).threadBase("lost");
     // Lose the seed's value (as eviction would).
     expect(await client.hdel(`${base}:blobs:`, `messages:${String(seedHolder.checkpoint.channel_versions.messages)}`)).toBe(1);
     await expect(otherSaver().getTuple(seedHolder.config)).rejects.toThrow(/missing data it references.*messages/);
@@ -425,7 +425,7 @@ describe("DeltaChannel threads", () => {
     await turns(chatGraph(saver), threadOf("lost-2"), 0, 2); // no snapshot: the head reads back to the first checkpoint
     const chain = await collect(saver.list(threadOf("lost-2")));
     const middle = chain[2]!.config.configurable!.checkpoint_id as string;
-    await client.del(`${saver.keys.threadBase("lost-2")}:ckpt::${middle}`);
+    await client.del(`${keysOf(saver).threadBase("lost-2")}:ckpt::${middle}`);
     await expect(otherSaver().getDeltaChannelHistory({ config: threadOf("lost-2"), channels: ["messages"] })).rejects.toThrow(/checkpoint .* is not stored/);
     const m = new ConversationManager({ saver: otherSaver() });
     await m.createConversation({ userId: "u", threadId: "lost-2" });

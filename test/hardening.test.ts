@@ -6,7 +6,7 @@ import { emptyCheckpoint, uuid6, type CheckpointMetadata } from "@langchain/lang
 import type { RunnableConfig } from "@langchain/core/runnables";
 import fc from "fast-check";
 import { ConversationManager, InvalidInputError, RedisSaver, SerializationError, type RedisClient } from "../src/index.js";
-import { keysUnder, newClient, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, newClient, testSaver } from "./helpers/redis.js";
 import { collect, meta } from "./helpers/fixtures.js";
 
 
@@ -146,9 +146,9 @@ describe("hardening", () => {
               const stored = [...model.values()];
               const threads = [...new Set(stored.map((s) => s.thread))];
               // Confinement: every key belongs to exactly one thread's base (or is the thread index).
-              const bases = threads.map((t) => `${run.saver.keys.threadBase(t)}:`);
+              const bases = threads.map((t) => `${keysOf(run.saver).threadBase(t)}:`);
               for (const key of await keysUnder(run.client, run.prefix)) {
-                if (key === run.saver.keys.threadsIndex()) continue;
+                if (key === keysOf(run.saver).threadsIndex()) continue;
                 expect(bases.filter((b) => key.startsWith(b)), key).toHaveLength(1);
               }
               for (const thread of threads) {

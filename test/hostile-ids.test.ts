@@ -4,7 +4,7 @@ import calculateSlot from "cluster-key-slot";
 import { emptyCheckpoint, uuid6, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { RedisSaver } from "../src/index.js";
 import { InvalidInputError } from "../src/index.js";
-import { keysUnder, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, testSaver } from "./helpers/redis.js";
 
 const HOSTILE_IDS = [
   "*",
@@ -66,11 +66,11 @@ describe("hostile thread ids", () => {
 
     // Every key under the prefix belongs to exactly one thread (or is the thread index), and a
     // thread's keys all hash to one slot.
-    const bases = HOSTILE_IDS.map((id) => saver.keys.threadBase(id));
+    const bases = HOSTILE_IDS.map((id) => keysOf(saver).threadBase(id));
     const keys = await keysUnder(client, prefix);
     const byThread = new Map<string, string[]>();
     for (const key of keys) {
-      if (key === saver.keys.threadsIndex()) continue;
+      if (key === keysOf(saver).threadsIndex()) continue;
       const owners = bases.filter((base) => key.startsWith(`${base}:`));
       expect(owners, key).toHaveLength(1);
       byThread.set(owners[0]!, [...(byThread.get(owners[0]!) ?? []), key]);
@@ -86,7 +86,7 @@ describe("hostile thread ids", () => {
   it('deleteThread("*") deletes only the thread literally named "*"', async () => {
     for (const id of HOSTILE_IDS) await putOne(saver, id);
     const before = new Set(await keysUnder(client, prefix));
-    const starBase = `${saver.keys.threadBase("*")}:`;
+    const starBase = `${keysOf(saver).threadBase("*")}:`;
     const starKeys = [...before].filter((k) => k.startsWith(starBase));
     expect(starKeys.length).toBeGreaterThan(3);
 
@@ -96,7 +96,7 @@ describe("hostile thread ids", () => {
     expect([...after].filter((k) => k.startsWith(starBase))).toEqual([]);
     expect([...before].filter((k) => !k.startsWith(starBase) && !after.has(k))).toEqual([]);
     expect(await saver.getTuple({ configurable: { thread_id: "*" } })).toBeUndefined();
-    expect(await client.zscore(saver.keys.threadsIndex(), "*")).toBeNull();
+    expect(await client.zscore(keysOf(saver).threadsIndex(), "*")).toBeNull();
     for (const id of HOSTILE_IDS.filter((i) => i !== "*")) {
       expect((await saver.getTuple({ configurable: { thread_id: id } }))?.checkpoint.channel_values).toEqual({ owner: id });
     }

@@ -1,7 +1,10 @@
-// The key layout documented in src/keys.ts is what the Lua scripts actually write.
+// The key layout documented in src/keys.ts is what the Lua scripts actually write: a thread's keys
+// (includes/keys.lua) and a user's conversation indexes (includes/user-keys.lua).
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
+import { ConversationManager, RedisSaver } from "../src/index.js";
+import { internalsOf } from "../src/internal.js";
 import { escapeKeyPart } from "../src/keys.js";
-import { keysUnder, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, testSaver } from "./helpers/redis.js";
 
 describe("keys", () => {
   const ctx = testSaver();
@@ -9,25 +12,17 @@ describe("keys", () => {
     await ctx.cleanup();
   });
 
-  it("escapes injectively, never leaving a brace or a colon", () => {
-    const parts = ["", "%", "%25", ":", "%3A", "{", "}", "a:b", "a%3Ab", "{x}", "ü🦜", "a\nb"];
-    const escaped = parts.map(escapeKeyPart);
-    expect(new Set(escaped).size).toBe(parts.length);
-    for (const e of escaped) expect(e).not.toMatch(/[{}:]/);
-    expect(escapeKeyPart("a:{b}%")).toBe("a%3A%7Bb%7D%25");
-  });
-
-  it("Lua writes exactly the keys of the documented layout", async () => {
+  it("Lua writes exactly the thread keys of the documented layout", async () => {
     const { saver, client, prefix } = ctx;
     const ns = "sub:graph{1}%";
     const id = uuid6(-1);
     const config = await saver.put({ configurable: { thread_id: "t:{1}", checkpoint_ns: ns } }, { ...emptyCheckpoint(), id, channel_values: { c: 1 }, channel_versions: { c: 1 } }, { source: "input", step: -1, parents: {} }, { c: 1 });
     await saver.putWrites(config, [["c", 2]], "task");
     await saver.putWrites({ configurable: { thread_id: "t:{1}", checkpoint_ns: ns, checkpoint_id: "not-stored" } }, [["c", 3]], "task");
-    await saver.store.script("test", "nameBranch", [saver.keys.threadBase("t:{1}")], [ns, id, "main", ""]);
+    await internalsOf(saver)!.threads.nameBranch({ threadId: "t:{1}", ns, checkpointId: id }, "main", {});
 
     const base = `${prefix}:{t%3A%7B1%7D}`;
-    expect(saver.keys.threadBase("t:{1}")).toBe(base);
+    expect(keysOf(saver).threadBase("t:{1}")).toBe(base);
     const e = escapeKeyPart(ns);
     expect((await keysUnder(client, prefix)).sort()).toEqual(
       [
@@ -45,6 +40,25 @@ describe("keys", () => {
       ].sort(),
     );
     await saver.deleteThread("t:{1}");
+    expect(await keysUnder(client, prefix)).toEqual([]);
+  });
+
+  it("Lua writes exactly the user keys of the documented layout", async () => {
+    const { client, prefix } = ctx;
+    // A saver with a TTL, so that the user's expiry index exists too.
+    const saver = new RedisSaver({ client, prefix, ttl: { defaultTTL: 60 } });
+    const manager = new ConversationManager({ saver });
+    const user = "u:{1}%";
+    const c = await manager.createConversation({ userId: user, metadata: { agentId: "a:{b}", tags: ["t:1", "t{2}"] } });
+    await manager.listConversations({ userId: user, tags: ["t:1", "t{2}"] });
+
+    const ubase = `${prefix}:{u:${escapeKeyPart(user)}}`;
+    expect(keysOf(saver).userBase(user)).toBe(ubase);
+    const userKeys = (await keysUnder(client, prefix)).filter((k) => k.startsWith(`${ubase}:`));
+    expect(userKeys.sort()).toEqual(
+      [`${ubase}:convs`, `${ubase}:meta`, `${ubase}:expiry`, `${ubase}:agent:${escapeKeyPart("a:{b}")}`, `${ubase}:tag:${escapeKeyPart("t:1")}`, `${ubase}:tag:${escapeKeyPart("t{2}")}`].sort(),
+    );
+    await manager.deleteConversation(c.threadId, { userId: user });
     expect(await keysUnder(client, prefix)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph
 import type { RedisSaver} from "../src/index.js";
 import { ConversationManager, InvalidInputError, type RedisClient } from "../src/index.js";
 import { blobField } from "../src/keys.js";
-import { keysUnder, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, testSaver } from "./helpers/redis.js";
 import { collect } from "./helpers/fixtures.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -19,7 +19,7 @@ function chat(saver: RedisSaver) {
 }
 
 async function threadKeys(client: RedisClient, saver: RedisSaver, prefix: string, threadId: string) {
-  const base = `${saver.keys.threadBase(threadId)}:`;
+  const base = `${keysOf(saver).threadBase(threadId)}:`;
   return (await keysUnder(client, prefix)).filter((k) => k.startsWith(base));
 }
 
@@ -58,7 +58,7 @@ describe("retention", () => {
     expect(await saver.getTuple(config)).toBeUndefined();
     // The thread index entry is stale now; a listing without thread id drops it.
     expect(await collect(saver.list({}))).toEqual([]);
-    expect(await client.zscore(saver.keys.threadsIndex(), "ttl-1")).toBeNull();
+    expect(await client.zscore(keysOf(saver).threadsIndex(), "ttl-1")).toBeNull();
   });
 
   it("refreshOnRead pushes the deadline of every key on getTuple and list; without it reads do not", async () => {
@@ -110,7 +110,7 @@ describe("retention", () => {
     expect(await manager.getConversation(short.threadId, { userId: "u" })).toBeNull();
     // No index entry names the expired conversation any more.
     // (The saver's own thread index is cleaned by the next listing without thread id.)
-    const userKeys = (await keysUnder(client, prefix)).filter((k) => k !== saver.keys.threadsIndex());
+    const userKeys = (await keysUnder(client, prefix)).filter((k) => k !== keysOf(saver).threadsIndex());
     const members = async (k: string) => {
       const type = await client.type(k);
       return type === "zset" ? client.zrange(k, 0, -1) : type === "set" ? client.smembers(k) : type === "hash" ? client.hkeys(k) : [];

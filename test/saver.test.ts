@@ -6,7 +6,7 @@ import { EphemeralValue, LastValue } from "@langchain/langgraph/channels";
 import { Channel, Pregel } from "@langchain/langgraph/pregel";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { InvalidInputError, RedisSaver, SerializationError, StorageError } from "../src/index.js";
-import { keysUnder, newClient, ownedSaver, randomPrefix, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, newClient, ownedSaver, randomPrefix, testSaver } from "./helpers/redis.js";
 import { checkpointWith, collect, meta } from "./helpers/fixtures.js";
 
 
@@ -49,7 +49,7 @@ describe("RedisSaver", () => {
     it("a value whose blob is gone makes getTuple and list fail with a StorageError naming it, not return less", async () => {
       const checkpoint = checkpointWith({ kept: "a", lost: "b" });
       const config = await saver.put({ configurable: { thread_id: "lost-blob" } }, checkpoint, meta(), checkpoint.channel_versions);
-      expect(await client.hdel(`${saver.keys.threadBase("lost-blob")}:blobs:`, "lost:1")).toBe(1);
+      expect(await client.hdel(`${keysOf(saver).threadBase("lost-blob")}:blobs:`, "lost:1")).toBe(1);
       await expect(saver.getTuple(config)).rejects.toThrow(/missing data it references: checkpoint .* names channel value lost:1/);
       await expect(collect(saver.list({ configurable: { thread_id: "lost-blob" } }))).rejects.toBeInstanceOf(StorageError);
     });
@@ -91,7 +91,7 @@ describe("RedisSaver", () => {
       const c1 = await saver.put(thread, first, meta(), { a: 1, b: 1 });
       const second = { ...checkpointWith({ a: "a1", b: "b2" }, { a: 1, b: 2 }) };
       const c2 = await saver.put(c1, second, meta({ step: 1 }), { b: 2 });
-      const blobsKey = (await keysUnder(client, prefix)).find((k) => k.startsWith(saver.keys.threadBase("deltas")) && k.includes(":blobs:"))!;
+      const blobsKey = (await keysUnder(client, prefix)).find((k) => k.startsWith(keysOf(saver).threadBase("deltas")) && k.includes(":blobs:"))!;
       expect((await client.hkeys(blobsKey)).sort()).toEqual(["a:1", "b:1", "b:2"]);
       expect((await saver.getTuple(c2))?.checkpoint.channel_values).toEqual({ a: "a1", b: "b2" });
       expect((await saver.getTuple(c1))?.checkpoint.channel_values).toEqual({ a: "a1", b: "b1" });

@@ -5,6 +5,7 @@ import { Annotation, END, START, StateGraph, messagesStateReducer } from "@langc
 import { emptyCheckpoint, uuid6, type BaseCheckpointSaver, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { ConversationManager, RedisSaver } from "../../src/index.js";
+import { KeySpace } from "../../src/keys.js";
 
 export const loopMetadata = (step = 1) => ({ source: "loop", step, parents: {} }) as CheckpointMetadata;
 
@@ -83,7 +84,7 @@ export async function buildConversations(manager: ConversationManager, userId: s
 /** Every key of one thread, with MEMORY USAGE (benchmarks may scan; the library never does). */
 export async function threadMemory(saver: RedisSaver, threadId: string): Promise<{ bytes: number; keys: number; checkpoints: number }> {
   const client = saver.client;
-  const pattern = `${saver.keys.threadBase(threadId).replace(/[*?[\]\\]/g, "\\$&")}:*`;
+  const pattern = `${new KeySpace(saver.prefix).threadBase(threadId).replace(/[*?[\]\\]/g, "\\$&")}:*`;
   const nodes = "nodes" in client && typeof client.nodes === "function" ? client.nodes("master") : [client];
   let bytes = 0;
   let keys = 0;

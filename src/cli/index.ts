@@ -10,9 +10,10 @@
 import { parseArgs } from "node:util";
 import { Cluster, Redis } from "ioredis";
 import { ConversationManager } from "../conversations/manager.js";
-import { RedisTreeError } from "../errors.js";
+import { isRedisTreeError } from "../errors.js";
+import { internalsOf } from "../internal.js";
 import { RedisSaver } from "../saver.js";
-import type { RedisClient } from "../store.js";
+import type { RedisClient } from "../scripts/scripts.js";
 import { COLOR, PLAIN, humanBytes, renderConversationHeader, renderList, renderTree, type Style } from "./render.js";
 
 const USAGE = `usage: lgtree <command> [options]
@@ -143,19 +144,20 @@ async function list(saver: RedisSaver, options: Options): Promise<string[]> {
 }
 
 async function stats(saver: RedisSaver, options: Options): Promise<string[]> {
+  const { threads, indexes } = internalsOf(saver)!;
   // Every thread of the prefix comes from the thread index, never from a keyspace scan.
-  const threadIds = await saver.client.zrange(saver.keys.threadsIndex(), 0, -1);
+  const threadIds = await indexes.allThreads("oldest first");
   let checkpoints = 0;
   let keys = 0;
   let bytes = 0;
   let conversations = 0;
   for (let i = 0; i < threadIds.length; i += 200) {
-    const batch = await Promise.all(threadIds.slice(i, i + 200).map((id) => saver.store.script("stats", "threadStats", [saver.keys.threadBase(id)], []) as Promise<number[]>));
-    for (const [c, k, b, owned] of batch) {
-      checkpoints += c ?? 0;
-      keys += k ?? 0;
-      bytes += b ?? 0;
-      conversations += owned ?? 0;
+    const batch = await Promise.all(threadIds.slice(i, i + 200).map((id) => threads.stats(id)));
+    for (const one of batch) {
+      checkpoints += one.checkpoints;
+      keys += one.keys;
+      bytes += one.bytes;
+      conversations += one.owned ? 1 : 0;
     }
   }
   const s = options.style;
@@ -193,7 +195,7 @@ export async function main(argv: string[]): Promise<number> {
     console.log(lines.join("\n"));
     return 0;
   } catch (err) {
-    const message = err instanceof RedisTreeError ? err.message.replace(/^langgraph-checkpoint-redis-tree: /, "") : (err as Error).message;
+    const message = isRedisTreeError(err) ? err.message.replace(/^langgraph-checkpoint-redis-tree: /, "") : (err as Error).message;
     console.error(`lgtree: ${message}${err instanceof UsageError ? `\n\n${USAGE}` : ""}`);
     return err instanceof UsageError ? 2 : 1;
   } finally {

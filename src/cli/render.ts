@@ -1,6 +1,6 @@
 // Text rendering for the inspector CLI: readable without colour, coloured on a terminal.
-import type { Conversation } from "../conversations/manager.js";
-import type { TreeDocument, TreeNode } from "../conversations/tree.js";
+import type { TreeDocument, TreeNode } from "../conversations/document.js";
+import type { Conversation } from "../conversations/records.js";
 
 export interface Style {
   active: (s: string) => string;

@@ -1,27 +1,108 @@
+/**
+ * Messages: the one place that maps roles to LangChain message types and back (plain inputs, the
+ * tree document's messages), appends as LangGraph's reducer does, and rebuilds a messages
+ * DeltaChannel from its history.
+ */
 import { randomUUID } from "node:crypto";
 import { AIMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage, coerceMessageLikeToMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import { InvalidInputError } from "../errors.js";
+import type { TreeMessage } from "./document.js";
 import type { MessageInput } from "./schemas.js";
 
-/** A LangChain message from plain `{ role, content, ... }` data. */
-export function toMessage(input: MessageInput): BaseMessage {
-  const fields = { content: input.content as string, ...(input.name ? { name: input.name } : {}), ...(input.id ? { id: input.id } : {}) };
-  switch (input.role) {
+/** The roles a message given as data may have: the tree format's and LangChain's names. */
+export const MESSAGE_ROLES = ["user", "human", "assistant", "ai", "system", "tool"] as const;
+export type MessageRole = (typeof MESSAGE_ROLES)[number];
+
+/** The tree format's role of each LangChain message type. */
+const ROLE_OF_TYPE: Record<string, string> = { human: "user", ai: "assistant", system: "system", tool: "tool" };
+
+/** What a message is made of, whichever form it comes in. */
+interface MessageFields {
+  content: unknown;
+  name?: string | undefined;
+  id?: string | undefined;
+  toolCallId?: string | undefined;
+  toolCalls?: AIMessage["tool_calls"];
+  usage?: AIMessage["usage_metadata"];
+  additionalKwargs?: Record<string, unknown>;
+  responseMetadata?: Record<string, unknown>;
+}
+
+/** The LangChain message of a role. */
+function messageOf(role: MessageRole, m: MessageFields): BaseMessage {
+  const fields = {
+    content: m.content as string,
+    ...(m.name ? { name: m.name } : {}),
+    ...(m.id ? { id: m.id } : {}),
+    ...(m.additionalKwargs ? { additional_kwargs: m.additionalKwargs } : {}),
+    ...(m.responseMetadata ? { response_metadata: m.responseMetadata } : {}),
+  };
+  switch (role) {
     case "user":
     case "human":
       return new HumanMessage(fields);
     case "assistant":
     case "ai":
-      return new AIMessage(fields);
+      return new AIMessage({ ...fields, ...(m.toolCalls ? { tool_calls: m.toolCalls } : {}), ...(m.usage ? { usage_metadata: m.usage } : {}) });
     case "system":
       return new SystemMessage(fields);
     case "tool":
-      if (!input.toolCallId) throw new InvalidInputError('a message with role "tool" needs a toolCallId');
-      return new ToolMessage({ ...fields, tool_call_id: input.toolCallId });
+      return new ToolMessage({ ...fields, tool_call_id: m.toolCallId ?? "" });
   }
 }
 
+/** A LangChain message from plain `{ role, content, ... }` data. */
+export function toMessage(input: MessageInput): BaseMessage {
+  if (input.role === "tool" && !input.toolCallId) throw new InvalidInputError('a message with role "tool" needs a toolCallId');
+  return messageOf(input.role, input);
+}
+
+/** A message as the tree format stores it: role, content, name, and the rest in `metadata`. */
+export function toTreeMessage(message: BaseMessage): TreeMessage {
+  const metadata: Record<string, unknown> = {};
+  if (message.id) metadata.id = message.id;
+  const ai = message as AIMessage;
+  if (ai.tool_calls && ai.tool_calls.length > 0) metadata.tool_calls = ai.tool_calls;
+  const tool = message as ToolMessage;
+  if (message.getType() === "tool" && tool.tool_call_id) metadata.tool_call_id = tool.tool_call_id;
+  if (notEmpty(message.additional_kwargs)) metadata.additional_kwargs = message.additional_kwargs;
+  if (notEmpty(message.response_metadata)) metadata.response_metadata = message.response_metadata;
+  if (ai.usage_metadata) metadata.usage_metadata = ai.usage_metadata;
+  return {
+    role: ROLE_OF_TYPE[message.getType()] ?? message.getType(),
+    content: JSON.parse(JSON.stringify(message.content)) as unknown,
+    name: message.name ?? null,
+    metadata,
+  };
+}
+
+/** A LangChain message from a tree message (the inverse of {@link toTreeMessage}). */
+export function fromTreeMessage(message: TreeMessage): BaseMessage {
+  const meta = message.metadata ?? {};
+  if (!(MESSAGE_ROLES as readonly string[]).includes(message.role)) {
+    throw new InvalidInputError(`importConversation: unknown message role ${JSON.stringify(message.role)}`);
+  }
+  return messageOf(message.role as MessageRole, {
+    content: message.content,
+    name: message.name ?? undefined,
+    id: typeof meta.id === "string" ? meta.id : undefined,
+    toolCallId: typeof meta.tool_call_id === "string" ? meta.tool_call_id : undefined,
+    ...(Array.isArray(meta.tool_calls) ? { toolCalls: meta.tool_calls as AIMessage["tool_calls"] } : {}),
+    ...(isRecord(meta.usage_metadata) ? { usage: meta.usage_metadata as unknown as AIMessage["usage_metadata"] } : {}),
+    ...(isRecord(meta.additional_kwargs) ? { additionalKwargs: meta.additional_kwargs } : {}),
+    ...(isRecord(meta.response_metadata) ? { responseMetadata: meta.response_metadata } : {}),
+  });
+}
+
 export { isBaseMessage };
+
+function notEmpty(value: object | undefined): boolean {
+  return value !== undefined && Object.entries(value).length > 0;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
 
 /**
  * Appends a message the way LangGraph's messages reducer does: a message without an id gets one,

@@ -4,6 +4,7 @@
  * nothing is written.
  */
 import { z } from "zod";
+import { MESSAGE_ROLES } from "./messages.js";
 
 const wellFormed = (s: string) => s.isWellFormed();
 
@@ -72,7 +73,7 @@ const MessageContentSchema = z.union([z.string(), z.array(z.record(z.string(), z
 
 /** A message as plain data; LangChain `BaseMessage` instances are accepted as they are. */
 export const MessageInputSchema = z.strictObject({
-  role: z.enum(["user", "human", "assistant", "ai", "system", "tool"]),
+  role: z.enum(MESSAGE_ROLES),
   content: MessageContentSchema,
   name: z.string().min(1).optional(),
   id: z.string().min(1).optional(),

@@ -5,8 +5,9 @@
  * addMessage, branches, trees, export, the inspector) reads them here.
  */
 import type { BaseMessage } from "@langchain/core/messages";
-import type { CheckpointPendingWrite, CheckpointTuple, DeltaChannelHistory } from "@langchain/langgraph-checkpoint";
-import { pathToSeed, type WalkStore } from "../history.js";
+import type { CheckpointTuple, DeltaChannelHistory } from "@langchain/langgraph-checkpoint";
+import { pathToSeed } from "../threads/history.js";
+import type { DecodedWalk } from "../threads/threads.js";
 import { MessageReplay } from "./messages.js";
 
 /** The messages of a checkpoint read with its histories (RedisSaver.readState). */
@@ -25,7 +26,7 @@ export function messagesOf(state: { tuple: CheckpointTuple; histories: Record<st
  * whose path the store does not hold is left out (the caller treats that as an error).
  */
 export function rebuildMessages(
-  store: WalkStore<CheckpointPendingWrite, unknown>,
+  store: DecodedWalk,
   targets: ReadonlyArray<{ id: string; parent: string | null }>,
   channel: string,
 ): { messages: Map<string, BaseMessage[]>; counts: Map<string, number> } {

@@ -4,6 +4,7 @@ import { randomBytes } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
 import { inject } from "vitest";
 import { RedisSaver, type RedisClient, type RedisSaverOptions } from "../../src/index.js";
+import { KeySpace } from "../../src/keys.js";
 import type { RedisTarget } from "./target.js";
 
 export function target(): RedisTarget {
@@ -70,4 +71,9 @@ export function testSaver(options: Partial<RedisSaverOptions> = {}): { saver: Re
       await client.quit();
     },
   };
+}
+
+/** The keys of a saver's prefix, spelled by the library's own key builder. */
+export function keysOf(saver: RedisSaver): KeySpace {
+  return new KeySpace(saver.prefix);
 }

@@ -1,4 +1,4 @@
--- Domain failures a script reports; src/store.ts (ScriptCode) names the same numbers.
+-- Domain failures a script reports; src/scripts/codes.ts (ScriptCode) names the same numbers.
 local NOT_OWNER = -1 -- the thread has an owner and it is someone else (callers see "not found")
 local EXISTS = -2    -- the thread already has a conversation
 local CHANGED = -3   -- compare-and-set lost: the record changed since it was read

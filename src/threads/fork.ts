@@ -7,8 +7,10 @@
  * cost is bounded by the state since the channel's last snapshot, not by the source's history.
  * No reducer is needed: LangGraph replays the carried writes in order, as it would have.
  */
-import { namesOf, packParts } from "../codec.js";
-import { pathToSeed, type RawSeed, type RawWrite, type WalkStore } from "../history.js";
+import { namesOf } from "../codec.js";
+import { packWrite, type RawSeed, type RawWrite } from "../scripts/replies.js";
+import type { PlantedCheckpoint } from "../scripts/scripts.js";
+import { pathToSeed, type WalkStore } from "./history.js";
 
 /** What forkRead read of the source checkpoint, its walk finished. */
 export interface ForkSource {
@@ -26,14 +28,6 @@ export interface ForkSource {
   store: WalkStore<RawWrite, RawSeed>;
 }
 
-/** A checkpoint to plant: id, node fields, blobs and writes, each flat field/value pairs. */
-export interface Planted {
-  id: string;
-  node: Array<string | Buffer>;
-  blobs: Array<string | Buffer>;
-  writes: Array<string | Buffer>;
-}
-
 const UUID = /^[0-9a-f]{8}(-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
 
 /** The serde work a fork needs: the carrier's record, and a value read out of a stored record. */
@@ -46,12 +40,12 @@ export interface ForkCodec {
  * The checkpoints of the fork, oldest first: the carrier (when the checkpoint has DeltaChannel
  * history to carry) and the checkpoint itself.
  */
-export async function plantFork(source: ForkSource, codec: ForkCodec): Promise<Planted[]> {
+export async function plantFork(source: ForkSource, codec: ForkCodec): Promise<PlantedCheckpoint[]> {
   const field = (name: string) => {
     for (let i = 0; i + 1 < source.node.length; i += 2) if (source.node[i]!.toString() === name) return source.node[i + 1]!.toString();
     return undefined;
   };
-  const self: Planted = { id: source.id, node: [...source.node], blobs: source.blobs, writes: source.writes };
+  const self: PlantedCheckpoint = { id: source.id, node: [...source.node], blobs: source.blobs, writes: source.writes };
   if (source.parent === null || source.channels.length === 0) return [self];
 
   // Per channel: the path from the parent up to the seed (walk order: newest first).
@@ -84,7 +78,7 @@ export async function plantFork(source: ForkSource, codec: ForkCodec): Promise<P
         taskId = uuid ? `${n}${uuid[1]}` : `${n}-${w.taskId}`;
         taskIds.set(w.taskId, taskId);
       }
-      carried.push(`${taskId}:${w.idx}`, packParts([taskId, String(w.idx), w.channel, w.taskPath, w.type, w.bytes]));
+      carried.push(`${taskId}:${w.idx}`, packWrite({ ...w, taskId }));
     }
   }
 

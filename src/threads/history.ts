@@ -1,6 +1,6 @@
 /**
  * DeltaChannel histories: the TypeScript half of the ancestor walk in
- * `src/lua/includes/delta-walk.lua`.
+ * `src/lua/includes/delta-walk.lua` (whose replies src/scripts/replies.ts parses).
  *
  * A DeltaChannel is absent from most checkpoints; its value at a checkpoint is the nearest
  * ancestor's stored value (the seed) plus the pending writes of every ancestor from the seed down
@@ -10,7 +10,7 @@
  * bytes (forks copy them) and deserialised values (the saver's history cache).
  */
 import type { CheckpointPendingWrite } from "@langchain/langgraph-checkpoint";
-import { unpackParts } from "./codec.js";
+import type { RawFact, RawSeed, RawWrite } from "../scripts/replies.js";
 
 /** What a walk learnt of one checkpoint. `W` is a write, `S` a seed, raw or deserialised. */
 export interface WalkNode<W, S> {
@@ -24,93 +24,6 @@ export interface WalkNode<W, S> {
 }
 
 export type WalkStore<W, S> = Map<string, WalkNode<W, S>>;
-
-/** A pending write as stored, parsed but not deserialised. */
-export interface RawWrite {
-  taskId: string;
-  idx: number;
-  channel: string;
-  taskPath: string;
-  type: string;
-  bytes: Buffer;
-  packed: Buffer;
-}
-
-/** A stored seed: the blob field and packed value, or (field null) the packed record holding it. */
-export interface RawSeed {
-  field: string | null;
-  value: Buffer;
-}
-
-/** One fact of a walk reply, as scripts send it. */
-export interface RawFact {
-  id: string;
-  parent: string | null;
-  known: boolean;
-  /** The checkpoint is gone; the walk of the (lenient) channels in `checked` ends here. */
-  gone: boolean;
-  checked: string[];
-  seeds: Map<string, RawSeed>;
-  writes: RawWrite[];
-}
-
-/** A checkpoint the walk did not reach in its call, with the channels still walked there. */
-export interface FrontierEntry {
-  id: string;
-  child: string | null;
-  channels: string[];
-}
-
-type Reply = Buffer | number | null | Reply[];
-
-/** Parses the facts and frontier of a walk reply (delta_walk's two flat return values). */
-export function parseWalk(channels: readonly string[], factsRaw: Reply, frontierRaw: Reply): { facts: RawFact[]; frontier: FrontierEntry[] } {
-  const nameOf = (index: string) => {
-    const name = channels[Number(index) - 1];
-    if (name === undefined) throw new Error(`walk reply names channel #${index} of ${channels.length}`);
-    return name;
-  };
-  const indices = (value: Reply | undefined) => (text(value) === "" ? [] : text(value).split(",").map(nameOf));
-  const flat = factsRaw as Reply[];
-  const facts: RawFact[] = [];
-  for (let i = 0; i < flat.length; ) {
-    const id = text(flat[i]);
-    const parent = flat[i + 1] ? text(flat[i + 1]) : null;
-    const known = flat[i + 2] === 1;
-    const gone = flat[i + 2] === 2;
-    const checked = indices(flat[i + 3]);
-    const seedCount = flat[i + 4] as number;
-    i += 5;
-    const seeds = new Map<string, RawSeed>();
-    for (let k = 0; k < seedCount; k++, i += 3) {
-      seeds.set(nameOf(String(flat[i])), { field: flat[i + 1] ? text(flat[i + 1]) : null, value: flat[i + 2] as Buffer });
-    }
-    const writeCount = flat[i] as number;
-    const writes = (flat.slice(i + 1, i + 1 + writeCount) as Buffer[]).map(parseWrite);
-    i += 1 + writeCount;
-    facts.push({ id, parent, known, gone, checked, seeds, writes });
-  }
-  const entries = frontierRaw as Reply[];
-  const frontier: FrontierEntry[] = [];
-  for (let i = 0; i + 2 < entries.length; i += 3) {
-    frontier.push({ id: text(entries[i]), child: entries[i + 1] ? text(entries[i + 1]) : null, channels: indices(entries[i + 2]) });
-  }
-  return { facts, frontier };
-}
-
-/** A stored write (src/saver.ts putWrites: task id, index, channel, task path, type, bytes). */
-export function parseWrite(packed: Buffer): RawWrite {
-  const [taskId, idx, channel, taskPath, type, bytes] = unpackParts(packed);
-  return {
-    taskId: text(taskId),
-    idx: Number(text(idx)),
-    channel: text(channel),
-    taskPath: text(taskPath),
-    type: text(type),
-    bytes: bytes ?? Buffer.alloc(0),
-    packed,
-  };
-}
 
 /**
  * Adds the facts of walk replies to a store. What a checkpoint stores does not change while the
@@ -220,9 +133,6 @@ function fresh(value: unknown): unknown {
   return value;
 }
 
-function text(value: Reply | undefined): string {
-  return Buffer.isBuffer(value) ? value.toString("utf8") : value == null ? "" : String(value);
-}
 
 /** What the saver keeps of one thread namespace's DeltaChannel histories. */
 export interface CacheEntry {

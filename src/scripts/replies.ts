@@ -1,0 +1,150 @@
+/**
+ * Reply decoding: what scripts send back, as typed values of stored bytes. Nothing here
+ * deserialises a value (that is the serde's job, in src/threads/serde.ts); it only takes a reply's
+ * shape apart, so that no caller indexes into a raw reply.
+ */
+import { packParts, unpackParts } from "../codec.js";
+
+/** A script reply as ioredis gives it with Buffer replies. */
+export type Reply = Buffer | number | null | Reply[];
+
+/** A pending write as stored, parsed but not deserialised. */
+export interface RawWrite {
+  taskId: string;
+  idx: number;
+  channel: string;
+  taskPath: string;
+  type: string;
+  bytes: Buffer;
+  packed: Buffer;
+}
+
+/** A stored seed: the blob field and packed value, or (field null) the packed record holding it. */
+export interface RawSeed {
+  field: string | null;
+  value: Buffer;
+}
+
+/** One fact of a walk reply (src/lua/includes/delta-walk.lua). */
+export interface RawFact {
+  id: string;
+  parent: string | null;
+  /** A checkpoint whose history the caller's cache holds: its parents were not visited. */
+  known: boolean;
+  /** The checkpoint is gone; the walk of the (lenient) channels in `checked` ends here. */
+  gone: boolean;
+  /** The channels whose seed was looked for here. */
+  checked: string[];
+  seeds: Map<string, RawSeed>;
+  writes: RawWrite[];
+}
+
+/** A checkpoint a walk did not reach in its call, with the channels still walked there. */
+export interface FrontierEntry {
+  id: string;
+  child: string | null;
+  channels: string[];
+}
+
+/** The part of a reply a walk returns: its facts, and where to resume it (nothing left: empty). */
+export interface Walk {
+  facts: RawFact[];
+  frontier: FrontierEntry[];
+}
+
+/** One checkpoint as read_tuple (src/lua/includes/read-tuple.lua) returns it. */
+export interface StoredTuple {
+  id: string;
+  ns: string;
+  /** The packed record: checkpoint without channel values, metadata, values without a version. */
+  record: Buffer;
+  parent: string | null;
+  /** Blob field and packed value of each channel value the checkpoint reads. */
+  blobs: Array<[string, Buffer]>;
+  writes: RawWrite[];
+  /** Before checkpoint format 4: the parent's writes, where pending sends lived. */
+  parentWrites: RawWrite[] | null;
+}
+
+export function text(value: Reply | undefined): string {
+  return Buffer.isBuffer(value) ? value.toString("utf8") : value == null ? "" : String(value);
+}
+
+/** A Buffer reply, or null for a nil one. */
+export function textOrNull(value: Reply | undefined): string | null {
+  return value == null || value === 0 ? null : text(value);
+}
+
+export function pairs<T>(flat: readonly T[]): Array<[T, T]> {
+  const out: Array<[T, T]> = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, flat[i + 1]!]);
+  return out;
+}
+
+/** A stored write: task id, index, channel, task path, type, bytes (see {@link packWrite}). */
+export function parseWrite(packed: Buffer): RawWrite {
+  const [taskId, idx, channel, taskPath, type, bytes] = unpackParts(packed);
+  return {
+    taskId: text(taskId),
+    idx: Number(text(idx)),
+    channel: text(channel),
+    taskPath: text(taskPath),
+    type: text(type),
+    bytes: bytes ?? Buffer.alloc(0),
+    packed,
+  };
+}
+
+/** How a pending write is stored (write-channel.lua reads the channel out of it). */
+export function packWrite(w: Omit<RawWrite, "packed">): Buffer {
+  return packParts([w.taskId, String(w.idx), w.channel, w.taskPath, w.type, w.bytes]);
+}
+
+/** The tuple of read_tuple, or null for `false`. */
+export function parseTuple(reply: Reply | undefined): StoredTuple | null {
+  if (!Array.isArray(reply)) return null;
+  const [id, ns, record, parent, blobs, writes, parentWrites] = reply;
+  return {
+    id: text(id),
+    ns: text(ns),
+    record: record as Buffer,
+    parent: parent ? text(parent) : null,
+    blobs: pairs((blobs as Buffer[] | null) ?? []).map(([field, value]) => [text(field), value]),
+    writes: pairs((writes as Buffer[] | null) ?? []).map(([, value]) => parseWrite(value)),
+    parentWrites: Array.isArray(parentWrites) ? pairs(parentWrites as Buffer[]).map(([, value]) => parseWrite(value)) : null,
+  };
+}
+
+/** The facts and frontier of a walk (delta_walk's two flat return values). */
+export function parseWalk(channels: readonly string[], factsRaw: Reply | undefined, frontierRaw: Reply | undefined): Walk {
+  const nameOf = (index: string) => {
+    const name = channels[Number(index) - 1];
+    if (name === undefined) throw new Error(`walk reply names channel #${index} of ${channels.length}`);
+    return name;
+  };
+  const indices = (value: Reply | undefined) => (text(value) === "" ? [] : text(value).split(",").map(nameOf));
+  const flat = (factsRaw ?? []) as Reply[];
+  const facts: RawFact[] = [];
+  for (let i = 0; i < flat.length; ) {
+    const id = text(flat[i]);
+    const parent = flat[i + 1] ? text(flat[i + 1]) : null;
+    const kind = flat[i + 2];
+    const checked = indices(flat[i + 3]);
+    const seedCount = flat[i + 4] as number;
+    i += 5;
+    const seeds = new Map<string, RawSeed>();
+    for (let k = 0; k < seedCount; k++, i += 3) {
+      seeds.set(nameOf(String(flat[i])), { field: flat[i + 1] ? text(flat[i + 1]) : null, value: flat[i + 2] as Buffer });
+    }
+    const writeCount = flat[i] as number;
+    const writes = (flat.slice(i + 1, i + 1 + writeCount) as Buffer[]).map(parseWrite);
+    i += 1 + writeCount;
+    facts.push({ id, parent, known: kind === 1, gone: kind === 2, checked, seeds, writes });
+  }
+  const entries = (frontierRaw ?? []) as Reply[];
+  const frontier: FrontierEntry[] = [];
+  for (let i = 0; i + 2 < entries.length; i += 3) {
+    frontier.push({ id: text(entries[i]), child: entries[i + 1] ? text(entries[i + 1]) : null, channels: indices(entries[i + 2]) });
+  }
+  return { facts, frontier };
+}

@@ -1,0 +1,509 @@
+/**
+ * The scripts layer: one typed wrapper per Lua script (src/lua/*.lua), and the few plain commands.
+ * A wrapper builds the script's KEYS and ARGV from typed input, runs it (one round trip), decodes
+ * the reply into a typed result and turns the script's codes into errors (codes.ts). Nothing
+ * outside this module builds ARGV or reads a raw reply. BullMQ's scripts.ts is the model.
+ *
+ * Scripts are registered with ioredis `defineCommand` under names that carry a hash of their
+ * source, so ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (after a restart or
+ * `SCRIPT FLUSH`), and two versions of this library on one connection never mix scripts.
+ */
+import type { Cluster, Redis } from "ioredis";
+import { NotFoundError, StorageError } from "../errors.js";
+import type { KeySpace } from "../keys.js";
+import { luaScripts } from "../lua/generated.js";
+import { ScriptCode, codeError, isCode, type CodeContext } from "./codes.js";
+import { pairs, parseTuple, parseWalk, text, type FrontierEntry, type Reply, type StoredTuple, type Walk } from "./replies.js";
+
+/** The ioredis clients this library accepts: a single node or a Cluster. */
+export type RedisClient = Redis | Cluster;
+
+type ScriptName = keyof typeof luaScripts;
+type ScriptFn = (...args: Array<string | Buffer | number>) => Promise<unknown>;
+
+/** An owner check: the caller acts for this user, and the thread must be theirs. Absent: no check. */
+export interface OwnerCheck {
+  owner?: string;
+}
+
+/** How much one call of a walking script may do (see src/lua/includes/delta-walk.lua). */
+export interface WalkBudget {
+  maxNodes: number;
+  maxBytes: number;
+}
+
+/** Where a DeltaChannel walk starts: at a checkpoint's parent, or where an earlier call stopped. */
+export type WalkStart = { target: string } | { resume: FrontierEntry[] };
+
+/** What a walking read is told about the caller's cache (see HistoryCache). */
+export interface WalkCache {
+  /** The validator the cache holds, "" for none. */
+  validator: string;
+  /** Checkpoints whose history the cache holds: the walk stops at them. */
+  known: readonly string[];
+}
+
+/** One row of readTree: a checkpoint as a tree node. */
+export interface TreeRow {
+  id: string;
+  parent: string | null;
+  ts: string;
+  /** The blob field of its stored messages, if it stores them. */
+  field: string | null;
+  /** Its number of messages; -1 when not recorded. */
+  count: number;
+  /** Its messages are a DeltaChannel it rebuilds from its ancestors. */
+  rebuilt: boolean;
+  /** The walk started here (a branch tip or the head that rebuilds its messages). */
+  walked: boolean;
+}
+
+/** One row of readBranches: a branch tip. */
+export interface BranchRow {
+  id: string;
+  name: string | null;
+  ts: string;
+  /** Its number of messages, its stored messages (count not recorded), or -1: rebuilt from ancestors. */
+  count: number | Buffer;
+  /** The head is on its path. */
+  through: boolean;
+  parent: string | null;
+}
+
+/** A checkpoint to plant in a new thread (forks): id, then node fields, blobs and writes as pairs. */
+export interface PlantedCheckpoint {
+  id: string;
+  node: Array<string | Buffer>;
+  blobs: Array<string | Buffer>;
+  writes: Array<string | Buffer>;
+}
+
+/** One conversation of a listing page: its thread, stored record (JSON) and activity score. */
+export interface ListedConversation {
+  threadId: string;
+  record: Buffer;
+  score: string;
+}
+
+/** A thread's TTL as setTtl takes it: its own, none (pinned), or the saver's default. */
+export type ThreadTtl = { ms: number } | "pinned" | "default";
+
+export class Scripts {
+  readonly client: RedisClient;
+  readonly keys: KeySpace;
+  readonly budget: WalkBudget;
+
+  constructor(client: RedisClient, keys: KeySpace, budget: WalkBudget) {
+    this.client = client;
+    this.keys = keys;
+    this.budget = budget;
+    for (const script of Object.values(luaScripts)) {
+      // Names carry a hash of the source, so an existing definition is this exact script.
+      if (typeof (client as unknown as Record<string, unknown>)[script.command] !== "function") {
+        client.defineCommand(script.command, { numberOfKeys: script.numberOfKeys, lua: script.lua });
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Checkpoints
+
+  /** getTuple: one checkpoint (or the head, with checkpointId ""), its values and writes. */
+  async getTuple(threadId: string, ns: string, checkpointId: string, options: OwnerCheck & { refreshTtlMs?: number }): Promise<{ tuple: StoredTuple | null; pushedDeadline: number; owner: string | null }> {
+    const reply = await this.thread("getTuple", "getTuple", threadId, [ns, checkpointId, options.owner ?? "", ttlArg(options.refreshTtlMs)], { checkpointId });
+    const [tuple, pushed, owner] = reply as Reply[];
+    return { tuple: parseTuple(tuple), pushedDeadline: pushed as number, owner: owner ? text(owner) : null };
+  }
+
+  /** list: one page of a thread's checkpoints, newest first. */
+  async list(
+    threadId: string,
+    query: { ns: string | undefined; cursorId: string; cursorNs: string; only: string; pageSize: number; refreshTtlMs?: number; filter: ReadonlyArray<readonly [string, string]> },
+  ): Promise<{ exists: boolean; pushedDeadline: number; owner: string | null; tuples: StoredTuple[] }> {
+    const reply = (await this.thread("list", "list", threadId, [
+      query.ns === undefined ? "*" : "1",
+      query.ns ?? "",
+      query.cursorId,
+      query.cursorNs,
+      query.only,
+      String(query.pageSize),
+      ttlArg(query.refreshTtlMs),
+      String(query.filter.length),
+      ...query.filter.flat(),
+    ])) as Reply[];
+    const [exists, pushed, owner, ...tuples] = reply;
+    return { exists: exists === 1, pushedDeadline: pushed as number, owner: owner ? text(owner) : null, tuples: tuples.map((t) => parseTuple(t)!) };
+  }
+
+  /**
+   * put: one checkpoint, atomically. Throws NotFoundError (the thread is someone else's) or the
+   * internal ChangedError (with requireHead: the head moved on); nothing is written then.
+   */
+  async put(input: {
+    threadId: string;
+    ns: string;
+    checkpointId: string;
+    parentId: string;
+    v: number;
+    record: Buffer;
+    blobFields: readonly string[];
+    unsentFields: readonly string[];
+    nowMs: number;
+    owner?: string;
+    ts: string;
+    lengths: Record<string, number>;
+    ttlMs: number;
+    shallow: boolean;
+    requireHead: boolean;
+    deltaMarked: readonly string[];
+    valueless: readonly string[];
+    unversioned: readonly string[];
+    filter: ReadonlyArray<readonly [string, string]>;
+    blobs: ReadonlyArray<readonly [string, Buffer]>;
+  }): Promise<{ owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean }> {
+    const reply = (await this.thread("put", "put", input.threadId, [
+      input.ns,
+      input.checkpointId,
+      input.parentId,
+      String(input.v),
+      input.record,
+      JSON.stringify(input.blobFields),
+      JSON.stringify(input.unsentFields),
+      String(input.nowMs),
+      input.owner ?? "",
+      input.ts,
+      JSON.stringify(input.lengths),
+      String(input.ttlMs),
+      input.shallow ? "1" : "",
+      input.requireHead ? "1" : "",
+      JSON.stringify(input.deltaMarked),
+      JSON.stringify(input.valueless),
+      input.unversioned.length > 0 ? JSON.stringify(input.unversioned) : "",
+      String(input.filter.length),
+      ...input.filter.flat(),
+      String(input.blobs.length),
+      ...input.blobs.flat(),
+    ])) as Reply[];
+    const [, owner, deadline, newNamespace, moved] = reply;
+    return { owner: owner ? text(owner) : null, deadline: deadline as number, newNamespace: newNamespace === 1, deadlineMoved: moved === 1 };
+  }
+
+  /**
+   * putWrites: the writes of one task. `overwrite` writes (LangGraph's special channels) replace
+   * what is there; the others are stored only if absent. Returns how many were stored.
+   */
+  async putWrites(threadId: string, ns: string, checkpointId: string, ttlMs: number, writes: ReadonlyArray<{ overwrite: boolean; field: string; packed: Buffer }>): Promise<number> {
+    return (await this.thread("putWrites", "putWrites", threadId, [ns, checkpointId, String(ttlMs), ...writes.flatMap((w) => [w.overwrite ? "s" : "n", w.field, w.packed])])) as number;
+  }
+
+  /** deleteThread: every key of a thread. Throws NotFoundError when it is someone else's. */
+  async deleteThread(threadId: string, options: OwnerCheck): Promise<{ removed: number; owner: string | null }> {
+    const [removed, owner] = (await this.thread("deleteThread", "deleteThread", threadId, [options.owner ?? ""])) as Reply[];
+    return { removed: removed as number, owner: owner ? text(owner) : null };
+  }
+
+  /** prune: keeps the newest `keepLast` checkpoints of each namespace; returns how many went. */
+  async prune(threadId: string, keepLast: number): Promise<number> {
+    return (await this.thread("prune", "prune", threadId, [String(keepLast)])) as number;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // DeltaChannel walks and whole-state reads
+
+  /**
+   * deltaHistory: the walk behind getDeltaChannelHistory, from a checkpoint's parent or resumed
+   * from a frontier. `lenient` ("i,j") are the channels whose walk ends quietly at a checkpoint
+   * that is gone; with a target, the script decides them (and returns them, for resuming).
+   */
+  async deltaHistory(
+    threadId: string,
+    ns: string,
+    walk: OwnerCheck & WalkCache & { channels: readonly string[]; lenient?: string },
+    start: WalkStart,
+  ): Promise<{ validator: string; target: string | null; parent: string | null; lenient: string } & Walk> {
+    const position = "target" in start ? ["target", start.target] : ["resume", ...start.resume.flatMap((e) => [e.id, e.child ?? "", e.channels.map((c) => walk.channels.indexOf(c) + 1).join(",")])];
+    const [validator, target, parent, facts, frontier, lenient] = (await this.thread("getDeltaChannelHistory", "deltaHistory", threadId, [
+      ns,
+      walk.owner ?? "",
+      walk.validator,
+      ...this.walkArgs(walk.channels, walk.known, walk.lenient ?? ""),
+      ...position,
+    ])) as Reply[];
+    return { validator: text(validator), target: target ? text(target) : null, parent: parent ? text(parent) : null, lenient: text(lenient), ...parseWalk(walk.channels, facts, frontier) };
+  }
+
+  /**
+   * readState: a checkpoint as getTuple reads it, and the walk of those of `channels` it rebuilds
+   * from its ancestors (`rebuilds`).
+   */
+  async readState(threadId: string, ns: string, checkpointId: string, walk: OwnerCheck & WalkCache & { channels: readonly string[] }): Promise<{ validator: string; tuple: StoredTuple | null; rebuilds: string[] } & Walk> {
+    const [validator, tuple, rebuilt, facts, frontier] = (await this.thread("readState", "readState", threadId, [ns, checkpointId, walk.owner ?? "", walk.validator, ...this.walkArgs(walk.channels, walk.known, "")], {
+      checkpointId,
+    })) as Reply[];
+    return {
+      validator: text(validator),
+      tuple: parseTuple(tuple),
+      rebuilds: (rebuilt as Reply[]).map((i) => walk.channels[Number(i) - 1]!),
+      ...parseWalk(walk.channels, facts, frontier),
+    };
+  }
+
+  /** readTree: every checkpoint of a namespace as a tree node, messages where the tree needs them. */
+  async readTree(
+    threadId: string,
+    ns: string,
+    options: OwnerCheck & { channel: string; blobPrefix: string },
+  ): Promise<{ head: string | null; names: Map<string, string>; rows: TreeRow[]; blobs: Array<[string, Buffer]>; owner: string | null; validator: string } & Walk> {
+    const [head, names, nodes, blobs, owner, facts, frontier, validator] = (await this.thread("getTree", "readTree", threadId, [
+      ns,
+      options.owner ?? "",
+      options.blobPrefix,
+      options.channel,
+      ...this.budgetArgs(),
+    ])) as Reply[];
+    const flat = nodes as Reply[];
+    const rows: TreeRow[] = [];
+    for (let i = 0; i + 5 < flat.length; i += 6) {
+      const how = flat[i + 5] as number;
+      rows.push({ id: text(flat[i]), parent: flat[i + 1] ? text(flat[i + 1]) : null, ts: text(flat[i + 2]), field: flat[i + 3] ? text(flat[i + 3]) : null, count: flat[i + 4] as number, rebuilt: how > 0, walked: how === 2 });
+    }
+    return {
+      head: head ? text(head) : null,
+      names: new Map(pairs(names as Buffer[]).map(([k, v]) => [text(k), text(v)])),
+      rows,
+      blobs: pairs(blobs as Buffer[]).map(([field, value]) => [text(field), value]),
+      owner: owner ? text(owner) : null,
+      validator: text(validator),
+      ...parseWalk([options.channel], facts, frontier),
+    };
+  }
+
+  /** readBranches: the branch tips of a namespace, with names, counts and the head. */
+  async readBranches(threadId: string, ns: string, options: OwnerCheck & { channel: string; blobPrefix: string }): Promise<{ head: string | null; rows: BranchRow[]; validator: string } & Walk> {
+    const [head, leaves, facts, frontier, validator] = (await this.thread("listBranches", "readBranches", threadId, [
+      ns,
+      options.owner ?? "",
+      options.blobPrefix,
+      options.channel,
+      ...this.budgetArgs(),
+    ])) as Reply[];
+    const flat = leaves as Reply[];
+    const rows: BranchRow[] = [];
+    for (let i = 0; i + 5 < flat.length; i += 6) {
+      rows.push({ id: text(flat[i]), name: flat[i + 1] ? text(flat[i + 1]) : null, ts: text(flat[i + 2]), count: flat[i + 3] as number | Buffer, through: flat[i + 4] === 1, parent: flat[i + 5] ? text(flat[i + 5]) : null });
+    }
+    return { head: head ? text(head) : null, rows, validator: text(validator), ...parseWalk([options.channel], facts, frontier) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Forks, conversations' thread side, branches, TTL
+
+  /** forkRead: the source half of a fork, as stored bytes; null when there is no such checkpoint. */
+  async forkRead(
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+    options: OwnerCheck,
+  ): Promise<({ id: string; node: Buffer[]; blobs: Buffer[]; writes: Buffer[]; parent: string | null; channels: string[]; validator: string } & Walk) | null> {
+    const reply = (await this.thread("forkConversation", "forkRead", threadId, [ns, checkpointId, options.owner ?? "", ...this.budgetArgs()])) as Reply;
+    if (!Array.isArray(reply)) return null;
+    const [id, node, blobs, writes, parent, channelsRaw, facts, frontier, validator] = reply;
+    const channels = (channelsRaw as Buffer[]).map((c) => text(c));
+    return {
+      id: text(id),
+      node: node as Buffer[],
+      blobs: blobs as Buffer[],
+      writes: writes as Buffer[],
+      parent: parent ? text(parent) : null,
+      channels,
+      validator: text(validator),
+      ...parseWalk(channels, facts, frontier),
+    };
+  }
+
+  /** forkPlant: a new thread holding the given checkpoints. Throws ConversationExistsError. Returns the deadline. */
+  async forkPlant(threadId: string, ns: string, input: { owner: string; nowMs: number; ttlMs: number; checkpoints: readonly PlantedCheckpoint[] }): Promise<number> {
+    return (await this.thread("forkConversation", "forkPlant", threadId, [
+      ns,
+      input.owner,
+      String(input.nowMs),
+      String(input.ttlMs),
+      String(input.checkpoints.length),
+      ...input.checkpoints.flatMap((c) => [c.id, String(c.node.length / 2), ...c.node, String(c.blobs.length / 2), ...c.blobs, String(c.writes.length / 2), ...c.writes]),
+    ])) as number;
+  }
+
+  /**
+   * claimThread: makes `owner` the owner of a thread; `fresh` accepts only a thread that does not
+   * exist (imports). Throws ConversationExistsError when the thread is someone else's or (fresh)
+   * exists: either way it has a conversation the caller cannot create.
+   */
+  async claimThread(threadId: string, input: { owner: string; nowMs: number; fresh: boolean; ttlMs: number }): Promise<{ again: boolean; deadline: number }> {
+    const reply = await this.run("createConversation", "claimThread", [this.keys.threadBase(threadId)], [input.owner, String(input.nowMs), input.fresh ? "fresh" : "", String(input.ttlMs)]);
+    if (isCode(reply)) throw codeError(reply === ScriptCode.NOT_OWNER ? ScriptCode.EXISTS : reply, { operation: "createConversation", threadId });
+    const [status, deadline] = reply as number[];
+    return { again: status === 2, deadline: deadline! };
+  }
+
+  /** setHead: the checkpoint a thread continues from. Throws NotFoundError (no such checkpoint, or someone else's). */
+  async setHead(threadId: string, ns: string, checkpointId: string, options: OwnerCheck & { ttlMs: number }): Promise<void> {
+    const reply = await this.thread("switchBranch", "setHead", threadId, [ns, checkpointId, options.owner ?? "", String(options.ttlMs)], { checkpointId });
+    if (reply === null) throw new NotFoundError(threadId, checkpointId);
+  }
+
+  /** nameBranch: names (or, with null, unnames) a checkpoint. Throws NotFoundError like setHead. */
+  async nameBranch(threadId: string, ns: string, checkpointId: string, name: string | null, options: OwnerCheck & { ttlMs: number }): Promise<void> {
+    const reply = await this.thread("nameBranch", "nameBranch", threadId, [ns, checkpointId, name ?? "", options.owner ?? "", String(options.ttlMs)], { checkpointId });
+    if (reply === null) throw new NotFoundError(threadId, checkpointId);
+  }
+
+  /** setTtl: a thread's own TTL, pinning, or the default. The new deadline (0: none), or null when the thread does not exist. */
+  async setTtl(threadId: string, ttl: ThreadTtl, options: OwnerCheck & { defaultTtlMs: number }): Promise<number | null> {
+    const own = ttl === "pinned" ? "0" : ttl === "default" ? "" : String(ttl.ms);
+    return (await this.thread("setConversationTTL", "setTtl", threadId, [own, String(options.defaultTtlMs), options.owner ?? ""])) as number | null;
+  }
+
+  /** threadStats: what one thread holds (checkpoints, keys, bytes) and whether it has an owner. */
+  async threadStats(threadId: string): Promise<{ checkpoints: number; keys: number; bytes: number; owned: boolean }> {
+    const [checkpoints, keys, bytes, owned] = (await this.thread("stats", "threadStats", threadId, [])) as number[];
+    return { checkpoints: checkpoints ?? 0, keys: keys ?? 0, bytes: bytes ?? 0, owned: owned === 1 };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // A user's conversation indexes (the user's slot)
+
+  /** indexConversation: a new conversation's record and index entries. Throws ConversationExistsError. Returns the activity score. */
+  async indexConversation(userId: string, input: { threadId: string; record: string; agentId: string | null; deadline: number; tags: readonly string[] }): Promise<string> {
+    return text(
+      (await this.user("indexConversation", "indexConversation", userId, input.threadId, [input.threadId, input.record, input.agentId ?? "", String(input.deadline), ...input.tags])) as Reply,
+    );
+  }
+
+  /** getConversation: a conversation's record and activity score, or null. */
+  async getConversation(userId: string, threadId: string): Promise<{ record: Buffer; score: string } | null> {
+    const reply = (await this.user("getConversation", "getConversation", userId, threadId, [threadId])) as Reply[] | null;
+    return reply ? { record: reply[0] as Buffer, score: text(reply[1]) } : null;
+  }
+
+  /** listConversations: one page of a user's conversations. */
+  async listConversations(
+    userId: string,
+    query: { order: "asc" | "desc"; after: string; offset: number; limit: number; agentId: string | null; tags: readonly string[] },
+  ): Promise<{ total: number; more: boolean; continueAfter: string; rows: ListedConversation[] }> {
+    const [total, more, continueAfter, ...flat] = (await this.user("listConversations", "listConversations", userId, "", [
+      query.order,
+      query.after,
+      String(query.offset),
+      String(query.limit),
+      query.agentId ?? "",
+      ...query.tags,
+    ])) as Reply[];
+    const rows: ListedConversation[] = [];
+    for (let i = 0; i + 2 < flat.length; i += 3) rows.push({ threadId: text(flat[i]), record: flat[i + 1] as Buffer, score: text(flat[i + 2]) });
+    return { total: total as number, more: more === 1, continueAfter: text(continueAfter), rows };
+  }
+
+  /**
+   * updateConversation: replaces a record if it is still `current` (compare-and-set). The new
+   * activity score, or null when there is no such conversation; throws ChangedError when it changed.
+   */
+  async updateConversation(
+    userId: string,
+    threadId: string,
+    input: { current: Buffer; next: string; oldAgentId: string | null; newAgentId: string | null; oldTags: readonly string[]; newTags: readonly string[] },
+  ): Promise<string | null> {
+    const reply = await this.user("updateConversation", "updateConversation", userId, threadId, [
+      threadId,
+      input.current,
+      input.next,
+      input.oldAgentId ?? "",
+      input.newAgentId ?? "",
+      String(input.oldTags.length),
+      ...input.oldTags,
+      ...input.newTags,
+    ]);
+    return reply === null ? null : text(reply as Reply);
+  }
+
+  /** unindexConversation: drops a conversation from its user's indexes; whether it was there. */
+  async unindexConversation(userId: string, threadId: string, operation = "deleteConversation"): Promise<boolean> {
+    return (await this.user(operation, "unindexConversation", userId, threadId, [threadId])) === 1;
+  }
+
+  /** touchConversation: records activity (moves the conversation up) and the thread's deadline. */
+  async touchConversation(userId: string, threadId: string, deadline: number, activity: boolean): Promise<boolean> {
+    return (await this.user("touchConversation", "touchConversation", userId, threadId, [threadId, String(deadline), activity ? "1" : "0"])) === 1;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // The thread index (its own slot): plain commands
+
+  /** Enters a thread in the thread index, if it is not there. */
+  threadAppeared(threadId: string, atMs: number): Promise<unknown> {
+    return this.plain("threadIndex", () => this.client.zadd(this.keys.threadsIndex(), "NX", atMs, threadId));
+  }
+
+  /** Removes a thread from the thread index. */
+  threadGone(threadId: string): Promise<unknown> {
+    return this.plain("threadIndex", () => this.client.zrem(this.keys.threadsIndex(), threadId));
+  }
+
+  /** Every thread id of the prefix, by first appearance. */
+  allThreads(order: "oldest first" | "newest first"): Promise<string[]> {
+    return this.plain("threadIndex", () => (order === "oldest first" ? this.client.zrange(this.keys.threadsIndex(), 0, -1) : this.client.zrevrange(this.keys.threadsIndex(), 0, -1)));
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private budgetArgs(): string[] {
+    return [String(this.budget.maxNodes), String(this.budget.maxBytes)];
+  }
+
+  /** walk_args in includes/delta-walk.lua. */
+  private walkArgs(channels: readonly string[], known: readonly string[], lenient: string): string[] {
+    return [...this.budgetArgs(), String(channels.length), ...channels, String(known.length), ...known, lenient];
+  }
+
+  /** A script on a thread's slot: its codes become errors about that thread. */
+  private async thread(operation: string, name: ScriptName, threadId: string, args: Array<string | Buffer>, context: Partial<CodeContext> = {}): Promise<unknown> {
+    const reply = await this.run(operation, name, [this.keys.threadBase(threadId)], args);
+    if (isCode(reply)) throw codeError(reply, { operation, threadId, ...context });
+    return reply;
+  }
+
+  /** A script on a user's slot: its codes become errors about the conversation `threadId`. */
+  private async user(operation: string, name: ScriptName, userId: string, threadId: string, args: Array<string | Buffer>): Promise<unknown> {
+    const reply = await this.run(operation, name, [this.keys.userBase(userId)], args);
+    if (isCode(reply)) throw codeError(reply, { operation, threadId });
+    return reply;
+  }
+
+  /** Runs one script; replies come back as Buffers, so serde bytes stay untouched. */
+  private run(operation: string, name: ScriptName, keys: string[], args: Array<string | Buffer>): Promise<unknown> {
+    const fn = (this.client as unknown as Record<string, ScriptFn>)[`${luaScripts[name].command}Buffer`];
+    if (fn === undefined) return Promise.reject(new StorageError(operation, new Error(`script ${name} is not defined`)));
+    return fn.call(this.client, ...keys, ...args).catch((err: unknown) => {
+      throw new StorageError(operation, missingData(err) ?? err);
+    });
+  }
+
+  private plain<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    return command().catch((err: unknown) => {
+      throw new StorageError(operation, err);
+    });
+  }
+}
+
+function ttlArg(ms: number | undefined): string {
+  return ms === undefined ? "" : String(ms);
+}
+
+/**
+ * A script's report that a thread lost data it references (includes/missing.lua), as an error
+ * that says so; `undefined` for any other error. Redis appends the script's sha and line.
+ */
+function missingData(err: unknown): Error | undefined {
+  const match = err instanceof Error ? /^LGTREE_MISSING (.*?)(?: script: [0-9a-f]+, on @user_script:\d+\.)?$/s.exec(err.message) : null;
+  if (!match) return undefined;
+  return new Error(`the thread is missing data it references: ${match[1]} (evicted, or removed outside this library); nothing was read from it`, { cause: err });
+}

@@ -1,0 +1,134 @@
+/**
+ * Values through the saver's serde, and their framing in Redis. Everything the saver stores goes
+ * through the serde first and is kept as `[type, bytes]` framed by packParts; this module is the
+ * one place that (de)serialises, names what failed, and refuses what the serde cannot represent.
+ * It also defines the checkpoint record, the one value a checkpoint's node stores besides its
+ * channel values.
+ */
+import type { Checkpoint, CheckpointMetadata, SerializerProtocol } from "@langchain/langgraph-checkpoint";
+import { packParts, unpackParts } from "../codec.js";
+import { SerializationError } from "../errors.js";
+
+/** What a checkpoint's record holds (through the serde): one value, one (de)serialisation. */
+export interface StoredRecord {
+  checkpoint: Omit<Checkpoint, "channel_values">;
+  metadata: CheckpointMetadata;
+  /** Channel values that have no version in `channel_versions` (stored with the record, not as blobs). */
+  values?: Record<string, unknown>;
+}
+
+/** LangGraph's DeltaSnapshot (a DeltaChannel's full value), checked by shape as LangGraph does. */
+export function isDeltaSnapshot(value: unknown): value is { value: unknown } {
+  return value !== null && typeof value === "object" && (value as { lg_name?: unknown }).lg_name === "DeltaSnapshot";
+}
+
+/** A value to deserialise, and what to call it in an error. */
+export interface Serialised {
+  type: string;
+  bytes: Buffer;
+  what: string;
+}
+
+/** What LangGraph's JSON serde writes in place of a value it cannot serialise. */
+const UNSERIALIZABLE = "[unable to serialize, circular reference is too complex to analyze]";
+const UNSERIALIZABLE_JSON = Buffer.from(JSON.stringify(UNSERIALIZABLE));
+
+const JSON_OPEN = Buffer.from("[");
+const JSON_COMMA = Buffer.from(",");
+const JSON_CLOSE = Buffer.from("]");
+
+export class Serde {
+  readonly serde: SerializerProtocol;
+  /** Whether it is LangGraph's default JSON serde (see loadMany). */
+  readonly #default: boolean;
+
+  constructor(serde: SerializerProtocol, isDefault: boolean) {
+    this.serde = serde;
+    this.#default = isDefault;
+  }
+
+  /** A value as `[type, bytes]`; a value the serde cannot represent is a SerializationError. */
+  async dumpTyped(value: unknown, what: string): Promise<[string, Uint8Array]> {
+    let dumped: [string, Uint8Array];
+    try {
+      dumped = await this.serde.dumpsTyped(value);
+    } catch (err) {
+      throw new SerializationError(`could not serialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+    // LangGraph's JSON serde does not throw on a value it cannot write (a BigInt, a throwing
+    // toJSON): it writes a placeholder string instead, and the value would come back as that
+    // string. Refuse it rather than store something else than what was given.
+    const bytes = dumped[1];
+    if (dumped[0] === "json" && bytes.byteLength === UNSERIALIZABLE_JSON.byteLength && value !== UNSERIALIZABLE && UNSERIALIZABLE_JSON.equals(bytes)) {
+      throw new SerializationError(`could not serialise ${what}: the serde cannot represent it (a BigInt, a throwing toJSON?)`, undefined);
+    }
+    return dumped;
+  }
+
+  /** A value as stored: `[type, bytes]` framed. */
+  async dump(value: unknown, what: string): Promise<Buffer> {
+    const [type, bytes] = await this.dumpTyped(value, what);
+    return packParts([type, bytes]);
+  }
+
+  /** A checkpoint's record as stored; values without a version only when there are some. */
+  record(checkpoint: Omit<Checkpoint, "channel_values">, metadata: CheckpointMetadata, values: Record<string, unknown>): Promise<Buffer> {
+    const record: StoredRecord = { checkpoint, metadata };
+    if (Object.entries(values).length > 0) record.values = values;
+    return this.dump(record, "checkpoint");
+  }
+
+  /** The type and bytes of a stored value; a foreign or truncated one is a SerializationError. */
+  unpack(packed: Buffer, what: string): Serialised {
+    let parts: Buffer[];
+    try {
+      parts = unpackParts(packed);
+    } catch (err) {
+      throw new SerializationError(`stored ${what} is not in this library's format`, err);
+    }
+    return { type: parts[0]?.toString("utf8") ?? "", bytes: parts[1] ?? Buffer.alloc(0), what };
+  }
+
+  /** A stored value, deserialised. */
+  load(packed: Buffer, what: string): Promise<unknown> {
+    const { type, bytes } = this.unpack(packed, what);
+    return this.loadTyped(type, bytes, what);
+  }
+
+  /**
+   * Deserialises several values. With LangGraph's own JSON serde, the JSON values are joined into
+   * one JSON array and deserialised in one call: a tuple is a checkpoint, a few channel values and
+   * some writes, and each separate call costs a parse, a revive pass and promises. The result is
+   * the same value for value. A custom serde gets one call per value, as it expects.
+   */
+  async loadMany(parts: readonly Serialised[]): Promise<unknown[]> {
+    const json = this.#default ? parts.flatMap((p, i) => (p.type === "json" ? [i] : [])) : [];
+    const out = new Array<unknown>(parts.length);
+    if (json.length > 1) {
+      const joined: Buffer[] = [JSON_OPEN];
+      json.forEach((i, k) => joined.push(...(k > 0 ? [JSON_COMMA] : []), parts[i]!.bytes));
+      joined.push(JSON_CLOSE);
+      let values: unknown[] | undefined;
+      try {
+        values = (await this.serde.loadsTyped("json", Buffer.concat(joined))) as unknown[];
+      } catch {
+        values = undefined; // deserialise one by one below, to name the value that fails
+      }
+      if (Array.isArray(values) && values.length === json.length) json.forEach((i, k) => (out[i] = values[k]));
+    }
+    await Promise.all(
+      parts.map(async (p, i) => {
+        if (!(i in out)) out[i] = await this.loadTyped(p.type, p.bytes, p.what);
+      }),
+    );
+    return out;
+  }
+
+  private async loadTyped(type: string, bytes: Buffer, what: string): Promise<unknown> {
+    try {
+      return await this.serde.loadsTyped(type, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    } catch (err) {
+      throw new SerializationError(`could not deserialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
+    }
+  }
+}

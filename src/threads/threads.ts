@@ -1,0 +1,573 @@
+/**
+ * Threads: every operation on a thread's keys, for the saver (LangGraph's contract) and the
+ * conversation layer alike. An operation acts for a user when given `owner` (the thread must be
+ * theirs: a wrong owner is a NotFoundError, as a missing thread is), and for nobody in particular
+ * without it. Each operation is one script call (one round trip), and DeltaChannel walks that do
+ * not fit in one call continue in further bounded calls.
+ *
+ * Inputs arrive checked (the saver checks LangGraph configs, the manager its zod inputs); this
+ * layer composes the scripts, the serde, the history cache and the indexes.
+ */
+import type { RunnableConfig } from "@langchain/core/runnables";
+import {
+  WRITES_IDX_MAP,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointMetadata,
+  type CheckpointPendingWrite,
+  type CheckpointTuple,
+  type DeltaChannelHistory,
+  type PendingWrite,
+} from "@langchain/langgraph-checkpoint";
+import { canonicalJson, namesOf } from "../codec.js";
+import { NotFoundError, StorageError } from "../errors.js";
+import type { Indexes } from "../indexes.js";
+import { blobField, blobFieldPrefix } from "../keys.js";
+import { packWrite, type RawFact, type RawSeed, type RawWrite, type Walk } from "../scripts/replies.js";
+import type { BranchRow, Scripts, TreeRow, WalkCache } from "../scripts/scripts.js";
+import { plantFork, type ForkSource } from "./fork.js";
+import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, pathToSeed, type WalkStore } from "./history.js";
+import { isDeltaSnapshot, type Serde, type Serialised, type StoredRecord } from "./serde.js";
+import { decodeTuple } from "./tuple.js";
+
+/** A checkpoint of a thread; checkpointId "" names the namespace's head. */
+export interface CheckpointRef {
+  threadId: string;
+  ns: string;
+  checkpointId: string;
+}
+
+/** An owner check: act for this user. Absent: no check. */
+export interface ActingFor {
+  owner?: string;
+}
+
+/** The thread-side settings of a saver. */
+export interface ThreadsOptions {
+  scripts: Scripts;
+  indexes: Indexes;
+  serde: Serde;
+  /** The saver's default TTL in ms, 0 for none. */
+  ttlMs: number;
+  refreshOnRead: boolean;
+  shallow: boolean;
+  historyCacheWrites: number;
+  /** The saver's first channel version (getNextVersion(undefined)). */
+  firstVersion: () => number | string;
+}
+
+/** A checkpoint listing: one namespace or all, before a cursor, one id alone, a metadata filter. */
+export interface ListQuery {
+  ns: string | undefined;
+  only: string;
+  before: string;
+  filter: Record<string, unknown> | undefined;
+  limit: number | undefined;
+}
+
+/** A DeltaChannel walk's decoded result, for the conversation layer's readers. */
+export type DecodedWalk = WalkStore<CheckpointPendingWrite, unknown>;
+
+/** Tuples per `list` round trip when the caller gave no (or a larger) limit. */
+const LIST_PAGE_SIZE = 100;
+
+/** Threads listed concurrently by a listing without a thread id. */
+const LIST_THREADS_AT_ONCE = 50;
+
+/** Times a read starts over when the thread changed under a walk of several calls. */
+const WALK_ATTEMPTS = 5;
+
+/** The thread's validator moved between the calls of one walk: the read starts over. */
+class WalkRestart extends Error {}
+
+export class Threads {
+  readonly scripts: Scripts;
+  readonly indexes: Indexes;
+  readonly serde: Serde;
+  readonly ttlMs: number;
+  readonly #refreshOnRead: boolean;
+  readonly #shallow: boolean;
+  readonly #history: HistoryCache;
+  readonly #firstVersion: () => number | string;
+
+  constructor(options: ThreadsOptions) {
+    this.scripts = options.scripts;
+    this.indexes = options.indexes;
+    this.serde = options.serde;
+    this.ttlMs = options.ttlMs;
+    this.#refreshOnRead = options.refreshOnRead;
+    this.#shallow = options.shallow;
+    this.#history = new HistoryCache(options.historyCacheWrites);
+    this.#firstVersion = options.firstVersion;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Checkpoints
+
+  /** One checkpoint (or the head) as a tuple; undefined when there is none. One round trip. */
+  async readTuple(ref: CheckpointRef, acting: ActingFor = {}): Promise<CheckpointTuple | undefined> {
+    const read = await this.scripts.getTuple(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ...this.#refresh() });
+    if (read.pushedDeadline > 0 && read.owner) await this.indexes.touched(read.owner, ref.threadId, read.pushedDeadline, { activity: false, deadlineMoved: true });
+    return read.tuple ? decodeTuple(this.serde, ref.threadId, read.tuple, this.#firstVersion) : undefined;
+  }
+
+  /** A thread's checkpoints, newest first, a page of up to 100 per round trip. */
+  async *listThread(threadId: string, query: ListQuery): AsyncGenerator<CheckpointTuple> {
+    const filter = filterPairs(query.filter);
+    let remaining = query.limit ?? Number.POSITIVE_INFINITY;
+    let cursorId = query.before;
+    let cursorNs = "";
+    while (remaining > 0) {
+      const pageSize = Math.min(remaining, LIST_PAGE_SIZE);
+      const page = await this.scripts.list(threadId, { ns: query.ns, cursorId, cursorNs, only: query.only, pageSize, ...this.#refresh(), filter });
+      if (!page.exists) {
+        // Gone (deleted, expired): its entry in the thread index is stale; readers clean it.
+        await this.indexes.threadGone(threadId);
+        return;
+      }
+      if (page.pushedDeadline > 0 && page.owner) await this.indexes.touched(page.owner, threadId, page.pushedDeadline, { activity: false, deadlineMoved: true });
+      for (const stored of page.tuples) {
+        const tuple = await decodeTuple(this.serde, threadId, stored, this.#firstVersion);
+        cursorId = stored.id;
+        cursorNs = stored.ns;
+        remaining -= 1;
+        yield tuple;
+      }
+      if (page.tuples.length < pageSize || query.only !== "") return;
+    }
+  }
+
+  /**
+   * Every thread's checkpoints, from the thread index (never a keyspace scan), merged newest
+   * first. Meant for administration, not for a request path.
+   */
+  async listAll(query: ListQuery): Promise<CheckpointTuple[]> {
+    const threadIds = await this.indexes.allThreads("newest first");
+    const perThread: CheckpointTuple[] = [];
+    for (let i = 0; i < threadIds.length; i += LIST_THREADS_AT_ONCE) {
+      const batch = await Promise.all(
+        threadIds.slice(i, i + LIST_THREADS_AT_ONCE).map(async (threadId) => {
+          const tuples: CheckpointTuple[] = [];
+          for await (const tuple of this.listThread(threadId, query)) tuples.push(tuple);
+          return tuples;
+        }),
+      );
+      perThread.push(...batch.flat());
+    }
+    const merged = perThread.sort((a, b) => compareDesc(checkpointIdOf(a), checkpointIdOf(b)));
+    return merged.slice(0, query.limit ?? merged.length);
+  }
+
+  /**
+   * Stores a checkpoint: the values of the channels in `newVersions`; the others are read from the
+   * blob of the version the checkpoint names. Atomic, one round trip. Throws NotFoundError (acting
+   * for someone who does not own the thread) or ChangedError (requireHead: the head moved on).
+   */
+  async write(
+    at: { threadId: string; ns: string; parentId: string },
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+    options: ActingFor & { requireHead?: boolean } = {},
+  ): Promise<RunnableConfig> {
+    const { channel_values: values = {}, ...bare } = checkpoint;
+    const versions = checkpoint.channel_versions ?? {};
+
+    // A value is stored as a blob when its channel has a version (blobs are shared by the
+    // checkpoints that read that version); a value without a version (LangGraph's empty
+    // `__pregel_tasks`) travels in the record. The node lists the blobs it holds, so a blob that
+    // goes missing later is noticed on read instead of read as an empty channel.
+    const stored = namesOf(values).filter((c) => c in versions);
+    const unversioned = namesOf(values).filter((c) => !(c in versions));
+    const isNew = (c: string) => newVersions != null && c in newVersions;
+
+    // The checkpoint and its metadata are one serde value: one serialisation here and one
+    // deserialisation per read, instead of two.
+    const [record, ...sent] = await Promise.all([
+      this.serde.record(bare, metadata, Object.fromEntries(unversioned.map((c) => [c, values[c]]))),
+      ...stored.filter(isNew).map(async (c) => [blobField(c, versions[c]!), await this.serde.dump(values[c], `channel "${c}"`)] as const),
+    ]);
+    const filter: Array<readonly [string, string]> = [];
+    for (const [key, value] of Object.entries(metadata ?? {})) {
+      const json = value === undefined ? undefined : canonicalJsonOrUndefined(value);
+      if (json !== undefined) filter.push([metadataField(key), json]);
+    }
+    // DeltaChannels (LangGraph 1.4) are absent from most checkpoints and rebuilt from ancestors;
+    // the script records which ones this checkpoint rebuilds (see includes/delta-walk.lua).
+    const deltaMarked = new Set(namesOf((metadata as { counters_since_delta_snapshot?: object } | undefined)?.counters_since_delta_snapshot ?? {}));
+    for (const c of stored) if (isDeltaSnapshot(values[c])) deltaMarked.add(c);
+
+    const written = await this.scripts.put({
+      threadId: at.threadId,
+      ns: at.ns,
+      checkpointId: checkpoint.id,
+      parentId: at.parentId,
+      v: checkpoint.v ?? 4,
+      record: record,
+      blobFields: stored.map((c) => blobField(c, versions[c]!)),
+      unsentFields: stored.filter((c) => !isNew(c)).map((c) => blobField(c, versions[c]!)),
+      nowMs: Date.now(),
+      ...(options.owner !== undefined ? { owner: options.owner } : {}),
+      ts: typeof checkpoint.ts === "string" ? checkpoint.ts : "",
+      lengths: listLengths(values),
+      ttlMs: this.ttlMs,
+      shallow: this.#shallow,
+      requireHead: options.requireHead === true,
+      deltaMarked: [...deltaMarked],
+      valueless: namesOf(versions).filter((c) => !(c in values)),
+      unversioned,
+      filter,
+      blobs: sent,
+    });
+    // The thread index (its own slot) learns of a thread once, when a namespace of it first
+    // appears: sent as the reply arrives, not awaited, so put stays one round trip.
+    if (written.newNamespace) this.indexes.threadAppeared(at.threadId);
+    if (written.owner) await this.indexes.touched(written.owner, at.threadId, written.deadline, { activity: true, deadlineMoved: written.deadlineMoved });
+    return { configurable: { thread_id: at.threadId, checkpoint_ns: at.ns, checkpoint_id: checkpoint.id } };
+  }
+
+  /** Stores the writes of one task against a checkpoint. One round trip. */
+  async writeWrites(ref: CheckpointRef, writes: PendingWrite[], taskId: string, taskPath: string): Promise<void> {
+    const packed = await Promise.all(
+      writes.map(async ([channel, value], i) => {
+        // Writes to LangGraph's special channels (error, interrupt, resume, scheduled) overwrite;
+        // others are kept only if absent, so a retried task never duplicates a write.
+        const special = WRITES_IDX_MAP[channel];
+        const idx = special ?? i;
+        const [type, bytes] = await this.serde.dumpTyped(value, `write to channel "${channel}"`);
+        return { overwrite: special !== undefined, field: `${taskId}:${idx}`, packed: packWrite({ taskId, idx, channel, taskPath, type, bytes: Buffer.from(bytes) }) };
+      }),
+    );
+    await this.scripts.putWrites(ref.threadId, ref.ns, ref.checkpointId, this.ttlMs, packed);
+  }
+
+  /**
+   * Deletes every key of a thread and its index entries (the owner's too). Whether anything was
+   * there. Throws NotFoundError when acting for someone who does not own it (nothing removed).
+   */
+  async remove(threadId: string, acting: ActingFor = {}): Promise<boolean> {
+    this.#history.drop(threadId);
+    const { removed, owner } = await this.scripts.deleteThread(threadId, acting);
+    // The cross-slot index entries go once the thread is gone (never before the owner check).
+    const [, unindexed] = await Promise.all([this.indexes.threadGone(threadId), owner ? this.scripts.unindexConversation(owner, threadId, "deleteThread") : false]);
+    return removed > 0 || unindexed;
+  }
+
+  /** Keeps the newest `keepLast` checkpoints of every namespace of each thread. How many went. */
+  async prune(threadIds: readonly string[], keepLast: number): Promise<number> {
+    const removed = await Promise.all(threadIds.map((id) => this.scripts.prune(id, keepLast)));
+    return removed.reduce((a, b) => a + b, 0);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // DeltaChannel histories and whole state
+
+  /** getDeltaChannelHistory's answer for `channels` at a checkpoint (see RedisSaver). */
+  async deltaHistories(ref: CheckpointRef, channels: string[]): Promise<Record<string, DeltaChannelHistory>> {
+    const read = await this.#readHistories("getDeltaChannelHistory", ref, { channels }, async (cache) => {
+      const first = await this.scripts.deltaHistory(ref.threadId, ref.ns, { channels, ...cache }, { target: ref.checkpointId });
+      return { ...first, rebuilds: channels };
+    });
+    return read.histories;
+  }
+
+  /**
+   * A checkpoint as readTuple returns it, with the histories of those of `channels` it rebuilds
+   * from its ancestors (DeltaChannels): its whole state, in one round trip when the walk is short.
+   */
+  async readState(ref: CheckpointRef, options: ActingFor & { channels: string[] }): Promise<{ tuple: CheckpointTuple; histories: Record<string, DeltaChannelHistory> } | undefined> {
+    let stored: Awaited<ReturnType<Scripts["readState"]>>["tuple"] = null;
+    const read = await this.#readHistories("readState", ref, options, async (cache) => {
+      const first = await this.scripts.readState(ref.threadId, ref.ns, ref.checkpointId, { ...options, ...cache });
+      stored = first.tuple;
+      return { ...first, lenient: "", target: first.tuple?.id ?? null, parent: first.tuple?.parent ?? null };
+    });
+    if (stored === null) return undefined;
+    return { tuple: await decodeTuple(this.serde, ref.threadId, stored, this.#firstVersion), histories: read.histories };
+  }
+
+  /**
+   * Every checkpoint of a namespace as tree rows, with the stored messages values the tree needs
+   * (deserialised, by blob field) and, for tips that rebuild `channel` from their ancestors, the
+   * finished and deserialised walk.
+   */
+  async readTree(threadId: string, ns: string, options: ActingFor & { channel: string }): Promise<{ head: string | null; names: Map<string, string>; rows: TreeRow[]; stored: Map<string, unknown>; walk: DecodedWalk; owner: string | null }> {
+    const read = await this.#walkRetrying("getTree", async () => {
+      const first = await this.scripts.readTree(threadId, ns, { ...options, blobPrefix: blobFieldPrefix(options.channel) });
+      return { ...first, facts: await this.finishWalk(threadId, ns, { ...options, channels: [options.channel] }, first) };
+    });
+    const values = await this.serde.loadMany(read.blobs.map(([field, value]) => this.serde.unpack(value, `channel value ${field}`)));
+    return {
+      head: read.head,
+      names: read.names,
+      rows: read.rows,
+      stored: new Map(read.blobs.map(([field], i) => [field, values[i]])),
+      walk: await this.#decoded(read.facts, [options.channel]),
+      owner: read.owner,
+    };
+  }
+
+  /** The branch tips of a namespace, with their stored messages values deserialised and, for tips that rebuild `channel`, the walk. */
+  async readBranches(threadId: string, ns: string, options: ActingFor & { channel: string }): Promise<{ head: string | null; rows: Array<Omit<BranchRow, "count"> & { count: number | { stored: unknown } }>; walk: DecodedWalk }> {
+    const read = await this.#walkRetrying("listBranches", async () => {
+      const first = await this.scripts.readBranches(threadId, ns, { ...options, blobPrefix: blobFieldPrefix(options.channel) });
+      return { ...first, facts: await this.finishWalk(threadId, ns, { ...options, channels: [options.channel] }, first) };
+    });
+    const rows = await Promise.all(
+      read.rows.map(async (row) => ({ ...row, count: Buffer.isBuffer(row.count) ? { stored: await this.serde.load(row.count, `channel "${options.channel}"`) } : row.count })),
+    );
+    return { head: read.head, rows, walk: await this.#decoded(read.facts, [options.channel]) };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Conversations' threads: claims, forks, branches, TTL
+
+  /** Makes `owner` the owner of a thread (fresh: only of one that does not exist yet). */
+  claim(threadId: string, options: { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number }> {
+    return this.scripts.claimThread(threadId, { owner: options.owner, nowMs: Date.now(), fresh: options.fresh, ttlMs: this.ttlMs });
+  }
+
+  /**
+   * The source half of a shallow fork: a checkpoint of `source` (its head with checkpointId "")
+   * as stored, with the DeltaChannel history it rebuilds from. Throws NotFoundError (no such
+   * checkpoint, or not the owner's).
+   */
+  async readFork(source: CheckpointRef, acting: ActingFor): Promise<ForkSource> {
+    const read = await this.#walkRetrying("forkConversation", async () => {
+      const first = await this.scripts.forkRead(source.threadId, source.ns, source.checkpointId, acting);
+      if (first === null) return null;
+      const store: WalkStore<RawWrite, RawSeed> = new Map();
+      addFacts(store, await this.finishWalk(source.threadId, source.ns, { ...acting, channels: first.channels }, first), first.channels);
+      return { ...first, store };
+    });
+    if (read === null) throw new NotFoundError(source.threadId, source.checkpointId === "" ? "(head)" : source.checkpointId);
+    return read;
+  }
+
+  /**
+   * The target half of a shallow fork: plants what readFork read as a new thread `target` owned by
+   * `owner`, and enters it in the thread index. The new thread's deadline. Throws
+   * ConversationExistsError when `target` exists.
+   */
+  async plantFork(source: ForkSource, target: string, ns: string, options: { owner: string; nowMs: number }): Promise<number> {
+    const planted = await plantFork(source, {
+      record: ({ id, ts, versions, values }) => this.serde.record({ v: 4, id, ts, channel_versions: versions, versions_seen: {} }, { source: "fork", step: -2, parents: {} }, values),
+      unversioned: async (packed, channel) => ((await this.serde.load(packed, "checkpoint")) as StoredRecord).values?.[channel],
+    });
+    const deadline = await this.scripts.forkPlant(target, ns, { owner: options.owner, nowMs: options.nowMs, ttlMs: this.ttlMs, checkpoints: planted });
+    await this.indexes.threadPlanted(target, options.nowMs);
+    return deadline;
+  }
+
+  /** Makes a checkpoint the head of its namespace. */
+  setHead(ref: CheckpointRef, acting: ActingFor): Promise<void> {
+    return this.scripts.setHead(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ttlMs: this.ttlMs });
+  }
+
+  /** Names (null: unnames) the branches through a checkpoint. */
+  nameBranch(ref: CheckpointRef, name: string | null, acting: ActingFor): Promise<void> {
+    return this.scripts.nameBranch(ref.threadId, ref.ns, ref.checkpointId, name, { ...acting, ttlMs: this.ttlMs });
+  }
+
+  /**
+   * A thread's own TTL in minutes, "pinned" (no expiry) or "default" (the saver's). The new
+   * deadline (0: none), or null when the thread does not exist.
+   */
+  setTtl(threadId: string, ttl: number | "pinned" | "default", acting: ActingFor): Promise<number | null> {
+    const own = ttl === "pinned" || ttl === "default" ? ttl : { ms: Math.max(1, Math.round(ttl * 60_000)) };
+    return this.scripts.setTtl(threadId, own, { ...acting, defaultTtlMs: this.ttlMs });
+  }
+
+  /** What one thread holds, for the inspector. */
+  stats(threadId: string): ReturnType<Scripts["threadStats"]> {
+    return this.scripts.threadStats(threadId);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Walks
+
+  /**
+   * Resumes a walk's frontier until nothing is left, one bounded script call each, and returns all
+   * its facts. Throws WalkRestart when the thread's validator moved between calls.
+   */
+  async finishWalk(threadId: string, ns: string, read: ActingFor & { channels: string[]; known?: string[] }, first: Walk & { validator: string; lenient?: string }): Promise<RawFact[]> {
+    const facts = [...first.facts];
+    for (let frontier = first.frontier; frontier.length > 0; ) {
+      const next = await this.scripts.deltaHistory(
+        threadId,
+        ns,
+        { ...(read.owner !== undefined ? { owner: read.owner } : {}), channels: read.channels, validator: first.validator, known: read.known ?? [], lenient: first.lenient ?? "" },
+        { resume: frontier },
+      );
+      if (next.validator !== first.validator) throw new WalkRestart();
+      facts.push(...next.facts);
+      frontier = next.frontier;
+    }
+    return facts;
+  }
+
+  /**
+   * The shared half of every DeltaChannel read of one checkpoint: runs the walk `start` begins
+   * (told what the cache holds of the thread), finishes it, deserialises what the cache does not
+   * hold yet, and reads the histories of `rebuilds` off the cache. Starts over without the cache
+   * when the thread changed under a walk of several calls, or when the cache turned out not to
+   * hold a path it claimed.
+   */
+  async #readHistories(
+    operation: string,
+    ref: CheckpointRef,
+    read: ActingFor & { channels: string[] },
+    start: (cache: WalkCache) => Promise<Walk & { validator: string; lenient: string; target: string | null; parent: string | null; rebuilds: string[] }>,
+  ): Promise<{ histories: Record<string, DeltaChannelHistory> }> {
+    const { threadId, ns } = ref;
+    for (let attempt = 1; ; attempt++) {
+      let entry = attempt === 1 ? this.#history.get(threadId, ns) : undefined;
+      const candidates: string[] = [];
+      const targetNode = ref.checkpointId === "" ? undefined : entry?.store.get(ref.checkpointId);
+      if (targetNode?.parent) candidates.push(targetNode.parent);
+      const known = entry ? completeAt(entry.store, [...candidates, ...entry.targets], read.channels) : [];
+      const first = await start({ validator: entry?.validator ?? "", known });
+      // The script trusted `known` only if the thread's validator was still the cache's.
+      const trusted = entry !== undefined && entry.validator === first.validator ? known : [];
+      if (entry === undefined || entry.validator !== first.validator) entry = this.#history.reset(threadId, ns, first.validator);
+      let facts: RawFact[];
+      try {
+        facts = await this.finishWalk(threadId, ns, { ...read, known: trusted }, first);
+      } catch (err) {
+        if (err instanceof WalkRestart && attempt < WALK_ATTEMPTS) continue;
+        if (err instanceof WalkRestart) throw new StorageError(operation, new Error(`the thread kept changing during a read of ${WALK_ATTEMPTS} attempts`));
+        throw err;
+      }
+      const raw: WalkStore<RawWrite, RawSeed> = new Map();
+      addFacts(raw, facts, read.channels);
+      const added = await this.decodeWalk(raw, entry.store);
+      if (first.target === null) return { histories: {} };
+      nodeOf(entry.store, first.target, first.parent);
+      const histories: Record<string, DeltaChannelHistory> = {};
+      let complete = true;
+      for (const channel of first.rebuilds) {
+        const found = pathToSeed(entry.store, first.parent, channel);
+        if (found) histories[channel] = historyOf(found, channel);
+        else complete = false;
+      }
+      if (!complete) {
+        this.#history.reset(threadId, ns, "");
+        if (attempt < WALK_ATTEMPTS) continue;
+        throw new StorageError(operation, new Error("a DeltaChannel walk came back incomplete"));
+      }
+      this.#history.record(entry, first.target, added);
+      return { histories };
+    }
+  }
+
+  /** Runs a read that walks in several script calls, again from the start when the thread changed between two of them. */
+  async #walkRetrying<T>(operation: string, read: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await read();
+      } catch (err) {
+        if (!(err instanceof WalkRestart)) throw err;
+        if (attempt >= WALK_ATTEMPTS) throw new StorageError(operation, new Error(`the thread kept changing during a read of ${WALK_ATTEMPTS} attempts`));
+      }
+    }
+  }
+
+  async #decoded(facts: RawFact[], channels: string[]): Promise<DecodedWalk> {
+    const raw: WalkStore<RawWrite, RawSeed> = new Map();
+    addFacts(raw, facts, channels);
+    const decoded: DecodedWalk = new Map();
+    await this.decodeWalk(raw, decoded);
+    return decoded;
+  }
+
+  /**
+   * Deserialises what a raw walk store holds into a decoded one, skipping what the decoded store
+   * already has; nothing changes in it unless every value deserialised. Returns the number of
+   * values added (a write counts one, a seed the length of its list), for the cache's bound.
+   */
+  async decodeWalk(raw: WalkStore<RawWrite, RawSeed>, into: DecodedWalk): Promise<number> {
+    const parts: Serialised[] = [];
+    const apply: Array<(values: unknown[]) => void> = [];
+    let added = 0;
+    for (const [id, node] of raw) {
+      const held = into.get(id);
+      for (const [channel, writes] of node.writes ?? []) {
+        if (held?.writes?.has(channel)) continue;
+        const at = parts.length;
+        for (const w of writes) parts.push({ type: w.type, bytes: w.bytes, what: `write to channel "${channel}"` });
+        added += writes.length;
+        apply.push((values) => {
+          const decoded = writes.map((w, i): CheckpointPendingWrite => [w.taskId, channel, values[at + i]]);
+          (nodeOf(into, id, node.parent).writes ??= new Map()).set(channel, decoded);
+        });
+      }
+      for (const [channel, seed] of node.seeds) {
+        if (held?.seeds.has(channel)) continue;
+        const at = parts.length;
+        parts.push({ ...this.serde.unpack(seed.value, seed.field === null ? "checkpoint" : `channel value ${seed.field}`), what: `seed of channel "${channel}"` });
+        apply.push((values) => {
+          const value = seed.field === null ? (values[at] as StoredRecord).values?.[channel] : values[at];
+          const list = isDeltaSnapshot(value) ? value.value : value;
+          added += Array.isArray(list) ? list.length : 1;
+          nodeOf(into, id, node.parent).seeds.set(channel, value);
+        });
+      }
+      // Last: a checked channel without a seed means "no seed here", so it must not be recorded
+      // before the seed it may have.
+      apply.push(() => {
+        const target = nodeOf(into, id, node.parent);
+        for (const channel of node.checked) target.checked.add(channel);
+      });
+    }
+    const values = await this.serde.loadMany(parts);
+    for (const fn of apply) fn(values);
+    return added;
+  }
+
+  #refresh(): { refreshTtlMs?: number } {
+    return this.#refreshOnRead ? { refreshTtlMs: this.ttlMs } : {};
+  }
+}
+
+/**
+ * The checkpoint hash field holding the canonical JSON of one metadata key, for filters. The key
+ * is JSON-quoted: JSON escapes lone surrogates, so no two keys share a field.
+ */
+function metadataField(key: string): string {
+  return `m:${JSON.stringify(key)}`;
+}
+
+/** A list filter as script pairs: field, canonical JSON the field must equal ("" = absent). */
+function filterPairs(filter: Record<string, unknown> | undefined): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = [];
+  for (const [key, value] of Object.entries(filter ?? {})) {
+    // "" stands for "absent": canonical JSON is never the empty string.
+    out.push([metadataField(key), value === undefined ? "" : (canonicalJsonOrUndefined(value) ?? "\u0000unfilterable")]);
+  }
+  return out;
+}
+
+function canonicalJsonOrUndefined(value: unknown): string | undefined {
+  try {
+    return canonicalJson(value);
+  } catch {
+    return undefined; // not JSON (a BigInt, a cycle): stored, but not filterable
+  }
+}
+
+function listLengths(values: Record<string, unknown>): Record<string, number> {
+  const lengths: Record<string, number> = {};
+  for (const [channel, value] of Object.entries(values)) {
+    const list = isDeltaSnapshot(value) ? value.value : value;
+    if (Array.isArray(list)) lengths[channel] = list.length;
+  }
+  return lengths;
+}
+
+function checkpointIdOf(tuple: CheckpointTuple): string {
+  return tuple.config.configurable?.checkpoint_id as string;
+}
+
+function compareDesc(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
+}
