@@ -1,9 +1,7 @@
 // ConversationManager against a real Redis and real graphs: metadata, listing by activity,
 // paging, access control, messages, bad input, round trips.
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import type {
-  RedisSaver} from "../src/index.js";
+import type { RedisSaver } from "../src/index.js";
 import {
   ConversationExistsError,
   ConversationManager,
@@ -11,17 +9,18 @@ import {
   NotFoundError,
   type Conversation,
 } from "../src/index.js";
-import { keysOf, keysUnder, testSaver } from "./helpers/redis.js";
+import { chatGraph as sharedChatGraph } from "./helpers/graphs.js";
+import { keysOf, keysUnder, snapshot, testSaver } from "./helpers/redis.js";
 
+/** The chat graph, recording the messages its model saw. */
 function chatGraph(saver: RedisSaver, seen?: BaseMessage[][]) {
-  return new StateGraph(MessagesAnnotation)
-    .addNode("model", (state) => {
-      seen?.push([...state.messages]);
-      return { messages: [new AIMessage(`reply to ${String(state.messages.at(-1)?.content)}`)] };
-    })
-    .addEdge(START, "model")
-    .addEdge("model", END)
-    .compile({ checkpointer: saver });
+  return sharedChatGraph(saver, {
+    kind: "ordinary",
+    model: (messages) => {
+      seen?.push([...messages]);
+      return new AIMessage(`reply to ${String(messages.at(-1)?.content)}`);
+    },
+  });
 }
 
 const ids = (page: { conversations: Conversation[] }) => page.conversations.map((c) => c.threadId);
@@ -33,19 +32,6 @@ describe("ConversationManager", () => {
   afterAll(async () => {
     await ctx.cleanup();
   });
-
-  /** Every key and member under the prefix, to prove that refused calls change nothing. */
-  async function snapshot(): Promise<Record<string, unknown>> {
-    const out: Record<string, unknown> = {};
-    for (const key of (await keysUnder(client, prefix)).sort()) {
-      const type = await client.type(key);
-      if (type === "zset") out[key] = await client.zrange(key, 0, -1, "WITHSCORES");
-      else if (type === "hash") out[key] = await client.hgetall(key);
-      else if (type === "set") out[key] = (await client.smembers(key)).sort();
-      else out[key] = await client.get(key);
-    }
-    return out;
-  }
 
   describe("create and get", () => {
     it("stores and returns every metadata field", async () => {
@@ -249,7 +235,7 @@ describe("ConversationManager", () => {
       expect(ids(await manager.listConversations({ userId: "del", tags: ["kept"] }))).toEqual([other.threadId]);
 
       const escaped = keysOf(saver).threadBase(c.threadId);
-      const dump = JSON.stringify(await snapshot());
+      const dump = JSON.stringify(await snapshot(client, prefix));
       expect((await keysUnder(client, prefix)).filter((k) => k.includes(c.threadId) || k.startsWith(escaped))).toEqual([]);
       expect(dump).not.toContain(c.threadId);
     });
@@ -307,7 +293,7 @@ describe("ConversationManager", () => {
     it("an intruder gets what a missing conversation gets, for every operation, and changes nothing", async () => {
       const c = await manager.createConversation({ userId: "owner", metadata: { title: "secret", tags: ["t"] } });
       await chatGraph(saver).invoke({ messages: [new HumanMessage("secret stuff")] }, { configurable: { thread_id: c.threadId } });
-      const before = await snapshot();
+      const before = await snapshot(client, prefix);
 
       const asIntruder = { userId: "intruder" };
       const outcomes = async (threadId: string) => ({
@@ -323,7 +309,7 @@ describe("ConversationManager", () => {
       expect(ids(await manager.listConversations({ userId: "intruder" }))).toEqual([]);
       expect(ids(await manager.listConversations({ userId: "intruder", tags: ["t"] }))).toEqual([]);
 
-      const after = await snapshot();
+      const after = await snapshot(client, prefix);
       for (const key of Object.keys({ ...before, ...after })) expect(after[key], key).toEqual(before[key]);
       expect((await manager.getConversation(c.threadId, { userId: "owner" }))?.title).toBe("secret");
     });
@@ -332,7 +318,7 @@ describe("ConversationManager", () => {
   describe("bad input", () => {
     it("is refused with a typed error carrying the zod issues, and nothing is written", async () => {
       const c = await manager.createConversation({ userId: "strict", metadata: { title: "x" } });
-      const before = await snapshot();
+      const before = await snapshot(client, prefix);
       const refusals: Array<Promise<unknown>> = [
         manager.createConversation({ userId: "", metadata: {} }),
         manager.createConversation({ userId: "u", metadata: { tags: "billing" as unknown as string[] } }),
@@ -360,7 +346,7 @@ describe("ConversationManager", () => {
       }
       const withIssues = (await manager.createConversation({ userId: "u", metadata: { title: 42 as unknown as string } }).catch((e: unknown) => e)) as InvalidInputError;
       expect(withIssues.issues[0]).toMatchObject({ path: ["metadata", "title"] });
-      expect(await snapshot()).toEqual(before);
+      expect(await snapshot(client, prefix)).toEqual(before);
     });
 
     it("a cursor from another listing (other user, tags or order) is refused", async () => {

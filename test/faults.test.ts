@@ -1,11 +1,12 @@
 // Faults: Redis killed (SIGKILL) and restarted in the middle of a graph workload. Operations in
 // flight fail with a clear error or succeed; no checkpoint is half written; after the restart the
 // graph resumes every thread. The test runs its own redis-server on a spare port.
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import type { AIMessage } from "@langchain/core/messages";
+import { HumanMessage } from "@langchain/core/messages";
 import { Redis } from "ioredis";
 import { RedisSaver, RedisTreeError } from "../src/index.js";
 import { startOwnServer, type OwnServer } from "../scripts/dev/own-server.js";
+import { chatGraph, re } from "./helpers/graphs.js";
 
 const THREADS = 12;
 const TURNS = 25;
@@ -24,11 +25,7 @@ describe("Redis killed and restarted under a graph workload", () => {
     const client = new Redis(server.url, { maxRetriesPerRequest: 1, enableOfflineQueue: true, retryStrategy: () => 50 });
     client.on("error", () => {});
     const saver = new RedisSaver({ client, prefix: "faults" });
-    const graph = new StateGraph(MessagesAnnotation)
-      .addNode("model", (s) => ({ messages: [new AIMessage(`re: ${String(s.messages.at(-1)?.content)}`)] }))
-      .addEdge(START, "model")
-      .addEdge("model", END)
-      .compile({ checkpointer: saver });
+    const graph = chatGraph(saver, { kind: "ordinary", model: re });
 
     const errors: unknown[] = [];
     const done = new Array<number>(THREADS).fill(0);

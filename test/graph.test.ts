@@ -1,20 +1,12 @@
 // Real LangGraph graphs on the saver: turns, resume from a new connection, interrupt/resume, time
 // travel and forks. The model is a deterministic function of the conversation, no network.
-import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Command, END, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
 import type { RedisClient } from "../src/index.js";
 import { RedisSaver } from "../src/index.js";
+import { chatGraph, contents } from "./helpers/graphs.js";
 import { newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
-
-function echoModel(state: typeof MessagesAnnotation.State): { messages: BaseMessage[] } {
-  const last = state.messages.at(-1);
-  return { messages: [new AIMessage(`echo ${String(last?.content)} (#${state.messages.length})`)] };
-}
-
-function chatGraph() {
-  return new StateGraph(MessagesAnnotation).addNode("model", echoModel).addEdge(START, "model").addEdge("model", END);
-}
 
 function approvalGraph() {
   return new StateGraph(MessagesAnnotation)
@@ -25,8 +17,6 @@ function approvalGraph() {
     .addEdge(START, "ask")
     .addEdge("ask", END);
 }
-
-const contents = (messages: BaseMessage[]) => messages.map((m) => `${m.getType()}:${String(m.content)}`);
 
 /** A saver with LangGraph's default integer versions: what every blob-per-version saver had. */
 class IntegerVersionSaver extends RedisSaver {
@@ -59,12 +49,12 @@ describe("RedisSaver with a real StateGraph", () => {
 
   it("keeps several turns and resumes the thread from a second saver on a new connection", async () => {
     const config = { configurable: { thread_id: "chat-1" } };
-    const graph = chatGraph().compile({ checkpointer: new RedisSaver({ client, prefix }) });
+    const graph = chatGraph(new RedisSaver({ client, prefix }), { kind: "ordinary" });
     await graph.invoke({ messages: [new HumanMessage("hello")] }, config);
     await graph.invoke({ messages: [new HumanMessage("how are you")] }, config);
     await graph.invoke({ messages: [new HumanMessage("bye")] }, config);
 
-    const resumed = chatGraph().compile({ checkpointer: saverOnNewConnection() });
+    const resumed = chatGraph(saverOnNewConnection(), { kind: "ordinary" });
     const before = await resumed.getState(config);
     expect(contents(before.values.messages)).toEqual([
       "human:hello",
@@ -97,7 +87,7 @@ describe("RedisSaver with a real StateGraph", () => {
 
   it("lists history newest first and replays from an older checkpoint into a new branch", async () => {
     const config = { configurable: { thread_id: "travel-1" } };
-    const graph = chatGraph().compile({ checkpointer: new RedisSaver({ client, prefix }) });
+    const graph = chatGraph(new RedisSaver({ client, prefix }), { kind: "ordinary" });
     await graph.invoke({ messages: [new HumanMessage("one")] }, config);
     await graph.invoke({ messages: [new HumanMessage("two")] }, config);
 
@@ -122,7 +112,7 @@ describe("RedisSaver with a real StateGraph", () => {
 
   async function forkTwice(saver: RedisSaver) {
     const config = { configurable: { thread_id: "fork-1" } };
-    const graph = chatGraph().compile({ checkpointer: saver });
+    const graph = chatGraph(saver, { kind: "ordinary" });
     await graph.invoke({ messages: [new HumanMessage("start")] }, config);
     const forkPoint = (await graph.getState(config)).config;
 

@@ -1,15 +1,13 @@
 // Concurrency, large values, and a property-based test of confinement and filtering against an
 // in-memory model. Runs on the single node and on the cluster.
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { emptyCheckpoint, uuid6, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import fc from "fast-check";
 import { ConversationManager, InvalidInputError, RedisSaver, SerializationError, type RedisClient } from "../src/index.js";
-import { keysOf, keysUnder, newClient, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, newClient, snapshot, testSaver } from "./helpers/redis.js";
 import { collect, meta } from "./helpers/fixtures.js";
-
-
+import { chatGraph, re } from "./helpers/graphs.js";
 
 describe("hardening", () => {
   const ctx = testSaver();
@@ -45,14 +43,13 @@ describe("hardening", () => {
     });
 
     it("100 threads run by a graph concurrently each end in exactly their own state", async () => {
-      const graph = new StateGraph(MessagesAnnotation)
-        .addNode("model", async (s) => {
+      const graph = chatGraph(saver, {
+        kind: "ordinary",
+        model: async (messages) => {
           await new Promise((r) => setTimeout(r, Math.random() * 5));
-          return { messages: [new AIMessage(`re: ${String(s.messages.at(-1)?.content)}`)] };
-        })
-        .addEdge(START, "model")
-        .addEdge("model", END)
-        .compile({ checkpointer: saver });
+          return re(messages);
+        },
+      });
       await Promise.all(
         Array.from({ length: 100 }, async (_, t) => {
           for (let turn = 0; turn < 3; turn++) await graph.invoke({ messages: [new HumanMessage(`t${t}.${turn}`)] }, { configurable: { thread_id: `many-${t}` } });
@@ -94,7 +91,8 @@ describe("hardening", () => {
     }, 60_000);
 
     it("refuses a value the serde cannot handle with a clear error, writing nothing", async () => {
-      const before = (await keysUnder(client, prefix)).sort();
+      const before = await snapshot(client, prefix);
+      const keysBefore = Object.keys(before);
       const bad = { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { n: 10n }, channel_versions: { n: 1 } };
       const err = await saver.put({ configurable: { thread_id: "bigint" } }, bad, meta(), { n: 1 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SerializationError);
@@ -103,9 +101,9 @@ describe("hardening", () => {
       const afterPut = (await keysUnder(client, prefix)).sort();
       await expect(saver.putWrites(config, [["ok", 1], ["n", 10n]], "task")).rejects.toBeInstanceOf(SerializationError);
       expect((await saver.getTuple(config))!.pendingWrites).toEqual([]);
-      expect(afterPut.filter((k) => !before.includes(k)).every((k) => k.includes("{bigint}"))).toBe(true);
+      expect(afterPut.filter((k) => !keysBefore.includes(k)).every((k) => k.includes("{bigint}"))).toBe(true);
       await saver.deleteThread("bigint");
-      expect((await keysUnder(client, prefix)).sort()).toEqual(before);
+      expect(await snapshot(client, prefix)).toEqual(before);
     });
   });
 

@@ -4,7 +4,7 @@ import calculateSlot from "cluster-key-slot";
 import { emptyCheckpoint, uuid6, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { RedisSaver } from "../src/index.js";
 import { InvalidInputError } from "../src/index.js";
-import { keysOf, keysUnder, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, snapshot, testSaver } from "./helpers/redis.js";
 
 const HOSTILE_IDS = [
   "*",
@@ -108,7 +108,7 @@ describe("hostile thread ids", () => {
   });
 
   it("refuses a config without thread_id with a clear, typed error, and writes nothing", async () => {
-    const before = await keysUnder(client, prefix);
+    const before = await snapshot(client, prefix);
     const checkpoint = emptyCheckpoint();
     const meta = { source: "input" as const, step: -1, parents: {} };
     for (const config of [{}, { configurable: {} }, { configurable: { checkpoint_ns: "" } }, { configurable: { thread_id: "" } }, { configurable: { thread_id: 42 } }]) {
@@ -124,6 +124,6 @@ describe("hostile thread ids", () => {
     await expect(saver.putWrites({ configurable: { thread_id: "t" } }, [["c", 1]], "t")).rejects.toThrow(/checkpoint_id/);
     // getTuple follows the BaseCheckpointSaver contract: no thread, no tuple.
     expect(await saver.getTuple({ configurable: {} })).toBeUndefined();
-    expect(await keysUnder(client, prefix)).toEqual(before);
+    expect(await snapshot(client, prefix)).toEqual(before);
   });
 });

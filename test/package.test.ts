@@ -2,10 +2,9 @@
 // inspector runs as the real binary (its shebang, its exec bit) against a real Redis.
 import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { HumanMessage } from "@langchain/core/messages";
 import { ConversationManager } from "../src/index.js";
-import { chatGraph } from "./helpers/graphs.js";
+import { chatGraph, re } from "./helpers/graphs.js";
 import { redisUrl, randomPrefix, testSaver } from "./helpers/redis.js";
 
 const run = promisify(execFile);
@@ -60,11 +59,7 @@ describe("package", () => {
     const at = ["--url", redisUrl(), "--prefix", prefix];
 
     beforeAll(async () => {
-      const graph = new StateGraph(MessagesAnnotation)
-        .addNode("model", (s) => ({ messages: [new AIMessage(`re: ${String(s.messages.at(-1)?.content)}`)] }))
-        .addEdge(START, "model")
-        .addEdge("model", END)
-        .compile({ checkpointer: saver });
+      const graph = chatGraph(saver, { kind: "ordinary", model: re });
       const c = await manager.createConversation({ userId: "ada", metadata: { title: "Trip planning", tags: ["travel"], agentId: "planner" } });
       threadId = c.threadId;
       const config = { configurable: { thread_id: threadId } };

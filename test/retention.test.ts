@@ -1,22 +1,16 @@
 // Retention: TTLs that expire a whole thread at once, refresh on read, per-conversation TTL and
 // pinning, expired conversations leaving listings; prune and shallow mode.
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
-import type { RedisSaver} from "../src/index.js";
+import { HumanMessage } from "@langchain/core/messages";
+import type { RedisSaver } from "../src/index.js";
 import { ConversationManager, InvalidInputError, type RedisClient } from "../src/index.js";
 import { blobField } from "../src/keys.js";
 import { keysOf, keysUnder, testSaver } from "./helpers/redis.js";
 import { collect } from "./helpers/fixtures.js";
+import { chatGraph, re } from "./helpers/graphs.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function chat(saver: RedisSaver) {
-  return new StateGraph(MessagesAnnotation)
-    .addNode("model", (s) => ({ messages: [new AIMessage(`re: ${String(s.messages.at(-1)?.content)}`)] }))
-    .addEdge(START, "model")
-    .addEdge("model", END)
-    .compile({ checkpointer: saver });
-}
+const chat = (saver: RedisSaver) => chatGraph(saver, { kind: "ordinary", model: re });
 
 async function threadKeys(client: RedisClient, saver: RedisSaver, prefix: string, threadId: string) {
   const base = `${keysOf(saver).threadBase(threadId)}:`;
@@ -27,7 +21,6 @@ async function threadKeys(client: RedisClient, saver: RedisSaver, prefix: string
 async function expiries(client: RedisClient, keys: string[]): Promise<number[]> {
   return Promise.all(keys.map(async (k) => Number(await client.call("PEXPIRETIME", k))));
 }
-
 
 describe("retention", () => {
   const ctxs: Array<{ cleanup: () => Promise<void> }> = [];

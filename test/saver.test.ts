@@ -6,7 +6,7 @@ import { EphemeralValue, LastValue } from "@langchain/langgraph/channels";
 import { Channel, Pregel } from "@langchain/langgraph/pregel";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { InvalidInputError, RedisSaver, SerializationError, StorageError } from "../src/index.js";
-import { keysOf, keysUnder, newClient, ownedSaver, randomPrefix, testSaver } from "./helpers/redis.js";
+import { keysOf, keysUnder, newClient, ownedSaver, randomPrefix, snapshot, testSaver } from "./helpers/redis.js";
 import { checkpointWith, collect, meta } from "./helpers/fixtures.js";
 
 
@@ -98,7 +98,7 @@ describe("RedisSaver", () => {
     });
 
     it("refuses a value the serde cannot handle with a typed error and writes nothing", async () => {
-      const keysBefore = await keysUnder(client, prefix);
+      const before = await snapshot(client, prefix);
       const cyclic: Record<string, unknown> = {};
       cyclic.self = cyclic;
       const bad = { dumpsTyped: () => Promise.reject(new Error("cannot serialise")), loadsTyped: () => Promise.resolve(undefined) };
@@ -106,7 +106,7 @@ describe("RedisSaver", () => {
       const err = await strict.put({ configurable: { thread_id: "bad" } }, checkpointWith({ a: 1 }), meta(), { a: 1 }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SerializationError);
       await expect(strict.putWrites({ configurable: { thread_id: "bad", checkpoint_id: "x" } }, [["a", 1]], "t")).rejects.toBeInstanceOf(SerializationError);
-      expect(await keysUnder(client, prefix)).toEqual(keysBefore);
+      expect(await snapshot(client, prefix)).toEqual(before);
     });
   });
 

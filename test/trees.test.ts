@@ -1,9 +1,9 @@
 // Conversation trees on real graphs: branches, switching, names, shallow forks, tree export and
 // import.
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { ConversationManager, InvalidInputError, NotFoundError, type TreeDocument } from "../src/index.js";
-import { keysUnder, testSaver } from "./helpers/redis.js";
+import { snapshot, testSaver } from "./helpers/redis.js";
+import { chatGraph } from "./helpers/graphs.js";
 
 const text = (messages: BaseMessage[]) => messages.map((m) => String(m.content));
 
@@ -11,13 +11,11 @@ describe("conversation trees", () => {
   const ctx = testSaver();
   const { saver, client, prefix } = ctx;
   const manager = new ConversationManager({ saver });
-  const graph = new StateGraph(MessagesAnnotation)
-    .addNode("model", (state) => ({
-      messages: [new AIMessage({ content: `re: ${String(state.messages.at(-1)?.content)}`, usage_metadata: { input_tokens: state.messages.length, output_tokens: 1, total_tokens: state.messages.length + 1 } })],
-    }))
-    .addEdge(START, "model")
-    .addEdge("model", END)
-    .compile({ checkpointer: saver });
+  // The model reports usage, which the tree keeps on its messages.
+  const graph = chatGraph(saver, {
+    kind: "ordinary",
+    model: (messages) => new AIMessage({ content: `re: ${String(messages.at(-1)?.content)}`, usage_metadata: { input_tokens: messages.length, output_tokens: 1, total_tokens: messages.length + 1 } }),
+  });
   afterAll(async () => {
     await ctx.cleanup();
   });
@@ -130,7 +128,7 @@ describe("conversation trees", () => {
 
   it("refuses a fork of someone else's conversation exactly like a missing one, writing nothing", async () => {
     const { c } = await twoBranches("owner");
-    const before = (await keysUnder(client, prefix)).sort();
+    const before = await snapshot(client, prefix);
     const theirs = await manager.forkConversation(c.threadId, { userId: "thief" }).catch((e: unknown) => e);
     const missing = await manager.forkConversation("no-such-thread", { userId: "thief" }).catch((e: unknown) => e);
     expect(theirs).toBeInstanceOf(NotFoundError);
@@ -145,7 +143,7 @@ describe("conversation trees", () => {
     ]) {
       await expect(op()).rejects.toBeInstanceOf(NotFoundError);
     }
-    expect((await keysUnder(client, prefix)).sort()).toEqual(before);
+    expect(await snapshot(client, prefix)).toEqual(before);
   });
 
   it("exports the tree in the seed format: shared messages once, dot-delimited ids, edges, current node", async () => {
@@ -255,7 +253,7 @@ describe("conversation trees", () => {
       ]);
     }
 
-    const before = (await keysUnder(client, prefix)).sort();
+    const before = await snapshot(client, prefix);
     const refused: unknown[] = [
       { ...legacy, schema_version: "9.0.0" },
       { ...legacy, schema_version: "one" },
@@ -275,7 +273,7 @@ describe("conversation trees", () => {
       "message",
       expect.stringMatching(/9\.0\.0 is newer/),
     );
-    expect((await keysUnder(client, prefix)).sort()).toEqual(before);
+    expect(await snapshot(client, prefix)).toEqual(before);
   });
 });
 

@@ -9,9 +9,12 @@ import { z } from "zod";
 export type MessagesKind = "ordinary" | "delta";
 
 export interface ChatOptions {
+  /** @default "delta" */
   kind?: MessagesKind;
   /** For a DeltaChannel: a snapshot every this many updates (LangGraph's default is 1,000). */
   snapshotFrequency?: number;
+  /** The fake model: the reply to the conversation so far. @default echo */
+  model?: (messages: BaseMessage[]) => AIMessage | Promise<AIMessage>;
 }
 
 /** The state: one messages channel of the given kind. */
@@ -30,10 +33,16 @@ export function echo(messages: BaseMessage[]): AIMessage {
   return new AIMessage(`echo ${String(messages.at(-1)?.content)} (#${messages.length})`);
 }
 
+/** Answers "re: <the last message>". */
+export function re(messages: BaseMessage[]): AIMessage {
+  return new AIMessage(`re: ${String(messages.at(-1)?.content)}`);
+}
+
 /** START → model → END. */
 export function chatGraph(checkpointer: BaseCheckpointSaver, options: ChatOptions = {}) {
+  const model = options.model ?? echo;
   return new StateGraph(chatState(options))
-    .addNode("model", (s) => ({ messages: [echo(s.messages)] }))
+    .addNode("model", async (s) => ({ messages: [await model(s.messages)] }))
     .addEdge(START, "model")
     .addEdge("model", END)
     .compile({ checkpointer });

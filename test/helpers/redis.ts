@@ -77,3 +77,20 @@ export function testSaver(options: Partial<RedisSaverOptions> = {}): { saver: Re
 export function keysOf(saver: RedisSaver): KeySpace {
   return new KeySpace(saver.prefix);
 }
+
+/**
+ * Every key under a prefix with its value (hash fields, set and sorted set members with scores)
+ * and whether it expires: what "nothing was written" compares, values and not just key names.
+ */
+export async function snapshot(client: RedisClient, prefix: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const key of (await keysUnder(client, prefix)).sort()) {
+    const type = await client.type(key);
+    const expires = (await client.pttl(key)) >= 0;
+    if (type === "zset") out[key] = { expires, zset: await client.zrange(key, 0, -1, "WITHSCORES") };
+    else if (type === "hash") out[key] = { expires, hash: await client.hgetall(key) };
+    else if (type === "set") out[key] = { expires, set: (await client.smembers(key)).sort() };
+    else out[key] = { expires, [type]: await client.dump(key) };
+  }
+  return out;
+}
