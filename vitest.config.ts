@@ -15,13 +15,17 @@ function hasRedisServer(): boolean {
   }
 }
 
+// test/unit needs no Redis: codec, keys, replies, trees, documents, cursors, versions, histories.
+// Everything else runs against a real Redis: one node, then a real Cluster.
+const UNIT = "test/unit/**";
 const projects: TestProjectInlineConfiguration[] = [
-  { extends: true, test: { name: "redis", include: ["test/**/*.test.ts"], globalSetup: ["test/helpers/global-setup.ts"] } },
+  { extends: true, test: { name: "unit", include: [`${UNIT}/*.test.ts`] } },
+  { extends: true, test: { name: "redis", include: ["test/**/*.test.ts"], exclude: [UNIT], globalSetup: ["test/helpers/global-setup.ts"] } },
 ];
 if (hasRedisServer()) {
   projects.push({
     extends: true,
-    test: { name: "cluster", include: ["test/**/*.test.ts"], exclude: SINGLE_NODE_ONLY, globalSetup: ["test/helpers/global-setup-cluster.ts"] },
+    test: { name: "cluster", include: ["test/**/*.test.ts"], exclude: [UNIT, ...SINGLE_NODE_ONLY], globalSetup: ["test/helpers/global-setup-cluster.ts"] },
   });
 } else if (process.env.CI === "true") {
   throw new Error("CI: redis-server and redis-cli are needed to start the test Redis Cluster, and were not found");

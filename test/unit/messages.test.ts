@@ -5,8 +5,8 @@ import { AIMessage, HumanMessage, RemoveMessage, coerceMessageLikeToMessage, typ
 import { DeltaChannel, Overwrite, REMOVE_ALL_MESSAGES, messagesDeltaReducer } from "@langchain/langgraph";
 import { DeltaSnapshot, type CheckpointPendingWrite } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
-import { MessageReplay } from "../src/conversations/messages.js";
-import { contents } from "./helpers/graphs.js";
+import { MessageReplay } from "../../src/conversations/messages.js";
+import { contents } from "../helpers/graphs.js";
 
 const ids = fc.constantFrom("a", "b", "c", "d", undefined);
 const message: fc.Arbitrary<BaseMessage | Record<string, unknown>> = fc.oneof(
