@@ -6,10 +6,10 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { Command, DeltaValue, END, MessagesDeltaValue, Overwrite, START, StateGraph, StateSchema, interrupt, messagesDeltaReducer } from "@langchain/langgraph";
 import { z } from "zod";
 import { BaseCheckpointSaver, DeltaSnapshot, MemorySaver, emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
-import { ConversationManager, RedisSaver, StorageError, type RedisClient } from "../src/index.js";
+import { ConversationManager, RedisSaver, StorageError, type RedisClient, type RedisSaverOptions } from "../src/index.js";
 import { collect } from "./helpers/fixtures.js";
 import { approvalGraph, chatGraph, contents, echo, type ChatOptions } from "./helpers/graphs.js";
-import { keysOf, keysUnder, newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
+import { OtherProcesses, keysOf, keysUnder, newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
 
 const human = (text: string) => ({ messages: [new HumanMessage(text)] });
 const threadOf = (threadId: string): RunnableConfig => ({ configurable: { thread_id: threadId } });
@@ -30,7 +30,7 @@ describe("DeltaChannel threads", () => {
   let prefix: string;
   let saver: RedisSaver;
   let manager: ConversationManager;
-  const others: RedisClient[] = [];
+  const others = new OtherProcesses();
 
   beforeEach(() => {
     client = newClient();
@@ -41,15 +41,11 @@ describe("DeltaChannel threads", () => {
 
   afterEach(async () => {
     await removePrefix(client, prefix);
-    await Promise.all([client, ...others.splice(0)].map((c) => c.quit()));
+    await Promise.all([client.quit(), others.close()]);
   });
 
   /** Another process: its own connection, its own (cold) history cache. */
-  function otherSaver(options: Partial<ConstructorParameters<typeof RedisSaver>[0]> = {}, internal?: { walkMaxNodes?: number }): RedisSaver {
-    const c = newClient();
-    others.push(c);
-    return new RedisSaver({ client: c, prefix, ...options }, internal);
-  }
+  const otherSaver = (options?: Partial<RedisSaverOptions>, internal?: { walkMaxNodes?: number }): RedisSaver => others.saver(prefix, options, internal);
 
   it("keeps only writes at most checkpoints, and getState rebuilds every message, also from another process", async () => {
     const graph = chatGraph(saver);

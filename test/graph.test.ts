@@ -6,7 +6,7 @@ import { Command, END, MessagesAnnotation, START, StateGraph, interrupt } from "
 import type { RedisClient } from "../src/index.js";
 import { RedisSaver } from "../src/index.js";
 import { chatGraph, contents } from "./helpers/graphs.js";
-import { newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
+import { OtherProcesses, newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
 
 function approvalGraph() {
   return new StateGraph(MessagesAnnotation)
@@ -28,7 +28,7 @@ class IntegerVersionSaver extends RedisSaver {
 describe("RedisSaver with a real StateGraph", () => {
   let client: RedisClient;
   let prefix: string;
-  const others: RedisClient[] = [];
+  const others = new OtherProcesses();
 
   beforeEach(() => {
     client = newClient();
@@ -37,15 +37,11 @@ describe("RedisSaver with a real StateGraph", () => {
 
   afterEach(async () => {
     await removePrefix(client, prefix);
-    await Promise.all([client, ...others.splice(0)].map((c) => c.quit()));
+    await Promise.all([client.quit(), others.close()]);
   });
 
   /** A saver on a connection of its own, as a second process would have. */
-  function saverOnNewConnection(): RedisSaver {
-    const c = newClient();
-    others.push(c);
-    return new RedisSaver({ client: c, prefix });
-  }
+  const saverOnNewConnection = (): RedisSaver => others.saver(prefix);
 
   it("keeps several turns and resumes the thread from a second saver on a new connection", async () => {
     const config = { configurable: { thread_id: "chat-1" } };

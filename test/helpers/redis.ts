@@ -73,6 +73,24 @@ export function testSaver(options: Partial<RedisSaverOptions> = {}): { saver: Re
   };
 }
 
+/**
+ * Savers as other processes would have them: each on a connection of its own, and so with a cold
+ * history cache. `close` quits every connection opened here.
+ */
+export class OtherProcesses {
+  readonly #clients: RedisClient[] = [];
+
+  saver(prefix: string, options: Partial<RedisSaverOptions> = {}, internal?: { walkMaxNodes?: number }): RedisSaver {
+    const client = newClient();
+    this.#clients.push(client);
+    return new RedisSaver({ ...options, client, prefix }, internal);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#clients.splice(0).map((c) => c.quit()));
+  }
+}
+
 /** The keys of a saver's prefix, spelled by the library's own key builder. */
 export function keysOf(saver: RedisSaver): KeySpace {
   return new KeySpace(saver.prefix);
