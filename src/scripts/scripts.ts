@@ -254,13 +254,7 @@ export class Scripts {
     ns: string,
     options: OwnerCheck & { channel: string; blobPrefix: string },
   ): Promise<{ head: string | null; names: Map<string, string>; rows: TreeRow[]; blobs: Array<[string, Buffer]>; owner: string | null; validator: string } & Walk> {
-    const [head, names, nodes, blobs, owner, facts, frontier, validator] = (await this.thread("getTree", "readTree", threadId, [
-      ns,
-      options.owner ?? "",
-      options.blobPrefix,
-      options.channel,
-      ...this.budgetArgs(),
-    ])) as Reply[];
+    const [head, names, nodes, blobs, owner, facts, frontier, validator] = (await this.thread("getTree", "readTree", threadId, this.messagesWalkArgs(ns, options))) as Reply[];
     const flat = nodes as Reply[];
     const rows: TreeRow[] = [];
     for (let i = 0; i + 5 < flat.length; i += 6) {
@@ -280,13 +274,7 @@ export class Scripts {
 
   /** readBranches: the branch tips of a namespace, with names, counts and the head. */
   async readBranches(threadId: string, ns: string, options: OwnerCheck & { channel: string; blobPrefix: string }): Promise<{ head: string | null; rows: BranchRow[]; validator: string } & Walk> {
-    const [head, leaves, facts, frontier, validator] = (await this.thread("listBranches", "readBranches", threadId, [
-      ns,
-      options.owner ?? "",
-      options.blobPrefix,
-      options.channel,
-      ...this.budgetArgs(),
-    ])) as Reply[];
+    const [head, leaves, facts, frontier, validator] = (await this.thread("listBranches", "readBranches", threadId, this.messagesWalkArgs(ns, options))) as Reply[];
     const flat = leaves as Reply[];
     const rows: BranchRow[] = [];
     for (let i = 0; i + 5 < flat.length; i += 6) {
@@ -457,6 +445,11 @@ export class Scripts {
 
   private budgetArgs(): string[] {
     return [String(this.budget.maxNodes), String(this.budget.maxBytes)];
+  }
+
+  /** ARGV of the scripts that read a namespace's messages channel (readTree, readBranches). */
+  private messagesWalkArgs(ns: string, options: OwnerCheck & { channel: string; blobPrefix: string }): string[] {
+    return [ns, options.owner ?? "", options.blobPrefix, options.channel, ...this.budgetArgs()];
   }
 
   /** walk_args in includes/delta-walk.lua. */
