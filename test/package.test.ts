@@ -36,6 +36,27 @@ describe("package", () => {
     expect(out.trim()).toBe('{"a":1}');
   });
 
+  it("error guards recognise the errors of the other build when both are loaded; instanceof does not", () => {
+    // One process loads the ES module and the CommonJS build: two copies of every class.
+    const source = `
+      const { createRequire } = await import("node:module");
+      const require = createRequire(process.cwd() + "/");
+      const esm = await import("langgraph-checkpoint-redis-tree");
+      const cjs = require("langgraph-checkpoint-redis-tree");
+      const fromCjs = new cjs.NotFoundError("t");
+      console.log(JSON.stringify({
+        distinct: esm.NotFoundError !== cjs.NotFoundError,
+        instanceOf: fromCjs instanceof esm.NotFoundError,
+        guard: esm.isNotFoundError(fromCjs),
+        base: esm.isRedisTreeError(fromCjs),
+        other: esm.isStorageError(fromCjs),
+        code: fromCjs.code,
+      }));
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", source], { encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ distinct: true, instanceOf: false, guard: true, base: true, other: false, code: "NOT_FOUND" });
+  });
+
   describe("inspector (lgtree)", () => {
     const ctx = testSaver();
     const { saver, prefix } = ctx;
