@@ -57,6 +57,26 @@ describe("package", () => {
     expect(JSON.parse(out)).toEqual({ distinct: true, instanceOf: false, guard: true, base: true, other: false, code: "NOT_FOUND" });
   });
 
+  it("a ConversationManager of one build works with a RedisSaver of the other", () => {
+    const source = `
+      const { createRequire } = await import("node:module");
+      const require = createRequire(process.cwd() + "/");
+      const esm = await import("langgraph-checkpoint-redis-tree");
+      const cjs = require("langgraph-checkpoint-redis-tree");
+      const { Redis } = require("ioredis");
+      const client = new Redis(${JSON.stringify(redisUrl())});
+      const prefix = ${JSON.stringify(randomPrefix("pkg"))};
+      const manager = new esm.ConversationManager({ saver: new cjs.RedisSaver({ client, prefix }) });
+      const c = await manager.createConversation({ userId: "u", metadata: { title: "mixed" } });
+      const read = await manager.getConversation(c.threadId, { userId: "u" });
+      await manager.deleteConversation(c.threadId, { userId: "u" });
+      console.log(JSON.stringify({ title: read.title, gone: await manager.getConversation(c.threadId, { userId: "u" }) }));
+      await client.quit();
+    `;
+    const out = execFileSync(process.execPath, ["--input-type=module", "-e", source], { encoding: "utf8" });
+    expect(JSON.parse(out)).toEqual({ title: "mixed", gone: null });
+  });
+
   describe("inspector (lgtree)", () => {
     const ctx = testSaver();
     const { saver, prefix } = ctx;
