@@ -52,3 +52,16 @@ export function canonicalJson(value: unknown): string | undefined {
 export function namesOf(value: object): string[] {
   return Object.entries(value).map(([name]) => name);
 }
+
+/** A plain object (not null, not an array): what JSON documents and message fields are read as. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * Newest first, for checkpoint ids: uuid6 ids sort in time order as strings (by UTF-16 code
+ * unit, which for their ASCII is byte order, as the sorted sets in Redis sort them).
+ */
+export function compareDesc(a: string, b: string): number {
+  return a < b ? 1 : a > b ? -1 : 0;
+}

@@ -165,35 +165,28 @@ export function isRedisTreeError(err: unknown): err is RedisTreeError {
   return typeof err === "object" && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
 }
 
-/** Whether `err` is an {@link InvalidInputError}. */
-export function isInvalidInputError(err: unknown): err is InvalidInputError {
-  return isRedisTreeError(err) && err.name === "InvalidInputError";
+/** A guard for one error class, by its name (which every copy of the library shares). */
+function guardFor<T extends RedisTreeError>(name: T["name"]): (err: unknown) => err is T {
+  return (err: unknown): err is T => isRedisTreeError(err) && err.name === name;
 }
+
+/** Whether `err` is an {@link InvalidInputError}. */
+export const isInvalidInputError = guardFor<InvalidInputError>("InvalidInputError");
 
 /** Whether `err` is a {@link NotFoundError}. */
-export function isNotFoundError(err: unknown): err is NotFoundError {
-  return isRedisTreeError(err) && err.name === "NotFoundError";
-}
+export const isNotFoundError = guardFor<NotFoundError>("NotFoundError");
 
 /** Whether `err` is a {@link ConversationExistsError}. */
-export function isConversationExistsError(err: unknown): err is ConversationExistsError {
-  return isRedisTreeError(err) && err.name === "ConversationExistsError";
-}
+export const isConversationExistsError = guardFor<ConversationExistsError>("ConversationExistsError");
 
 /** Whether `err` is a {@link StorageError}. */
-export function isStorageError(err: unknown): err is StorageError {
-  return isRedisTreeError(err) && err.name === "StorageError";
-}
+export const isStorageError = guardFor<StorageError>("StorageError");
 
 /** Whether `err` is a {@link SerializationError}. */
-export function isSerializationError(err: unknown): err is SerializationError {
-  return isRedisTreeError(err) && err.name === "SerializationError";
-}
+export const isSerializationError = guardFor<SerializationError>("SerializationError");
 
 /** Whether `err` is the internal {@link ChangedError} (a lost compare-and-set). @internal */
-export function isChangedError(err: unknown): err is ChangedError {
-  return isRedisTreeError(err) && err.name === "ChangedError";
-}
+export const isChangedError = guardFor<ChangedError>("ChangedError");
 
 /** A thread id for a message: quoted, and cut short (ids may be 10 KB). */
 function quoteId(id: string): string {

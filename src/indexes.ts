@@ -9,7 +9,7 @@
  * sent as soon as the thread's reply arrives and not awaited; {@link Indexes.settled} waits for
  * them, and a failure is a process warning (the data itself was stored; readers repair indexes).
  */
-import type { ListedConversation, Scripts } from "./scripts/scripts.js";
+import type { ForOperation, ListedConversation, Scripts } from "./scripts/scripts.js";
 
 export class Indexes {
   readonly #scripts: Scripts;
@@ -19,14 +19,17 @@ export class Indexes {
     this.#scripts = scripts;
   }
 
-  /** A thread's first checkpoint of a namespace was stored: enter it in the thread index (not awaited). */
+  /**
+   * A thread's first checkpoint of a namespace was stored: enter it in the thread index, keeping
+   * an earlier entry (not awaited).
+   */
   threadAppeared(threadId: string): void {
-    this.#background("put", this.#scripts.threadAppeared(threadId, Date.now()));
+    this.#background("put", this.#scripts.indexThread(threadId, Date.now(), { keepEarlier: true }));
   }
 
-  /** A conversation's thread was planted (forks): enter it in the thread index. */
+  /** A new thread was planted whole (forks): its entry in the thread index, dated `atMs`. */
   async threadPlanted(threadId: string, atMs: number): Promise<void> {
-    await this.#scripts.threadAppeared(threadId, atMs);
+    await this.#scripts.indexThread(threadId, atMs, { keepEarlier: false });
   }
 
   /** A thread is gone (deleted, expired): its thread index entry goes. */
@@ -46,19 +49,19 @@ export class Indexes {
    * happens once per tenth of a TTL).
    */
   async touched(owner: string, threadId: string, deadline: number, change: { activity: boolean; deadlineMoved: boolean }): Promise<void> {
-    const touch = this.#scripts.touchConversation(owner, threadId, deadline, change.activity);
+    const touch = this.#scripts.touchConversation(owner, threadId, { deadline, activity: change.activity });
     if (change.deadlineMoved) await touch;
     else this.#background("touchConversation", touch);
   }
 
   /** A new conversation: its record and index entries. The activity score. Throws ConversationExistsError. */
-  add(owner: string, threadId: string, entry: { record: string; agentId: string | null; tags: readonly string[]; deadline: number }): Promise<string> {
+  add(owner: string, threadId: string, entry: ForOperation & { record: string; agentId: string | null; tags: readonly string[]; deadline: number }): Promise<string> {
     return this.#scripts.indexConversation(owner, { threadId, ...entry });
   }
 
   /** A conversation's stored record (JSON) and activity score, or null. */
-  get(owner: string, threadId: string): Promise<{ record: Buffer; score: string } | null> {
-    return this.#scripts.getConversation(owner, threadId);
+  get(owner: string, threadId: string, options: ForOperation = {}): Promise<{ record: Buffer; score: string } | null> {
+    return this.#scripts.getConversation(owner, threadId, options);
   }
 
   /** One page of a user's conversations. */
@@ -75,13 +78,13 @@ export class Indexes {
   }
 
   /** Drops a conversation from its owner's indexes; whether it was there. */
-  remove(owner: string, threadId: string): Promise<boolean> {
-    return this.#scripts.unindexConversation(owner, threadId);
+  remove(owner: string, threadId: string, options: ForOperation = {}): Promise<boolean> {
+    return this.#scripts.unindexConversation(owner, threadId, options);
   }
 
   /** Records a conversation's new expiry deadline (0: none), awaited. */
-  async deadline(owner: string, threadId: string, deadline: number): Promise<void> {
-    await this.#scripts.touchConversation(owner, threadId, deadline, false);
+  async deadline(owner: string, threadId: string, deadline: number, options: ForOperation = {}): Promise<void> {
+    await this.#scripts.touchConversation(owner, threadId, { ...options, deadline, activity: false });
   }
 
   /** Waits for the updates sent without being awaited. */

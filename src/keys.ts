@@ -72,6 +72,14 @@ export function blobField(channel: string, version: string | number): string {
   return `${blobFieldPrefix(channel)}${String(version)}`;
 }
 
+/**
+ * The checkpoint hash field holding the canonical JSON of one metadata key, for list filters. The
+ * key is JSON-quoted: JSON escapes lone surrogates, so no two keys share a field.
+ */
+export function metadataField(key: string): string {
+  return `m:${JSON.stringify(key)}`;
+}
+
 /** What every blob field of a channel starts with (scripts look a channel's field up by it). */
 export function blobFieldPrefix(channel: string): string {
   return `${escapeKeyPart(channel)}:`;

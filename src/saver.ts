@@ -228,7 +228,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     if (limit === 0) return;
     const ns = config.configurable?.checkpoint_ns as unknown;
     if (ns !== undefined && typeof ns !== "string") throw new InvalidInputError("config.configurable.checkpoint_ns must be a string");
-    const query = { ns: ns, only: configCheckpointId(config, "list"), before: before ? configCheckpointId(before, "list before") : "", filter, limit };
+    const query = { ns: ns, only: configCheckpointId(config, "list"), before: before ? configCheckpointId(before, "list before") : undefined, filter, limit };
     if (config.configurable?.thread_id !== undefined) {
       yield* this.#threads.listThread(validThreadId(config.configurable.thread_id, "list"), query);
       return;
@@ -373,10 +373,11 @@ function wellFormed(value: string, what: string, operation: string): string {
   return value;
 }
 
-function configCheckpointId(config: RunnableConfig, operation: string): string {
+/** A config's checkpoint id; undefined when it names none (LangGraph's "" too): the latest. */
+function configCheckpointId(config: RunnableConfig, operation: string): string | undefined {
   const id = getCheckpointId(config) as unknown;
   if (typeof id !== "string") throw new InvalidInputError(`${operation}: checkpoint_id must be a string`);
-  return wellFormed(id, "checkpoint_id", operation);
+  return id === "" ? undefined : wellFormed(id, "checkpoint_id", operation);
 }
 
 function namespaceOf(config: RunnableConfig): string {

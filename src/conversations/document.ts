@@ -7,6 +7,7 @@
  * checking it), as the LangGraph savers keep their migrations beside their schema.
  */
 import { z } from "zod";
+import { isRecord } from "../codec.js";
 import { InvalidInputError } from "../errors.js";
 import { MESSAGE_ROLES } from "./messages.js";
 
@@ -199,8 +200,4 @@ function checkShape(doc: ValidTreeDocument): void {
     }
   }
   if (!ids.has(doc.current_node_id)) fail(`current_node_id ${JSON.stringify(doc.current_node_id)} is not a node`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }

@@ -12,7 +12,8 @@ import { fromTreeMessage } from "./messages.js";
 
 export interface ImportPlan {
   /** In writing order: a parent is always written before its children. */
-  checkpoints: Array<{ parentId: string; checkpoint: Checkpoint; metadata: CheckpointMetadata; version: number }>;
+  /** In write order, parents first; a root's parentId is undefined. */
+  checkpoints: Array<{ parentId: string | undefined; checkpoint: Checkpoint; metadata: CheckpointMetadata; version: number }>;
   /** Names of branch tips. */
   names: Array<{ checkpointId: string; name: string }>;
   /** The checkpoint of the document's current node. */
@@ -38,10 +39,11 @@ export function planImport(doc: ValidTreeDocument, messagesKey: string, nextVers
 
   const plan: ImportPlan = { checkpoints: [], names: [], head: null };
   const checkpointOf = new Map<string, string>();
-  type Here = { checkpointId: string; messages: BaseMessage[]; version: number | undefined; name: string | null };
+  // Where the walk stands: the last checkpoint written on this path (none above the first message).
+  type Here = { checkpointId: string | undefined; messages: BaseMessage[]; version: number | undefined; name: string | null };
   // Depth first, with an explicit stack: a conversation may be 10,000 messages deep.
   const stack: Array<{ nodeId: string; parent: Here }> = [];
-  if (byId.has("")) stack.push({ nodeId: "", parent: { checkpointId: "", messages: [], version: undefined, name: null } });
+  if (byId.has("")) stack.push({ nodeId: "", parent: { checkpointId: undefined, messages: [], version: undefined, name: null } });
   while (stack.length > 0) {
     const { nodeId, parent } = stack.pop()!;
     const { node, message } = byId.get(nodeId)!;

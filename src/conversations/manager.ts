@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { BaseMessage } from "@langchain/core/messages";
 import { copyCheckpoint, emptyCheckpoint, maxChannelVersion, uuid6, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { z } from "zod";
+import { compareDesc } from "../codec.js";
 import { InvalidInputError, NotFoundError, RedisTreeError, StorageError, isChangedError, isNotFoundError } from "../errors.js";
 import type { Indexes } from "../indexes.js";
 import { internalsOf } from "../internal.js";
@@ -127,17 +128,17 @@ export class ConversationManager {
   async createConversation(input: CreateConversationInput): Promise<Conversation> {
     const { userId, metadata, threadId: given } = parse(CreateConversationInputSchema, input, "createConversation");
     const threadId = given ?? randomUUID();
-    const claimed = await this.#threads.claim(threadId, { owner: userId, fresh: false });
+    const claimed = await this.#threads.claim(threadId, { owner: userId, fresh: false, operation: "createConversation" });
     // A create interrupted between the two halves can be retried: the claim answers "already
     // yours" and the record is written now (a complete create is refused: ConversationExistsError).
-    return this.#index(threadId, userId, newRecord(metadata, null), claimed.deadline);
+    return this.#index("createConversation", threadId, userId, newRecord(metadata, null), claimed.deadline);
   }
 
   /** The conversation, or `null` when it does not exist or is not this user's. One round trip. */
   async getConversation(threadId: string, access: Access): Promise<Conversation | null> {
     const id = parse(ThreadIdSchema, threadId, "getConversation threadId");
     const { userId } = parse(AccessSchema, access, "getConversation");
-    const found = await this.#read(id, userId);
+    const found = await this.#read("getConversation", id, userId);
     return found ? toConversation(id, userId, found.record, found.score) : null;
   }
 
@@ -153,7 +154,7 @@ export class ConversationManager {
     const after = query.cursor === undefined ? "" : decodeCursor(query.cursor, listing);
     const page = await this.#indexes.page(query.userId, { order: query.order, after, offset: query.offset, limit: query.limit, agentId: listing.agentId, tags: listing.tags });
     return {
-      conversations: page.rows.map((row) => toConversation(row.threadId, query.userId, parseRecord(row.record), row.score)),
+      conversations: page.rows.map((row) => toConversation(row.threadId, query.userId, parseRecord(row.record, row.threadId, "listConversations"), row.score)),
       total: page.total,
       nextCursor: page.more ? encodeCursor(page.continueAfter, listing) : null,
     };
@@ -170,7 +171,7 @@ export class ConversationManager {
     const changes = parse(ConversationPatchSchema, patch, "updateConversation patch");
     const { userId } = parse(AccessSchema, access, "updateConversation");
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const found = await this.#read(id, userId);
+      const found = await this.#read("updateConversation", id, userId);
       if (!found) throw new NotFoundError(id);
       const next: StoredConversation = {
         ...found.record,
@@ -229,7 +230,7 @@ export class ConversationManager {
     // Read the head, write a child of it, and only if the head has not moved meanwhile (a graph run
     // or another addMessage): else read again. Appends never land on a side branch.
     for (let attempt = 0; attempt < UPDATE_ATTEMPTS; attempt++) {
-      const state = await this.#threads.readState({ threadId: id, ns: ROOT, checkpointId: "" }, { owner: userId, channels: [this.messagesKey] });
+      const state = await this.#threads.readState({ threadId: id, ns: ROOT }, { owner: userId, channels: [this.messagesKey] });
       const current = state?.tuple;
       const base: Checkpoint = current ? copyCheckpoint(current.checkpoint) : emptyCheckpoint();
       // The whole list goes into the new checkpoint, whatever channel kind held it: an ordinary
@@ -251,7 +252,7 @@ export class ConversationManager {
         parents: {},
         writes: { ConversationManager: { [this.messagesKey]: [msg] } },
       } as CheckpointMetadata;
-      const parentId = (current?.config.configurable?.checkpoint_id as string | undefined) ?? "";
+      const parentId = current?.config.configurable?.checkpoint_id as string | undefined;
       try {
         await this.#threads.write({ threadId: id, ns: ROOT, parentId }, checkpoint, metadata, { [this.messagesKey]: version }, { owner: userId, requireHead: true });
         return { checkpointId: checkpoint.id, message: msg };
@@ -269,7 +270,7 @@ export class ConversationManager {
   async getMessages(threadId: string, input: GetMessagesInput): Promise<BaseMessage[]> {
     const id = parse(ThreadIdSchema, threadId, "getMessages threadId");
     const { userId, checkpointId } = parse(GetMessagesInputSchema, input, "getMessages");
-    const state = await this.#threads.readState({ threadId: id, ns: ROOT, checkpointId: checkpointId ?? "" }, { owner: userId, channels: [this.messagesKey] });
+    const state = await this.#threads.readState({ threadId: id, ns: ROOT, checkpointId }, { owner: userId, channels: [this.messagesKey] });
     if (state === undefined) {
       if (checkpointId !== undefined) throw new NotFoundError(id, checkpointId);
       return [];
@@ -295,10 +296,10 @@ export class ConversationManager {
     const value = parse(ConversationTTLSchema, ttl, "setConversationTTL ttl");
     const { userId } = parse(AccessSchema, access, "setConversationTTL");
     // The conversation must exist for this user before anything is written.
-    if (!(await this.#read(id, userId))) throw new NotFoundError(id);
+    if (!(await this.#read("setConversationTTL", id, userId))) throw new NotFoundError(id);
     const deadline = await this.#threads.setTtl(id, value, { owner: userId });
     if (deadline === null) throw new NotFoundError(id);
-    await this.#indexes.deadline(userId, id, deadline);
+    await this.#indexes.deadline(userId, id, deadline, { operation: "setConversationTTL" });
     return deadline > 0 ? new Date(deadline).toISOString() : null;
   }
 
@@ -311,13 +312,13 @@ export class ConversationManager {
     const { userId } = parse(AccessSchema, access, "listBranches");
     const read = await this.#threads.readBranches(id, ROOT, { owner: userId, channel: this.messagesKey });
     // Tips whose messages are a DeltaChannel are counted by rebuilding them from the walk.
-    const rebuilt = this.#rebuild(id, read.walk, read.rows.filter((r) => r.count === -1));
+    const rebuilt = this.#rebuild(id, read.walk, read.rows.filter((r) => "rebuilt" in r.messages));
     const branches = read.rows.map((row) => ({
       checkpointId: row.id,
       ...(row.name !== null ? { name: row.name } : {}),
       active: false,
       // The tip's message count as recorded at put, else counted from its stored messages.
-      messageCount: typeof row.count === "number" ? (row.count === -1 ? rebuilt.counts.get(row.id)! : row.count) : messagesIn(row.count.stored).length,
+      messageCount: "count" in row.messages ? row.messages.count : "stored" in row.messages ? messagesIn(row.messages.stored).length : rebuilt.counts.get(row.id)!,
       updatedAt: row.ts,
       through: row.through,
     }));
@@ -363,8 +364,8 @@ export class ConversationManager {
     const { userId, checkpointId, title, threadId: given } = parse(ForkConversationInputSchema, input, "forkConversation");
     // The record and the checkpoint are read at once; a missing record answers first.
     const [source, read] = await Promise.all([
-      this.#read(id, userId),
-      this.#threads.readFork({ threadId: id, ns: ROOT, checkpointId: checkpointId ?? "" }, { owner: userId }).catch((err: unknown) => ({ failed: err })),
+      this.#read("forkConversation", id, userId),
+      this.#threads.readFork({ threadId: id, ns: ROOT, checkpointId }, { owner: userId }).catch((err: unknown) => ({ failed: err })),
     ]);
     if (!source) throw new NotFoundError(id);
     if ("failed" in read) throw read.failed;
@@ -377,7 +378,9 @@ export class ConversationManager {
       createdAt: new Date(now).toISOString(),
       forkedFrom: { threadId: id, checkpointId: read.id },
     };
-    return this.#index(forkId, userId, record, deadline);
+    // The fork's thread index entry (its own slot) and its owner's, side by side.
+    const [, conversation] = await Promise.all([this.#indexes.threadPlanted(forkId, now), this.#index("forkConversation", forkId, userId, record, deadline)]);
+    return conversation;
   }
 
   /**
@@ -388,7 +391,7 @@ export class ConversationManager {
   async getTree(threadId: string, access: Access): Promise<TreeDocument> {
     const id = parse(ThreadIdSchema, threadId, "getTree threadId");
     const { userId } = parse(AccessSchema, access, "getTree");
-    const [found, read] = await Promise.all([this.#read(id, userId), this.#readTree(id, userId)]);
+    const [found, read] = await Promise.all([this.#read("getTree", id, userId), this.#readTree(id, userId)]);
     if (!found) throw new NotFoundError(id);
     return this.#treeOf(id, read, toConversation(id, userId, found.record, found.score));
   }
@@ -403,7 +406,7 @@ export class ConversationManager {
     const id = parse(ThreadIdSchema, threadId, "inspectTree threadId");
     const read = await this.#readTree(id);
     if (read.nodes.length === 0 && read.owner === null) return null;
-    const found = read.owner === null ? null : await this.#read(id, read.owner);
+    const found = read.owner === null ? null : await this.#read("inspectTree", id, read.owner);
     const conversation = found && read.owner !== null ? toConversation(id, read.owner, found.record, found.score) : null;
     return { tree: this.#treeOf(id, read, conversation), owner: read.owner, conversation };
   }
@@ -427,16 +430,17 @@ export class ConversationManager {
     // Every message is converted (and the whole plan made) before anything is written.
     const plan = planImport(doc, this.messagesKey, (v) => this.saver.getNextVersion(v));
     const threadId = given ?? randomUUID();
-    const claimed = await this.#threads.claim(threadId, { owner: userId, fresh: true });
+    const claimed = await this.#threads.claim(threadId, { owner: userId, fresh: true, operation: "importConversation" });
 
     // A failure part way leaves no half-imported thread behind.
     try {
       for (const step of plan.checkpoints) {
         await this.#threads.write({ threadId, ns: ROOT, parentId: step.parentId }, step.checkpoint, step.metadata, { [this.messagesKey]: step.version }, { owner: userId });
       }
-      await Promise.all(plan.names.map((n) => this.#threads.nameBranch({ threadId, ns: ROOT, checkpointId: n.checkpointId }, n.name, { owner: userId })));
-      if (plan.head) await this.#threads.setHead({ threadId, ns: ROOT, checkpointId: plan.head }, { owner: userId });
-      return await this.#index(threadId, userId, newRecord(metadata, null), claimed.deadline);
+      const acting = { owner: userId, operation: "importConversation" };
+      await Promise.all(plan.names.map((n) => this.#threads.nameBranch({ threadId, ns: ROOT, checkpointId: n.checkpointId }, n.name, acting)));
+      if (plan.head) await this.#threads.setHead({ threadId, ns: ROOT, checkpointId: plan.head }, acting);
+      return await this.#index("importConversation", threadId, userId, newRecord(metadata, null), claimed.deadline);
     } catch (err) {
       await this.#threads.remove(threadId, { owner: userId }).catch(() => undefined);
       throw err;
@@ -444,14 +448,15 @@ export class ConversationManager {
   }
 
   /** The user-side half of every new conversation: its record and index entries. */
-  async #index(threadId: string, userId: string, record: StoredConversation, deadline: number): Promise<Conversation> {
-    const score = await this.#indexes.add(userId, threadId, { record: JSON.stringify(record), agentId: record.agentId, tags: record.tags, deadline });
+  async #index(operation: string, threadId: string, userId: string, record: StoredConversation, deadline: number): Promise<Conversation> {
+    const score = await this.#indexes.add(userId, threadId, { operation, record: JSON.stringify(record), agentId: record.agentId, tags: record.tags, deadline });
     return toConversation(threadId, userId, record, score);
   }
 
-  async #read(threadId: string, userId: string): Promise<{ record: StoredConversation; raw: Buffer; score: string } | null> {
-    const found = await this.#indexes.get(userId, threadId);
-    return found ? { record: parseRecord(found.record), raw: found.record, score: found.score } : null;
+  /** The conversation's record and activity score, read for `operation` (named in its errors). */
+  async #read(operation: string, threadId: string, userId: string): Promise<{ record: StoredConversation; raw: Buffer; score: string } | null> {
+    const found = await this.#indexes.get(userId, threadId, { operation });
+    return found ? { record: parseRecord(found.record, threadId, operation), raw: found.record, score: found.score } : null;
   }
 
   /**
@@ -467,7 +472,7 @@ export class ConversationManager {
       id: r.id,
       parent: r.parent,
       ts: r.ts,
-      count: r.count >= 0 ? r.count : (rebuilt.counts.get(r.id) ?? -1),
+      count: r.count ?? rebuilt.counts.get(r.id) ?? null,
       messages: r.field !== null ? (read.stored.has(r.field) ? messagesIn(read.stored.get(r.field)) : null) : r.rebuilt ? (rebuilt.messages.get(r.id) ?? null) : [],
     }));
     return { head: read.head, names: read.names, nodes, owner: read.owner };
@@ -504,8 +509,4 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   if (result.success) return result.data;
   const detail = result.error.issues.map((i) => `${i.path.length ? i.path.join(".") + ": " : ""}${i.message}`).join("; ");
   throw new InvalidInputError(`${what}: ${detail}`, { issues: result.error.issues, cause: result.error });
-}
-
-function compareDesc(a: string, b: string): number {
-  return a < b ? 1 : a > b ? -1 : 0;
 }

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { AIMessage, HumanMessage, RemoveMessage, SystemMessage, ToolMessage, coerceMessageLikeToMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
+import { isRecord } from "../codec.js";
 import { InvalidInputError } from "../errors.js";
 import type { TreeMessage } from "./document.js";
 import type { MessageInput } from "./schemas.js";
@@ -98,10 +99,6 @@ export { isBaseMessage };
 
 function notEmpty(value: object | undefined): boolean {
   return value !== undefined && Object.entries(value).length > 0;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /**

@@ -3,6 +3,7 @@
  * and the Conversation an application sees.
  */
 import { z } from "zod";
+import { StorageError } from "../errors.js";
 import type { ConversationMetadata } from "./schemas.js";
 
 /** A conversation: a LangGraph thread with an owner and metadata. */
@@ -23,24 +24,42 @@ export interface Conversation {
   forkedFrom: { threadId: string; checkpointId: string } | null;
 }
 
+/** A field that reads as `fallback` when it is missing or null. */
+function withDefault<T extends z.ZodType>(schema: T, fallback: z.output<T>) {
+  return z.preprocess((value) => value ?? undefined, schema.default(fallback as never));
+}
+
 /**
- * The stored record. Fields added after a record was written read as their defaults, so a record
- * of any earlier version reads.
+ * The stored record. A field that is missing (added after the record was written) or null reads
+ * as its default, so a record of any earlier version reads.
  */
 export const StoredConversationSchema = z.object({
-  agentId: z.string().nullable().default(null),
-  title: z.string().nullable().default(null),
-  description: z.string().nullable().default(null),
-  tags: z.array(z.string()).default([]),
-  customData: z.record(z.string(), z.unknown()).default({}),
-  createdAt: z.string().default(new Date(0).toISOString()),
-  forkedFrom: z.object({ threadId: z.string(), checkpointId: z.string() }).nullable().default(null),
+  agentId: withDefault(z.string().nullable(), null),
+  title: withDefault(z.string().nullable(), null),
+  description: withDefault(z.string().nullable(), null),
+  tags: withDefault(z.array(z.string()), []),
+  customData: withDefault(z.record(z.string(), z.unknown()), {}),
+  createdAt: withDefault(z.string(), new Date(0).toISOString()),
+  forkedFrom: withDefault(z.object({ threadId: z.string(), checkpointId: z.string() }).nullable(), null),
 });
-export type StoredConversation = z.infer<typeof StoredConversationSchema>;
+export type StoredConversation = z.output<typeof StoredConversationSchema>;
 
-/** A record as stored, read back. */
-export function parseRecord(raw: Buffer | string): StoredConversation {
-  return StoredConversationSchema.parse(JSON.parse(raw.toString()));
+/**
+ * A record as stored, read back for `operation`. A record that is not JSON or holds a field of
+ * the wrong type (written by something else) is a StorageError that names the conversation and
+ * the field, never a conversation with made-up values.
+ */
+export function parseRecord(raw: Buffer | string, threadId: string, operation: string): StoredConversation {
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString());
+  } catch (err) {
+    throw new StorageError(operation, new Error(`the stored record of conversation ${JSON.stringify(threadId)} is not JSON`, { cause: err }));
+  }
+  const parsed = StoredConversationSchema.safeParse(json);
+  if (parsed.success) return parsed.data;
+  const detail = parsed.error.issues.map((i) => `${i.path.join(".") || "(record)"}: ${i.message}`).join("; ");
+  throw new StorageError(operation, new Error(`the stored record of conversation ${JSON.stringify(threadId)} is malformed: ${detail}`, { cause: parsed.error }));
 }
 
 /** The record of a new conversation. */

@@ -10,7 +10,7 @@ import { pathToSeed } from "../threads/history.js";
 import type { DecodedWalk } from "../threads/threads.js";
 import { MessageReplay } from "./messages.js";
 
-/** The messages of a checkpoint read with its histories (RedisSaver.readState). */
+/** The messages of a checkpoint read with its histories (Threads.readState). */
 export function messagesOf(state: { tuple: CheckpointTuple; histories: Record<string, DeltaChannelHistory> }, channel: string): BaseMessage[] {
   const history = state.histories[channel];
   if (history === undefined) return new MessageReplay(state.tuple.checkpoint.channel_values[channel]).messages();

@@ -12,8 +12,8 @@ export interface CheckpointNode {
   id: string;
   parent: string | null;
   ts: string;
-  /** How many messages its state holds. */
-  count: number;
+  /** How many messages its state holds; null when not known (then counted from `messages`). */
+  count: number | null;
   /** Its messages, where they were read (branch tips and the head). */
   messages: BaseMessage[] | null;
 }
@@ -50,7 +50,7 @@ export function buildTree(input: {
   const byId = new Map(input.checkpoints.map((c) => [c.id, c]));
   const hasChild = new Set(input.checkpoints.map((c) => c.parent).filter((p): p is string => p !== null && byId.has(p)));
   const tips = input.checkpoints.filter((c) => !hasChild.has(c.id)).sort((a, b) => compare(a.id, b.id));
-  const countOf = (c: CheckpointNode) => (c.count >= 0 ? c.count : (c.messages?.length ?? 0));
+  const countOf = (c: CheckpointNode) => c.count ?? c.messages?.length ?? 0;
 
   // Branch names: a tip's branch is named after its nearest named ancestor-or-self.
   const resolved = new Map<string, string | null>();

@@ -1,7 +1,8 @@
 /**
- * Reply decoding: what scripts send back, as typed values of stored bytes. Nothing here
- * deserialises a value (that is the serde's job, in src/threads/serde.ts); it only takes a reply's
- * shape apart, so that no caller indexes into a raw reply.
+ * Reply decoding: what scripts send back, as typed values of stored bytes, and the stored layout
+ * of a pending write (its encoder and decoder side by side). Nothing here deserialises a value
+ * (that is the serde's job, in src/threads/serde.ts); it only takes a reply's shape apart, so
+ * that no caller outside the scripts layer indexes into a raw reply.
  */
 import { packParts, unpackParts } from "../codec.js";
 
@@ -68,11 +69,6 @@ export interface StoredTuple {
 
 export function text(value: Reply | undefined): string {
   return Buffer.isBuffer(value) ? value.toString("utf8") : value == null ? "" : String(value);
-}
-
-/** A Buffer reply, or null for a nil one. */
-export function textOrNull(value: Reply | undefined): string | null {
-  return value == null || value === 0 ? null : text(value);
 }
 
 export function pairs<T>(flat: readonly T[]): Array<[T, T]> {

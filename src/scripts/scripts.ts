@@ -9,11 +9,11 @@
  * `SCRIPT FLUSH`), and two versions of this library on one connection never mix scripts.
  */
 import type { Cluster, Redis } from "ioredis";
-import { NotFoundError, StorageError } from "../errors.js";
+import { InvalidInputError, NotFoundError, StorageError } from "../errors.js";
 import type { KeySpace } from "../keys.js";
 import { luaScripts } from "../lua/generated.js";
 import { ScriptCode, codeError, isCode, type CodeContext } from "./codes.js";
-import { pairs, parseTuple, parseWalk, text, type FrontierEntry, type Reply, type StoredTuple, type Walk } from "./replies.js";
+import { packWrite, pairs, parseTuple, parseWalk, text, type FrontierEntry, type RawWrite, type Reply, type StoredTuple, type Walk } from "./replies.js";
 
 /** The ioredis clients this library accepts: a single node or a Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -21,10 +21,29 @@ export type RedisClient = Redis | Cluster;
 type ScriptName = keyof typeof luaScripts;
 type ScriptFn = (...args: Array<string | Buffer | number>) => Promise<unknown>;
 
-/** An owner check: the caller acts for this user, and the thread must be theirs. Absent: no check. */
+/**
+ * An owner check: the caller acts for this user, and the thread must be theirs (else the answer
+ * is NotFoundError, as for a missing thread). Absent: no check. An empty owner is refused, never
+ * read as "no check".
+ */
 export interface OwnerCheck {
   owner?: string;
 }
+
+/**
+ * The public operation a call serves, for the scripts that several operations use: a failure's
+ * StorageError names it. Each wrapper has a default, its usual caller.
+ */
+export interface ForOperation {
+  operation?: string;
+}
+
+/**
+ * One condition of a checkpoint listing's metadata filter on a checkpoint's filter field (see
+ * keys.ts `metadataField`): the field holds this canonical JSON, or the field is absent, or the
+ * value cannot be compared (not JSON, so never stored as a field) and matches no checkpoint.
+ */
+export type MetadataCondition = { field: string; json: string } | { field: string; absent: true } | { field: string; unmatchable: true };
 
 /** How much one call of a walking script may do (see src/lua/includes/delta-walk.lua). */
 export interface WalkBudget {
@@ -32,8 +51,11 @@ export interface WalkBudget {
   maxBytes: number;
 }
 
-/** Where a DeltaChannel walk starts: at a checkpoint's parent, or where an earlier call stopped. */
-export type WalkStart = { target: string } | { resume: FrontierEntry[] };
+/**
+ * Where a DeltaChannel walk starts: at a checkpoint's parent (the head's without an id), or where
+ * an earlier call stopped.
+ */
+export type WalkStart = { target: string | undefined } | { resume: FrontierEntry[] };
 
 /** What a walking read is told about the caller's cache (see HistoryCache). */
 export interface WalkCache {
@@ -50,8 +72,8 @@ export interface TreeRow {
   ts: string;
   /** The blob field of its stored messages, if it stores them. */
   field: string | null;
-  /** Its number of messages; -1 when not recorded. */
-  count: number;
+  /** Its number of messages; null when not recorded. */
+  count: number | null;
   /** Its messages are a DeltaChannel it rebuilds from its ancestors. */
   rebuilt: boolean;
   /** The walk started here (a branch tip or the head that rebuilds its messages). */
@@ -63,8 +85,11 @@ export interface BranchRow {
   id: string;
   name: string | null;
   ts: string;
-  /** Its number of messages, its stored messages (count not recorded), or -1: rebuilt from ancestors. */
-  count: number | Buffer;
+  /**
+   * Its messages as the script knows them: their number (recorded at put), the stored messages
+   * value (the number was not recorded), or rebuilt from its ancestors (a DeltaChannel: the walk).
+   */
+  messages: { count: number } | { stored: Buffer } | { rebuilt: true };
   /** The head is on its path. */
   through: boolean;
   parent: string | null;
@@ -108,9 +133,9 @@ export class Scripts {
   // -------------------------------------------------------------------------------------------
   // Checkpoints
 
-  /** getTuple: one checkpoint (or the head, with checkpointId ""), its values and writes. */
-  async getTuple(threadId: string, ns: string, checkpointId: string, options: OwnerCheck & { refreshTtlMs?: number }): Promise<{ tuple: StoredTuple | null; pushedDeadline: number; owner: string | null }> {
-    const reply = await this.thread("getTuple", "getTuple", threadId, [ns, checkpointId, options.owner ?? "", ttlArg(options.refreshTtlMs)], { checkpointId });
+  /** getTuple: one checkpoint (the head without an id), its values and writes. */
+  async getTuple(threadId: string, ns: string, checkpointId: string | undefined, options: OwnerCheck & { refreshTtlMs?: number }): Promise<{ tuple: StoredTuple | null; pushedDeadline: number; owner: string | null }> {
+    const reply = await this.thread("getTuple", "getTuple", threadId, [ns, checkpointId ?? "", ownerArg(options), ttlArg(options.refreshTtlMs)], { checkpointId });
     const [tuple, pushed, owner] = reply as Reply[];
     return { tuple: parseTuple(tuple), pushedDeadline: pushed as number, owner: owner ? text(owner) : null };
   }
@@ -118,18 +143,30 @@ export class Scripts {
   /** list: one page of a thread's checkpoints, newest first. */
   async list(
     threadId: string,
-    query: { ns: string | undefined; cursorId: string; cursorNs: string; only: string; pageSize: number; refreshTtlMs?: number; filter: ReadonlyArray<readonly [string, string]> },
+    query: {
+      /** One namespace, or undefined for all. */
+      ns: string | undefined;
+      /** Only checkpoints before (id, namespace), both descending; undefined from the newest. */
+      cursor: { id: string; ns: string } | undefined;
+      /** Only this checkpoint. */
+      only: string | undefined;
+      pageSize: number;
+      refreshTtlMs?: number;
+      filter: readonly MetadataCondition[];
+    },
   ): Promise<{ exists: boolean; pushedDeadline: number; owner: string | null; tuples: StoredTuple[] }> {
     const reply = (await this.thread("list", "list", threadId, [
       query.ns === undefined ? "*" : "1",
       query.ns ?? "",
-      query.cursorId,
-      query.cursorNs,
-      query.only,
+      query.cursor?.id ?? "",
+      query.cursor?.ns ?? "",
+      query.only ?? "",
       String(query.pageSize),
       ttlArg(query.refreshTtlMs),
       String(query.filter.length),
-      ...query.filter.flat(),
+      // "" stands for "absent": canonical JSON is never the empty string; a NUL-led string is
+      // never canonical JSON either, so it matches nothing.
+      ...query.filter.flatMap((c) => [c.field, "json" in c ? c.json : "absent" in c ? "" : "\u0000unfilterable"]),
     ])) as Reply[];
     const [exists, pushed, owner, ...tuples] = reply;
     return { exists: exists === 1, pushedDeadline: pushed as number, owner: owner ? text(owner) : null, tuples: tuples.map((t) => parseTuple(t)!) };
@@ -143,7 +180,8 @@ export class Scripts {
     threadId: string;
     ns: string;
     checkpointId: string;
-    parentId: string;
+    /** The checkpoint's parent, undefined for a root. */
+    parentId: string | undefined;
     v: number;
     record: Buffer;
     blobFields: readonly string[];
@@ -164,13 +202,13 @@ export class Scripts {
     const reply = (await this.thread("put", "put", input.threadId, [
       input.ns,
       input.checkpointId,
-      input.parentId,
+      input.parentId ?? "",
       String(input.v),
       input.record,
       JSON.stringify(input.blobFields),
       JSON.stringify(input.unsentFields),
       String(input.nowMs),
-      input.owner ?? "",
+      ownerArg(input),
       input.ts,
       JSON.stringify(input.lengths),
       String(input.ttlMs),
@@ -189,16 +227,18 @@ export class Scripts {
   }
 
   /**
-   * putWrites: the writes of one task. `overwrite` writes (LangGraph's special channels) replace
-   * what is there; the others are stored only if absent. Returns how many were stored.
+   * putWrites: the writes of one task, one hash field per (task id, index). `overwrite` writes
+   * (LangGraph's special channels) replace what is there; the others are stored only if absent.
+   * Returns how many were stored.
    */
-  async putWrites(threadId: string, ns: string, checkpointId: string, ttlMs: number, writes: ReadonlyArray<{ overwrite: boolean; field: string; packed: Buffer }>): Promise<number> {
-    return (await this.thread("putWrites", "putWrites", threadId, [ns, checkpointId, String(ttlMs), ...writes.flatMap((w) => [w.overwrite ? "s" : "n", w.field, w.packed])])) as number;
+  async putWrites(threadId: string, ns: string, checkpointId: string, ttlMs: number, writes: ReadonlyArray<Omit<RawWrite, "packed"> & { overwrite: boolean }>): Promise<number> {
+    const args = writes.flatMap((w) => [w.overwrite ? "s" : "n", `${w.taskId}:${w.idx}`, packWrite(w)]);
+    return (await this.thread("putWrites", "putWrites", threadId, [ns, checkpointId, String(ttlMs), ...args])) as number;
   }
 
   /** deleteThread: every key of a thread. Throws NotFoundError when it is someone else's. */
   async deleteThread(threadId: string, options: OwnerCheck): Promise<{ removed: number; owner: string | null }> {
-    const [removed, owner] = (await this.thread("deleteThread", "deleteThread", threadId, [options.owner ?? ""])) as Reply[];
+    const [removed, owner] = (await this.thread("deleteThread", "deleteThread", threadId, [ownerArg(options)])) as Reply[];
     return { removed: removed as number, owner: owner ? text(owner) : null };
   }
 
@@ -218,13 +258,13 @@ export class Scripts {
   async deltaHistory(
     threadId: string,
     ns: string,
-    walk: OwnerCheck & WalkCache & { channels: readonly string[]; lenient?: string },
+    walk: OwnerCheck & ForOperation & WalkCache & { channels: readonly string[]; lenient?: string },
     start: WalkStart,
   ): Promise<{ validator: string; target: string | null; parent: string | null; lenient: string } & Walk> {
-    const position = "target" in start ? ["target", start.target] : ["resume", ...start.resume.flatMap((e) => [e.id, e.child ?? "", e.channels.map((c) => walk.channels.indexOf(c) + 1).join(",")])];
-    const [validator, target, parent, facts, frontier, lenient] = (await this.thread("getDeltaChannelHistory", "deltaHistory", threadId, [
+    const position = "target" in start ? ["target", start.target ?? ""] : ["resume", ...start.resume.flatMap((e) => [e.id, e.child ?? "", e.channels.map((c) => walk.channels.indexOf(c) + 1).join(",")])];
+    const [validator, target, parent, facts, frontier, lenient] = (await this.thread(walk.operation ?? "getDeltaChannelHistory", "deltaHistory", threadId, [
       ns,
-      walk.owner ?? "",
+      ownerArg(walk),
       walk.validator,
       ...this.walkArgs(walk.channels, walk.known, walk.lenient ?? ""),
       ...position,
@@ -236,8 +276,8 @@ export class Scripts {
    * readState: a checkpoint as getTuple reads it, and the walk of those of `channels` it rebuilds
    * from its ancestors (`rebuilds`).
    */
-  async readState(threadId: string, ns: string, checkpointId: string, walk: OwnerCheck & WalkCache & { channels: readonly string[] }): Promise<{ validator: string; tuple: StoredTuple | null; rebuilds: string[] } & Walk> {
-    const [validator, tuple, rebuilt, facts, frontier] = (await this.thread("readState", "readState", threadId, [ns, checkpointId, walk.owner ?? "", walk.validator, ...this.walkArgs(walk.channels, walk.known, "")], {
+  async readState(threadId: string, ns: string, checkpointId: string | undefined, walk: OwnerCheck & WalkCache & { channels: readonly string[] }): Promise<{ validator: string; tuple: StoredTuple | null; rebuilds: string[] } & Walk> {
+    const [validator, tuple, rebuilt, facts, frontier] = (await this.thread("readState", "readState", threadId, [ns, checkpointId ?? "", ownerArg(walk), walk.validator, ...this.walkArgs(walk.channels, walk.known, "")], {
       checkpointId,
     })) as Reply[];
     return {
@@ -258,8 +298,8 @@ export class Scripts {
     const flat = nodes as Reply[];
     const rows: TreeRow[] = [];
     for (let i = 0; i + 5 < flat.length; i += 6) {
-      const how = flat[i + 5] as number;
-      rows.push({ id: text(flat[i]), parent: flat[i + 1] ? text(flat[i + 1]) : null, ts: text(flat[i + 2]), field: flat[i + 3] ? text(flat[i + 3]) : null, count: flat[i + 4] as number, rebuilt: how > 0, walked: how === 2 });
+      const [count, how] = [flat[i + 4] as number, flat[i + 5] as number];
+      rows.push({ id: text(flat[i]), parent: flat[i + 1] ? text(flat[i + 1]) : null, ts: text(flat[i + 2]), field: flat[i + 3] ? text(flat[i + 3]) : null, count: count >= 0 ? count : null, rebuilt: how > 0, walked: how === 2 });
     }
     return {
       head: head ? text(head) : null,
@@ -278,7 +318,9 @@ export class Scripts {
     const flat = leaves as Reply[];
     const rows: BranchRow[] = [];
     for (let i = 0; i + 5 < flat.length; i += 6) {
-      rows.push({ id: text(flat[i]), name: flat[i + 1] ? text(flat[i + 1]) : null, ts: text(flat[i + 2]), count: flat[i + 3] as number | Buffer, through: flat[i + 4] === 1, parent: flat[i + 5] ? text(flat[i + 5]) : null });
+      const known = flat[i + 3] as number | Buffer;
+      const messages = Buffer.isBuffer(known) ? { stored: known } : known >= 0 ? { count: known } : { rebuilt: true as const };
+      rows.push({ id: text(flat[i]), name: flat[i + 1] ? text(flat[i + 1]) : null, ts: text(flat[i + 2]), messages, through: flat[i + 4] === 1, parent: flat[i + 5] ? text(flat[i + 5]) : null });
     }
     return { head: head ? text(head) : null, rows, validator: text(validator), ...parseWalk([options.channel], facts, frontier) };
   }
@@ -286,14 +328,14 @@ export class Scripts {
   // -------------------------------------------------------------------------------------------
   // Forks, conversations' thread side, branches, TTL
 
-  /** forkRead: the source half of a fork, as stored bytes; null when there is no such checkpoint. */
+  /** forkRead: the source half of a fork (the head without an id), as stored bytes; null when there is no such checkpoint. */
   async forkRead(
     threadId: string,
     ns: string,
-    checkpointId: string,
+    checkpointId: string | undefined,
     options: OwnerCheck,
   ): Promise<({ id: string; node: Buffer[]; blobs: Buffer[]; writes: Buffer[]; parent: string | null; channels: string[]; validator: string } & Walk) | null> {
-    const reply = (await this.thread("forkConversation", "forkRead", threadId, [ns, checkpointId, options.owner ?? "", ...this.budgetArgs()])) as Reply;
+    const reply = (await this.thread("forkConversation", "forkRead", threadId, [ns, checkpointId ?? "", ownerArg(options), ...this.budgetArgs()])) as Reply;
     if (!Array.isArray(reply)) return null;
     const [id, node, blobs, writes, parent, channelsRaw, facts, frontier, validator] = reply;
     const channels = (channelsRaw as Buffer[]).map((c) => text(c));
@@ -313,7 +355,7 @@ export class Scripts {
   async forkPlant(threadId: string, ns: string, input: { owner: string; nowMs: number; ttlMs: number; checkpoints: readonly PlantedCheckpoint[] }): Promise<number> {
     return (await this.thread("forkConversation", "forkPlant", threadId, [
       ns,
-      input.owner,
+      ownerArg(input),
       String(input.nowMs),
       String(input.ttlMs),
       String(input.checkpoints.length),
@@ -326,29 +368,30 @@ export class Scripts {
    * exist (imports). Throws ConversationExistsError when the thread is someone else's or (fresh)
    * exists: either way it has a conversation the caller cannot create.
    */
-  async claimThread(threadId: string, input: { owner: string; nowMs: number; fresh: boolean; ttlMs: number }): Promise<{ again: boolean; deadline: number }> {
-    const reply = await this.run("createConversation", "claimThread", [this.keys.threadBase(threadId)], [input.owner, String(input.nowMs), input.fresh ? "fresh" : "", String(input.ttlMs)]);
-    if (isCode(reply)) throw codeError(reply === ScriptCode.NOT_OWNER ? ScriptCode.EXISTS : reply, { operation: "createConversation", threadId });
+  async claimThread(threadId: string, input: ForOperation & { owner: string; nowMs: number; fresh: boolean; ttlMs: number }): Promise<{ again: boolean; deadline: number }> {
+    const operation = input.operation ?? "createConversation";
+    const reply = await this.run(operation, "claimThread", [this.keys.threadBase(threadId)], [ownerArg(input), String(input.nowMs), input.fresh ? "fresh" : "", String(input.ttlMs)]);
+    if (isCode(reply)) throw codeError(reply === ScriptCode.NOT_OWNER ? ScriptCode.EXISTS : reply, { operation, threadId });
     const [status, deadline] = reply as number[];
     return { again: status === 2, deadline: deadline! };
   }
 
   /** setHead: the checkpoint a thread continues from. Throws NotFoundError (no such checkpoint, or someone else's). */
-  async setHead(threadId: string, ns: string, checkpointId: string, options: OwnerCheck & { ttlMs: number }): Promise<void> {
-    const reply = await this.thread("switchBranch", "setHead", threadId, [ns, checkpointId, options.owner ?? "", String(options.ttlMs)], { checkpointId });
+  async setHead(threadId: string, ns: string, checkpointId: string, options: OwnerCheck & ForOperation & { ttlMs: number }): Promise<void> {
+    const reply = await this.thread(options.operation ?? "switchBranch", "setHead", threadId, [ns, checkpointId, ownerArg(options), String(options.ttlMs)], { checkpointId });
     if (reply === null) throw new NotFoundError(threadId, checkpointId);
   }
 
   /** nameBranch: names (or, with null, unnames) a checkpoint. Throws NotFoundError like setHead. */
-  async nameBranch(threadId: string, ns: string, checkpointId: string, name: string | null, options: OwnerCheck & { ttlMs: number }): Promise<void> {
-    const reply = await this.thread("nameBranch", "nameBranch", threadId, [ns, checkpointId, name ?? "", options.owner ?? "", String(options.ttlMs)], { checkpointId });
+  async nameBranch(threadId: string, ns: string, checkpointId: string, name: string | null, options: OwnerCheck & ForOperation & { ttlMs: number }): Promise<void> {
+    const reply = await this.thread(options.operation ?? "nameBranch", "nameBranch", threadId, [ns, checkpointId, name ?? "", ownerArg(options), String(options.ttlMs)], { checkpointId });
     if (reply === null) throw new NotFoundError(threadId, checkpointId);
   }
 
   /** setTtl: a thread's own TTL, pinning, or the default. The new deadline (0: none), or null when the thread does not exist. */
   async setTtl(threadId: string, ttl: ThreadTtl, options: OwnerCheck & { defaultTtlMs: number }): Promise<number | null> {
     const own = ttl === "pinned" ? "0" : ttl === "default" ? "" : String(ttl.ms);
-    return (await this.thread("setConversationTTL", "setTtl", threadId, [own, String(options.defaultTtlMs), options.owner ?? ""])) as number | null;
+    return (await this.thread("setConversationTTL", "setTtl", threadId, [own, String(options.defaultTtlMs), ownerArg(options)])) as number | null;
   }
 
   /** threadStats: what one thread holds (checkpoints, keys, bytes) and whether it has an owner. */
@@ -361,15 +404,14 @@ export class Scripts {
   // A user's conversation indexes (the user's slot)
 
   /** indexConversation: a new conversation's record and index entries. Throws ConversationExistsError. Returns the activity score. */
-  async indexConversation(userId: string, input: { threadId: string; record: string; agentId: string | null; deadline: number; tags: readonly string[] }): Promise<string> {
-    return text(
-      (await this.user("indexConversation", "indexConversation", userId, input.threadId, [input.threadId, input.record, input.agentId ?? "", String(input.deadline), ...input.tags])) as Reply,
-    );
+  async indexConversation(userId: string, input: ForOperation & { threadId: string; record: string; agentId: string | null; deadline: number; tags: readonly string[] }): Promise<string> {
+    const args = [input.threadId, input.record, input.agentId ?? "", String(input.deadline), ...input.tags];
+    return text((await this.user(input.operation ?? "createConversation", "indexConversation", userId, input.threadId, args)) as Reply);
   }
 
   /** getConversation: a conversation's record and activity score, or null. */
-  async getConversation(userId: string, threadId: string): Promise<{ record: Buffer; score: string } | null> {
-    const reply = (await this.user("getConversation", "getConversation", userId, threadId, [threadId])) as Reply[] | null;
+  async getConversation(userId: string, threadId: string, options: ForOperation = {}): Promise<{ record: Buffer; score: string } | null> {
+    const reply = (await this.user(options.operation ?? "getConversation", "getConversation", userId, threadId, [threadId])) as Reply[] | null;
     return reply ? { record: reply[0] as Buffer, score: text(reply[1]) } : null;
   }
 
@@ -414,21 +456,26 @@ export class Scripts {
   }
 
   /** unindexConversation: drops a conversation from its user's indexes; whether it was there. */
-  async unindexConversation(userId: string, threadId: string, operation = "deleteConversation"): Promise<boolean> {
-    return (await this.user(operation, "unindexConversation", userId, threadId, [threadId])) === 1;
+  async unindexConversation(userId: string, threadId: string, options: ForOperation = {}): Promise<boolean> {
+    return (await this.user(options.operation ?? "deleteConversation", "unindexConversation", userId, threadId, [threadId])) === 1;
   }
 
   /** touchConversation: records activity (moves the conversation up) and the thread's deadline. */
-  async touchConversation(userId: string, threadId: string, deadline: number, activity: boolean): Promise<boolean> {
-    return (await this.user("touchConversation", "touchConversation", userId, threadId, [threadId, String(deadline), activity ? "1" : "0"])) === 1;
+  async touchConversation(userId: string, threadId: string, change: ForOperation & { deadline: number; activity: boolean }): Promise<boolean> {
+    const args = [threadId, String(change.deadline), change.activity ? "1" : "0"];
+    return (await this.user(change.operation ?? "touchConversation", "touchConversation", userId, threadId, args)) === 1;
   }
 
   // -------------------------------------------------------------------------------------------
   // The thread index (its own slot): plain commands
 
-  /** Enters a thread in the thread index, if it is not there. */
-  threadAppeared(threadId: string, atMs: number): Promise<unknown> {
-    return this.plain("threadIndex", () => this.client.zadd(this.keys.threadsIndex(), "NX", atMs, threadId));
+  /**
+   * Enters a thread in the thread index at `atMs`. `keepEarlier`: not if it is there already (a
+   * thread's further namespaces); else its entry is replaced (a new thread planted whole).
+   */
+  indexThread(threadId: string, atMs: number, options: { keepEarlier: boolean }): Promise<unknown> {
+    const key = this.keys.threadsIndex();
+    return this.plain("threadIndex", () => (options.keepEarlier ? this.client.zadd(key, "NX", atMs, threadId) : this.client.zadd(key, atMs, threadId)));
   }
 
   /** Removes a thread from the thread index. */
@@ -449,7 +496,7 @@ export class Scripts {
 
   /** ARGV of the scripts that read a namespace's messages channel (readTree, readBranches). */
   private messagesWalkArgs(ns: string, options: OwnerCheck & { channel: string; blobPrefix: string }): string[] {
-    return [ns, options.owner ?? "", options.blobPrefix, options.channel, ...this.budgetArgs()];
+    return [ns, ownerArg(options), options.blobPrefix, options.channel, ...this.budgetArgs()];
   }
 
   /** walk_args in includes/delta-walk.lua. */
@@ -485,6 +532,12 @@ export class Scripts {
       throw new StorageError(operation, err);
     });
   }
+}
+
+/** The owner ARGV of the scripts that check one: "" stands for "no check" there, so never for a user. */
+function ownerArg(check: OwnerCheck): string {
+  if (check.owner === "") throw new InvalidInputError("an owner check needs a non-empty user id");
+  return check.owner ?? "";
 }
 
 function ttlArg(ms: number | undefined): string {

@@ -19,28 +19,27 @@ import {
   type DeltaChannelHistory,
   type PendingWrite,
 } from "@langchain/langgraph-checkpoint";
-import { canonicalJson, namesOf } from "../codec.js";
+import { canonicalJson, compareDesc, namesOf } from "../codec.js";
 import { NotFoundError, StorageError } from "../errors.js";
 import type { Indexes } from "../indexes.js";
-import { blobField, blobFieldPrefix } from "../keys.js";
-import { packWrite, type RawFact, type RawSeed, type RawWrite, type Walk } from "../scripts/replies.js";
-import type { BranchRow, Scripts, TreeRow, WalkCache } from "../scripts/scripts.js";
+import { blobField, blobFieldPrefix, metadataField } from "../keys.js";
+import type { RawFact, RawSeed, RawWrite, Walk } from "../scripts/replies.js";
+import type { BranchRow, ForOperation, MetadataCondition, OwnerCheck, Scripts, TreeRow, WalkCache } from "../scripts/scripts.js";
 import { plantFork, type ForkSource } from "./fork.js";
 import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, pathToSeed, type WalkStore } from "./history.js";
 import { isDeltaSnapshot, type Serde, type Serialised, type StoredRecord } from "./serde.js";
 import { decodeTuple } from "./tuple.js";
 
-/** A checkpoint of a thread; checkpointId "" names the namespace's head. */
+/** A checkpoint of a thread. */
 export interface CheckpointRef {
   threadId: string;
   ns: string;
-  checkpointId: string;
+  /** Undefined: the namespace's head (its latest checkpoint, or the branch tip it was switched to). */
+  checkpointId?: string | undefined;
 }
 
-/** An owner check: act for this user. Absent: no check. */
-export interface ActingFor {
-  owner?: string;
-}
+/** A checkpoint of a thread, named by its id. */
+export type CheckpointAt = CheckpointRef & { checkpointId: string };
 
 /** The thread-side settings of a saver. */
 export interface ThreadsOptions {
@@ -56,11 +55,11 @@ export interface ThreadsOptions {
   firstVersion: () => number | string;
 }
 
-/** A checkpoint listing: one namespace or all, before a cursor, one id alone, a metadata filter. */
+/** A checkpoint listing: one namespace (undefined: all), one id alone, before an id, a metadata filter. */
 export interface ListQuery {
   ns: string | undefined;
-  only: string;
-  before: string;
+  only: string | undefined;
+  before: string | undefined;
   filter: Record<string, unknown> | undefined;
   limit: number | undefined;
 }
@@ -81,20 +80,21 @@ const WALK_ATTEMPTS = 5;
 class WalkRestart extends Error {}
 
 export class Threads {
-  readonly scripts: Scripts;
-  readonly indexes: Indexes;
-  readonly serde: Serde;
-  readonly ttlMs: number;
+  readonly #scripts: Scripts;
+  readonly #indexes: Indexes;
+  readonly #serde: Serde;
+  /** The saver's default TTL in ms, 0 for none. */
+  readonly #ttlMs: number;
   readonly #refreshOnRead: boolean;
   readonly #shallow: boolean;
   readonly #history: HistoryCache;
   readonly #firstVersion: () => number | string;
 
   constructor(options: ThreadsOptions) {
-    this.scripts = options.scripts;
-    this.indexes = options.indexes;
-    this.serde = options.serde;
-    this.ttlMs = options.ttlMs;
+    this.#scripts = options.scripts;
+    this.#indexes = options.indexes;
+    this.#serde = options.serde;
+    this.#ttlMs = options.ttlMs;
     this.#refreshOnRead = options.refreshOnRead;
     this.#shallow = options.shallow;
     this.#history = new HistoryCache(options.historyCacheWrites);
@@ -105,35 +105,33 @@ export class Threads {
   // Checkpoints
 
   /** One checkpoint (or the head) as a tuple; undefined when there is none. One round trip. */
-  async readTuple(ref: CheckpointRef, acting: ActingFor = {}): Promise<CheckpointTuple | undefined> {
-    const read = await this.scripts.getTuple(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ...this.#refresh() });
-    if (read.pushedDeadline > 0 && read.owner) await this.indexes.touched(read.owner, ref.threadId, read.pushedDeadline, { activity: false, deadlineMoved: true });
-    return read.tuple ? decodeTuple(this.serde, ref.threadId, read.tuple, this.#firstVersion) : undefined;
+  async readTuple(ref: CheckpointRef, acting: OwnerCheck = {}): Promise<CheckpointTuple | undefined> {
+    const read = await this.#scripts.getTuple(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ...this.#refresh() });
+    if (read.pushedDeadline > 0 && read.owner) await this.#indexes.touched(read.owner, ref.threadId, read.pushedDeadline, { activity: false, deadlineMoved: true });
+    return read.tuple ? decodeTuple(this.#serde, ref.threadId, read.tuple, this.#firstVersion) : undefined;
   }
 
   /** A thread's checkpoints, newest first, a page of up to 100 per round trip. */
   async *listThread(threadId: string, query: ListQuery): AsyncGenerator<CheckpointTuple> {
-    const filter = filterPairs(query.filter);
+    const filter = filterConditions(query.filter);
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
-    let cursorId = query.before;
-    let cursorNs = "";
+    let cursor = query.before === undefined ? undefined : { id: query.before, ns: "" };
     while (remaining > 0) {
       const pageSize = Math.min(remaining, LIST_PAGE_SIZE);
-      const page = await this.scripts.list(threadId, { ns: query.ns, cursorId, cursorNs, only: query.only, pageSize, ...this.#refresh(), filter });
+      const page = await this.#scripts.list(threadId, { ns: query.ns, cursor, only: query.only, pageSize, ...this.#refresh(), filter });
       if (!page.exists) {
         // Gone (deleted, expired): its entry in the thread index is stale; readers clean it.
-        await this.indexes.threadGone(threadId);
+        await this.#indexes.threadGone(threadId);
         return;
       }
-      if (page.pushedDeadline > 0 && page.owner) await this.indexes.touched(page.owner, threadId, page.pushedDeadline, { activity: false, deadlineMoved: true });
+      if (page.pushedDeadline > 0 && page.owner) await this.#indexes.touched(page.owner, threadId, page.pushedDeadline, { activity: false, deadlineMoved: true });
       for (const stored of page.tuples) {
-        const tuple = await decodeTuple(this.serde, threadId, stored, this.#firstVersion);
-        cursorId = stored.id;
-        cursorNs = stored.ns;
+        const tuple = await decodeTuple(this.#serde, threadId, stored, this.#firstVersion);
+        cursor = { id: stored.id, ns: stored.ns };
         remaining -= 1;
         yield tuple;
       }
-      if (page.tuples.length < pageSize || query.only !== "") return;
+      if (page.tuples.length < pageSize || query.only !== undefined) return;
     }
   }
 
@@ -142,7 +140,7 @@ export class Threads {
    * first. Meant for administration, not for a request path.
    */
   async listAll(query: ListQuery): Promise<CheckpointTuple[]> {
-    const threadIds = await this.indexes.allThreads("newest first");
+    const threadIds = await this.#indexes.allThreads("newest first");
     const perThread: CheckpointTuple[] = [];
     for (let i = 0; i < threadIds.length; i += LIST_THREADS_AT_ONCE) {
       const batch = await Promise.all(
@@ -164,11 +162,11 @@ export class Threads {
    * for someone who does not own the thread) or ChangedError (requireHead: the head moved on).
    */
   async write(
-    at: { threadId: string; ns: string; parentId: string },
+    at: { threadId: string; ns: string; parentId: string | undefined },
     checkpoint: Checkpoint,
     metadata: CheckpointMetadata,
     newVersions: ChannelVersions,
-    options: ActingFor & { requireHead?: boolean } = {},
+    options: OwnerCheck & { requireHead?: boolean } = {},
   ): Promise<RunnableConfig> {
     const { channel_values: values = {}, ...bare } = checkpoint;
     const versions = checkpoint.channel_versions ?? {};
@@ -184,8 +182,8 @@ export class Threads {
     // The checkpoint and its metadata are one serde value: one serialisation here and one
     // deserialisation per read, instead of two.
     const [record, ...sent] = await Promise.all([
-      this.serde.record(bare, metadata, Object.fromEntries(unversioned.map((c) => [c, values[c]]))),
-      ...stored.filter(isNew).map(async (c) => [blobField(c, versions[c]!), await this.serde.dump(values[c], `channel "${c}"`)] as const),
+      this.#serde.record(bare, metadata, Object.fromEntries(unversioned.map((c) => [c, values[c]]))),
+      ...stored.filter(isNew).map(async (c) => [blobField(c, versions[c]!), await this.#serde.dump(values[c], `channel "${c}"`)] as const),
     ]);
     const filter: Array<readonly [string, string]> = [];
     for (const [key, value] of Object.entries(metadata ?? {})) {
@@ -197,7 +195,7 @@ export class Threads {
     const deltaMarked = new Set(namesOf((metadata as { counters_since_delta_snapshot?: object } | undefined)?.counters_since_delta_snapshot ?? {}));
     for (const c of stored) if (isDeltaSnapshot(values[c])) deltaMarked.add(c);
 
-    const written = await this.scripts.put({
+    const written = await this.#scripts.put({
       threadId: at.threadId,
       ns: at.ns,
       checkpointId: checkpoint.id,
@@ -210,7 +208,7 @@ export class Threads {
       ...(options.owner !== undefined ? { owner: options.owner } : {}),
       ts: typeof checkpoint.ts === "string" ? checkpoint.ts : "",
       lengths: listLengths(values),
-      ttlMs: this.ttlMs,
+      ttlMs: this.#ttlMs,
       shallow: this.#shallow,
       requireHead: options.requireHead === true,
       deltaMarked: [...deltaMarked],
@@ -221,41 +219,41 @@ export class Threads {
     });
     // The thread index (its own slot) learns of a thread once, when a namespace of it first
     // appears: sent as the reply arrives, not awaited, so put stays one round trip.
-    if (written.newNamespace) this.indexes.threadAppeared(at.threadId);
-    if (written.owner) await this.indexes.touched(written.owner, at.threadId, written.deadline, { activity: true, deadlineMoved: written.deadlineMoved });
+    if (written.newNamespace) this.#indexes.threadAppeared(at.threadId);
+    if (written.owner) await this.#indexes.touched(written.owner, at.threadId, written.deadline, { activity: true, deadlineMoved: written.deadlineMoved });
     return { configurable: { thread_id: at.threadId, checkpoint_ns: at.ns, checkpoint_id: checkpoint.id } };
   }
 
   /** Stores the writes of one task against a checkpoint. One round trip. */
-  async writeWrites(ref: CheckpointRef, writes: PendingWrite[], taskId: string, taskPath: string): Promise<void> {
+  async writeWrites(ref: CheckpointAt, writes: PendingWrite[], taskId: string, taskPath: string): Promise<void> {
     const packed = await Promise.all(
       writes.map(async ([channel, value], i) => {
         // Writes to LangGraph's special channels (error, interrupt, resume, scheduled) overwrite;
         // others are kept only if absent, so a retried task never duplicates a write.
         const special = WRITES_IDX_MAP[channel];
         const idx = special ?? i;
-        const [type, bytes] = await this.serde.dumpTyped(value, `write to channel "${channel}"`);
-        return { overwrite: special !== undefined, field: `${taskId}:${idx}`, packed: packWrite({ taskId, idx, channel, taskPath, type, bytes: Buffer.from(bytes) }) };
+        const [type, bytes] = await this.#serde.dumpTyped(value, `write to channel "${channel}"`);
+        return { overwrite: special !== undefined, taskId, idx, channel, taskPath, type, bytes: Buffer.from(bytes) };
       }),
     );
-    await this.scripts.putWrites(ref.threadId, ref.ns, ref.checkpointId, this.ttlMs, packed);
+    await this.#scripts.putWrites(ref.threadId, ref.ns, ref.checkpointId, this.#ttlMs, packed);
   }
 
   /**
    * Deletes every key of a thread and its index entries (the owner's too). Whether anything was
    * there. Throws NotFoundError when acting for someone who does not own it (nothing removed).
    */
-  async remove(threadId: string, acting: ActingFor = {}): Promise<boolean> {
+  async remove(threadId: string, acting: OwnerCheck = {}): Promise<boolean> {
     this.#history.drop(threadId);
-    const { removed, owner } = await this.scripts.deleteThread(threadId, acting);
+    const { removed, owner } = await this.#scripts.deleteThread(threadId, acting);
     // The cross-slot index entries go once the thread is gone (never before the owner check).
-    const [, unindexed] = await Promise.all([this.indexes.threadGone(threadId), owner ? this.scripts.unindexConversation(owner, threadId, "deleteThread") : false]);
+    const [, unindexed] = await Promise.all([this.#indexes.threadGone(threadId), owner ? this.#indexes.remove(owner, threadId, { operation: "deleteThread" }) : false]);
     return removed > 0 || unindexed;
   }
 
   /** Keeps the newest `keepLast` checkpoints of every namespace of each thread. How many went. */
   async prune(threadIds: readonly string[], keepLast: number): Promise<number> {
-    const removed = await Promise.all(threadIds.map((id) => this.scripts.prune(id, keepLast)));
+    const removed = await Promise.all(threadIds.map((id) => this.#scripts.prune(id, keepLast)));
     return removed.reduce((a, b) => a + b, 0);
   }
 
@@ -265,7 +263,7 @@ export class Threads {
   /** getDeltaChannelHistory's answer for `channels` at a checkpoint (see RedisSaver). */
   async deltaHistories(ref: CheckpointRef, channels: string[]): Promise<Record<string, DeltaChannelHistory>> {
     const read = await this.#readHistories("getDeltaChannelHistory", ref, { channels }, async (cache) => {
-      const first = await this.scripts.deltaHistory(ref.threadId, ref.ns, { channels, ...cache }, { target: ref.checkpointId });
+      const first = await this.#scripts.deltaHistory(ref.threadId, ref.ns, { channels, ...cache }, { target: ref.checkpointId });
       return { ...first, rebuilds: channels };
     });
     return read.histories;
@@ -275,15 +273,15 @@ export class Threads {
    * A checkpoint as readTuple returns it, with the histories of those of `channels` it rebuilds
    * from its ancestors (DeltaChannels): its whole state, in one round trip when the walk is short.
    */
-  async readState(ref: CheckpointRef, options: ActingFor & { channels: string[] }): Promise<{ tuple: CheckpointTuple; histories: Record<string, DeltaChannelHistory> } | undefined> {
+  async readState(ref: CheckpointRef, options: OwnerCheck & { channels: string[] }): Promise<{ tuple: CheckpointTuple; histories: Record<string, DeltaChannelHistory> } | undefined> {
     let stored: Awaited<ReturnType<Scripts["readState"]>>["tuple"] = null;
     const read = await this.#readHistories("readState", ref, options, async (cache) => {
-      const first = await this.scripts.readState(ref.threadId, ref.ns, ref.checkpointId, { ...options, ...cache });
+      const first = await this.#scripts.readState(ref.threadId, ref.ns, ref.checkpointId, { ...options, ...cache });
       stored = first.tuple;
       return { ...first, lenient: "", target: first.tuple?.id ?? null, parent: first.tuple?.parent ?? null };
     });
     if (stored === null) return undefined;
-    return { tuple: await decodeTuple(this.serde, ref.threadId, stored, this.#firstVersion), histories: read.histories };
+    return { tuple: await decodeTuple(this.#serde, ref.threadId, stored, this.#firstVersion), histories: read.histories };
   }
 
   /**
@@ -291,12 +289,12 @@ export class Threads {
    * (deserialised, by blob field) and, for tips that rebuild `channel` from their ancestors, the
    * finished and deserialised walk.
    */
-  async readTree(threadId: string, ns: string, options: ActingFor & { channel: string }): Promise<{ head: string | null; names: Map<string, string>; rows: TreeRow[]; stored: Map<string, unknown>; walk: DecodedWalk; owner: string | null }> {
+  async readTree(threadId: string, ns: string, options: OwnerCheck & { channel: string }): Promise<{ head: string | null; names: Map<string, string>; rows: TreeRow[]; stored: Map<string, unknown>; walk: DecodedWalk; owner: string | null }> {
     const read = await this.#walkRetrying("getTree", async () => {
-      const first = await this.scripts.readTree(threadId, ns, { ...options, blobPrefix: blobFieldPrefix(options.channel) });
-      return { ...first, facts: await this.finishWalk(threadId, ns, { ...options, channels: [options.channel] }, first) };
+      const first = await this.#scripts.readTree(threadId, ns, { ...options, blobPrefix: blobFieldPrefix(options.channel) });
+      return { ...first, facts: await this.#finishWalk(threadId, ns, { ...options, channels: [options.channel] }, first) };
     });
-    const values = await this.serde.loadMany(read.blobs.map(([field, value]) => this.serde.unpack(value, `channel value ${field}`)));
+    const values = await this.#serde.loadMany(read.blobs.map(([, value]) => this.#serde.unpack(value, `channel "${options.channel}"`)));
     return {
       head: read.head,
       names: read.names,
@@ -308,13 +306,17 @@ export class Threads {
   }
 
   /** The branch tips of a namespace, with their stored messages values deserialised and, for tips that rebuild `channel`, the walk. */
-  async readBranches(threadId: string, ns: string, options: ActingFor & { channel: string }): Promise<{ head: string | null; rows: Array<Omit<BranchRow, "count"> & { count: number | { stored: unknown } }>; walk: DecodedWalk }> {
+  async readBranches(
+    threadId: string,
+    ns: string,
+    options: OwnerCheck & { channel: string },
+  ): Promise<{ head: string | null; rows: Array<Omit<BranchRow, "messages"> & { messages: { count: number } | { stored: unknown } | { rebuilt: true } }>; walk: DecodedWalk }> {
     const read = await this.#walkRetrying("listBranches", async () => {
-      const first = await this.scripts.readBranches(threadId, ns, { ...options, blobPrefix: blobFieldPrefix(options.channel) });
-      return { ...first, facts: await this.finishWalk(threadId, ns, { ...options, channels: [options.channel] }, first) };
+      const first = await this.#scripts.readBranches(threadId, ns, { ...options, blobPrefix: blobFieldPrefix(options.channel) });
+      return { ...first, facts: await this.#finishWalk(threadId, ns, { ...options, channels: [options.channel] }, first) };
     });
     const rows = await Promise.all(
-      read.rows.map(async (row) => ({ ...row, count: Buffer.isBuffer(row.count) ? { stored: await this.serde.load(row.count, `channel "${options.channel}"`) } : row.count })),
+      read.rows.map(async (row) => ("stored" in row.messages ? { ...row, messages: { stored: await this.#serde.load(row.messages.stored, `channel "${options.channel}"`) } } : { ...row, messages: row.messages })),
     );
     return { head: read.head, rows, walk: await this.#decoded(read.facts, [options.channel]) };
   }
@@ -323,64 +325,62 @@ export class Threads {
   // Conversations' threads: claims, forks, branches, TTL
 
   /** Makes `owner` the owner of a thread (fresh: only of one that does not exist yet). */
-  claim(threadId: string, options: { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number }> {
-    return this.scripts.claimThread(threadId, { owner: options.owner, nowMs: Date.now(), fresh: options.fresh, ttlMs: this.ttlMs });
+  claim(threadId: string, options: ForOperation & { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number }> {
+    return this.#scripts.claimThread(threadId, { ...options, nowMs: Date.now(), ttlMs: this.#ttlMs });
   }
 
   /**
-   * The source half of a shallow fork: a checkpoint of `source` (its head with checkpointId "")
+   * The source half of a shallow fork: a checkpoint of `source` (its head without an id)
    * as stored, with the DeltaChannel history it rebuilds from. Throws NotFoundError (no such
    * checkpoint, or not the owner's).
    */
-  async readFork(source: CheckpointRef, acting: ActingFor): Promise<ForkSource> {
+  async readFork(source: CheckpointRef, acting: OwnerCheck): Promise<ForkSource> {
     const read = await this.#walkRetrying("forkConversation", async () => {
-      const first = await this.scripts.forkRead(source.threadId, source.ns, source.checkpointId, acting);
+      const first = await this.#scripts.forkRead(source.threadId, source.ns, source.checkpointId, acting);
       if (first === null) return null;
       const store: WalkStore<RawWrite, RawSeed> = new Map();
-      addFacts(store, await this.finishWalk(source.threadId, source.ns, { ...acting, channels: first.channels }, first), first.channels);
+      addFacts(store, await this.#finishWalk(source.threadId, source.ns, { ...acting, channels: first.channels }, first), first.channels);
       return { ...first, store };
     });
-    if (read === null) throw new NotFoundError(source.threadId, source.checkpointId === "" ? "(head)" : source.checkpointId);
+    if (read === null) throw new NotFoundError(source.threadId, source.checkpointId ?? "(head)");
     return read;
   }
 
   /**
    * The target half of a shallow fork: plants what readFork read as a new thread `target` owned by
-   * `owner`, and enters it in the thread index. The new thread's deadline. Throws
-   * ConversationExistsError when `target` exists.
+   * `owner`. The new thread's deadline. Throws ConversationExistsError when `target` exists. The
+   * caller enters the thread in the thread index (next to the owner's, in parallel).
    */
   async plantFork(source: ForkSource, target: string, ns: string, options: { owner: string; nowMs: number }): Promise<number> {
     const planted = await plantFork(source, {
-      record: ({ id, ts, versions, values }) => this.serde.record({ v: 4, id, ts, channel_versions: versions, versions_seen: {} }, { source: "fork", step: -2, parents: {} }, values),
-      unversioned: async (packed, channel) => ((await this.serde.load(packed, "checkpoint")) as StoredRecord).values?.[channel],
+      record: ({ id, ts, versions, values }) => this.#serde.record({ v: 4, id, ts, channel_versions: versions, versions_seen: {} }, { source: "fork", step: -2, parents: {} }, values),
+      unversioned: async (packed, channel) => ((await this.#serde.load(packed, "checkpoint")) as StoredRecord).values?.[channel],
     });
-    const deadline = await this.scripts.forkPlant(target, ns, { owner: options.owner, nowMs: options.nowMs, ttlMs: this.ttlMs, checkpoints: planted });
-    await this.indexes.threadPlanted(target, options.nowMs);
-    return deadline;
+    return this.#scripts.forkPlant(target, ns, { owner: options.owner, nowMs: options.nowMs, ttlMs: this.#ttlMs, checkpoints: planted });
   }
 
   /** Makes a checkpoint the head of its namespace. */
-  setHead(ref: CheckpointRef, acting: ActingFor): Promise<void> {
-    return this.scripts.setHead(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ttlMs: this.ttlMs });
+  setHead(ref: CheckpointAt, acting: OwnerCheck & ForOperation): Promise<void> {
+    return this.#scripts.setHead(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ttlMs: this.#ttlMs });
   }
 
   /** Names (null: unnames) the branches through a checkpoint. */
-  nameBranch(ref: CheckpointRef, name: string | null, acting: ActingFor): Promise<void> {
-    return this.scripts.nameBranch(ref.threadId, ref.ns, ref.checkpointId, name, { ...acting, ttlMs: this.ttlMs });
+  nameBranch(ref: CheckpointAt, name: string | null, acting: OwnerCheck & ForOperation): Promise<void> {
+    return this.#scripts.nameBranch(ref.threadId, ref.ns, ref.checkpointId, name, { ...acting, ttlMs: this.#ttlMs });
   }
 
   /**
    * A thread's own TTL in minutes, "pinned" (no expiry) or "default" (the saver's). The new
    * deadline (0: none), or null when the thread does not exist.
    */
-  setTtl(threadId: string, ttl: number | "pinned" | "default", acting: ActingFor): Promise<number | null> {
+  setTtl(threadId: string, ttl: number | "pinned" | "default", acting: OwnerCheck): Promise<number | null> {
     const own = ttl === "pinned" || ttl === "default" ? ttl : { ms: Math.max(1, Math.round(ttl * 60_000)) };
-    return this.scripts.setTtl(threadId, own, { ...acting, defaultTtlMs: this.ttlMs });
+    return this.#scripts.setTtl(threadId, own, { ...acting, defaultTtlMs: this.#ttlMs });
   }
 
   /** What one thread holds, for the inspector. */
   stats(threadId: string): ReturnType<Scripts["threadStats"]> {
-    return this.scripts.threadStats(threadId);
+    return this.#scripts.threadStats(threadId);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -390,13 +390,20 @@ export class Threads {
    * Resumes a walk's frontier until nothing is left, one bounded script call each, and returns all
    * its facts. Throws WalkRestart when the thread's validator moved between calls.
    */
-  async finishWalk(threadId: string, ns: string, read: ActingFor & { channels: string[]; known?: string[] }, first: Walk & { validator: string; lenient?: string }): Promise<RawFact[]> {
+  async #finishWalk(threadId: string, ns: string, read: OwnerCheck & { channels: string[]; known?: string[] }, first: Walk & { validator: string; lenient?: string }): Promise<RawFact[]> {
     const facts = [...first.facts];
     for (let frontier = first.frontier; frontier.length > 0; ) {
-      const next = await this.scripts.deltaHistory(
+      const next = await this.#scripts.deltaHistory(
         threadId,
         ns,
-        { ...(read.owner !== undefined ? { owner: read.owner } : {}), channels: read.channels, validator: first.validator, known: read.known ?? [], lenient: first.lenient ?? "" },
+        {
+          ...(read.owner !== undefined ? { owner: read.owner } : {}),
+          operation: "deltaHistory",
+          channels: read.channels,
+          validator: first.validator,
+          known: read.known ?? [],
+          lenient: first.lenient ?? "",
+        },
         { resume: frontier },
       );
       if (next.validator !== first.validator) throw new WalkRestart();
@@ -416,14 +423,14 @@ export class Threads {
   async #readHistories(
     operation: string,
     ref: CheckpointRef,
-    read: ActingFor & { channels: string[] },
+    read: OwnerCheck & { channels: string[] },
     start: (cache: WalkCache) => Promise<Walk & { validator: string; lenient: string; target: string | null; parent: string | null; rebuilds: string[] }>,
   ): Promise<{ histories: Record<string, DeltaChannelHistory> }> {
     const { threadId, ns } = ref;
     for (let attempt = 1; ; attempt++) {
       let entry = attempt === 1 ? this.#history.get(threadId, ns) : undefined;
       const candidates: string[] = [];
-      const targetNode = ref.checkpointId === "" ? undefined : entry?.store.get(ref.checkpointId);
+      const targetNode = ref.checkpointId === undefined ? undefined : entry?.store.get(ref.checkpointId);
       if (targetNode?.parent) candidates.push(targetNode.parent);
       const known = entry ? completeAt(entry.store, [...candidates, ...entry.targets], read.channels) : [];
       const first = await start({ validator: entry?.validator ?? "", known });
@@ -432,7 +439,7 @@ export class Threads {
       if (entry === undefined || entry.validator !== first.validator) entry = this.#history.reset(threadId, ns, first.validator);
       let facts: RawFact[];
       try {
-        facts = await this.finishWalk(threadId, ns, { ...read, known: trusted }, first);
+        facts = await this.#finishWalk(threadId, ns, { ...read, known: trusted }, first);
       } catch (err) {
         if (err instanceof WalkRestart && attempt < WALK_ATTEMPTS) continue;
         if (err instanceof WalkRestart) throw new StorageError(operation, new Error(`the thread kept changing during a read of ${WALK_ATTEMPTS} attempts`));
@@ -440,7 +447,7 @@ export class Threads {
       }
       const raw: WalkStore<RawWrite, RawSeed> = new Map();
       addFacts(raw, facts, read.channels);
-      const added = await this.decodeWalk(raw, entry.store);
+      const added = await this.#decodeWalk(raw, entry.store);
       if (first.target === null) return { histories: {} };
       nodeOf(entry.store, first.target, first.parent);
       const histories: Record<string, DeltaChannelHistory> = {};
@@ -476,7 +483,7 @@ export class Threads {
     const raw: WalkStore<RawWrite, RawSeed> = new Map();
     addFacts(raw, facts, channels);
     const decoded: DecodedWalk = new Map();
-    await this.decodeWalk(raw, decoded);
+    await this.#decodeWalk(raw, decoded);
     return decoded;
   }
 
@@ -485,7 +492,7 @@ export class Threads {
    * already has; nothing changes in it unless every value deserialised. Returns the number of
    * values added (a write counts one, a seed the length of its list), for the cache's bound.
    */
-  async decodeWalk(raw: WalkStore<RawWrite, RawSeed>, into: DecodedWalk): Promise<number> {
+  async #decodeWalk(raw: WalkStore<RawWrite, RawSeed>, into: DecodedWalk): Promise<number> {
     const parts: Serialised[] = [];
     const apply: Array<(values: unknown[]) => void> = [];
     let added = 0;
@@ -504,7 +511,7 @@ export class Threads {
       for (const [channel, seed] of node.seeds) {
         if (held?.seeds.has(channel)) continue;
         const at = parts.length;
-        parts.push({ ...this.serde.unpack(seed.value, seed.field === null ? "checkpoint" : `channel value ${seed.field}`), what: `seed of channel "${channel}"` });
+        parts.push({ ...this.#serde.unpack(seed.value, seed.field === null ? "checkpoint" : `channel value ${seed.field}`), what: `seed of channel "${channel}"` });
         apply.push((values) => {
           const value = seed.field === null ? (values[at] as StoredRecord).values?.[channel] : values[at];
           const list = isDeltaSnapshot(value) ? value.value : value;
@@ -519,32 +526,24 @@ export class Threads {
         for (const channel of node.checked) target.checked.add(channel);
       });
     }
-    const values = await this.serde.loadMany(parts);
+    const values = await this.#serde.loadMany(parts);
     for (const fn of apply) fn(values);
     return added;
   }
 
   #refresh(): { refreshTtlMs?: number } {
-    return this.#refreshOnRead ? { refreshTtlMs: this.ttlMs } : {};
+    return this.#refreshOnRead ? { refreshTtlMs: this.#ttlMs } : {};
   }
 }
 
-/**
- * The checkpoint hash field holding the canonical JSON of one metadata key, for filters. The key
- * is JSON-quoted: JSON escapes lone surrogates, so no two keys share a field.
- */
-function metadataField(key: string): string {
-  return `m:${JSON.stringify(key)}`;
-}
-
-/** A list filter as script pairs: field, canonical JSON the field must equal ("" = absent). */
-function filterPairs(filter: Record<string, unknown> | undefined): Array<readonly [string, string]> {
-  const out: Array<readonly [string, string]> = [];
-  for (const [key, value] of Object.entries(filter ?? {})) {
-    // "" stands for "absent": canonical JSON is never the empty string.
-    out.push([metadataField(key), value === undefined ? "" : (canonicalJsonOrUndefined(value) ?? "\u0000unfilterable")]);
-  }
-  return out;
+/** A list filter as the script's conditions: a key equal to a value, or (undefined) absent. */
+function filterConditions(filter: Record<string, unknown> | undefined): MetadataCondition[] {
+  return Object.entries(filter ?? {}).map(([key, value]) => {
+    const field = metadataField(key);
+    if (value === undefined) return { field, absent: true };
+    const json = canonicalJsonOrUndefined(value);
+    return json === undefined ? { field, unmatchable: true } : { field, json };
+  });
 }
 
 function canonicalJsonOrUndefined(value: unknown): string | undefined {
@@ -568,6 +567,3 @@ function checkpointIdOf(tuple: CheckpointTuple): string {
   return tuple.config.configurable?.checkpoint_id as string;
 }
 
-function compareDesc(a: string, b: string): number {
-  return a < b ? 1 : a > b ? -1 : 0;
-}

@@ -20,7 +20,7 @@ describe("planImport", () => {
     const plan = planImport(doc, "messages", counter);
     expect(plan.checkpoints.map((c) => (c.checkpoint.channel_values.messages as Array<{ content: string }>).map((m) => m.content))).toEqual([["hi"], ["hi", "a"], ["hi", "a", "b"], ["hi", "a", "c"]]);
     const ids = plan.checkpoints.map((c) => c.checkpoint.id);
-    expect(plan.checkpoints.map((c) => c.parentId)).toEqual(["", ids[0], ids[1], ids[1]]);
+    expect(plan.checkpoints.map((c) => c.parentId)).toEqual([undefined, ids[0], ids[1], ids[1]]);
     expect(plan.checkpoints.map((c) => c.version)).toEqual([1, 2, 3, 3]);
     expect(plan.names).toEqual([{ checkpointId: ids[2], name: "first" }]);
     expect(plan.head).toBe(ids[3]);

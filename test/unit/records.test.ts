@@ -1,9 +1,36 @@
 // A conversation's stored record: defaults for what older records lack, and the Conversation shape.
-import { newRecord, parseRecord, toConversation } from "../../src/conversations/records.js";
+import { newRecord, parseRecord as parseStored, toConversation } from "../../src/conversations/records.js";
+import { isStorageError } from "../../src/index.js";
+
+const parseRecord = (raw: string) => parseStored(raw, "t1", "getConversation");
+const defaults = { agentId: null, title: null, description: null, tags: [], customData: {}, createdAt: new Date(0).toISOString(), forkedFrom: null };
 
 describe("conversation records", () => {
   it("a record written before a field existed reads with the field's default", () => {
-    expect(parseRecord(JSON.stringify({ title: "t" }))).toEqual({ agentId: null, title: "t", description: null, tags: [], customData: {}, createdAt: new Date(0).toISOString(), forkedFrom: null });
+    expect(parseRecord(JSON.stringify({ title: "t" }))).toEqual({ ...defaults, title: "t" });
+  });
+
+  it("a null field reads as its default too", () => {
+    const nulls = { agentId: null, title: null, description: null, tags: null, customData: null, createdAt: null, forkedFrom: null };
+    expect(parseRecord(JSON.stringify(nulls))).toEqual(defaults);
+  });
+
+  it("a record with a field of the wrong type, or not JSON, is a StorageError naming the conversation and the field", () => {
+    const fail = (raw: string) => {
+      try {
+        parseRecord(raw);
+      } catch (err) {
+        return err;
+      }
+      throw new Error("parsed");
+    };
+    const wrongType = fail(JSON.stringify({ tags: "travel" }));
+    expect(isStorageError(wrongType)).toBe(true);
+    expect(wrongType).toMatchObject({ operation: "getConversation" });
+    expect((wrongType as Error).message).toMatch(/^langgraph-checkpoint-redis-tree: getConversation failed: the stored record of conversation "t1" is malformed: tags: /);
+    const notJson = fail("{not json");
+    expect(isStorageError(notJson)).toBe(true);
+    expect((notJson as Error).message).toContain('the stored record of conversation "t1" is not JSON');
   });
 
   it("a new record dedupes tags and round-trips through JSON", () => {
