@@ -24,22 +24,22 @@ export class Indexes {
    * an earlier entry (not awaited).
    */
   threadAppeared(threadId: string): void {
-    this.#background("put", this.#scripts.indexThread(threadId, Date.now(), { keepEarlier: true }));
+    this.#background("put", this.#scripts.indexThread("put", threadId, Date.now(), { keepEarlier: true }));
   }
 
   /** A new thread was planted whole (forks): its entry in the thread index, dated `atMs`. */
   async threadPlanted(threadId: string, atMs: number): Promise<void> {
-    await this.#scripts.indexThread(threadId, atMs, { keepEarlier: false });
+    await this.#scripts.indexThread("forkConversation", threadId, atMs, { keepEarlier: false });
   }
 
   /** A thread is gone (deleted, expired): its thread index entry goes. */
-  async threadGone(threadId: string): Promise<void> {
-    await this.#scripts.threadGone(threadId);
+  async threadGone(operation: string, threadId: string): Promise<void> {
+    await this.#scripts.threadGone(operation, threadId);
   }
 
   /** Every thread of the prefix, from the thread index (never a keyspace scan). */
-  allThreads(order: "oldest first" | "newest first"): Promise<string[]> {
-    return this.#scripts.allThreads(order);
+  allThreads(operation: string, order: "oldest first" | "newest first"): Promise<string[]> {
+    return this.#scripts.allThreads(operation, order);
   }
 
   /**

@@ -146,7 +146,7 @@ async function list(saver: RedisSaver, options: Options): Promise<string[]> {
 async function stats(saver: RedisSaver, options: Options): Promise<string[]> {
   const { threads, indexes } = internalsOf(saver)!;
   // Every thread of the prefix comes from the thread index, never from a keyspace scan.
-  const threadIds = await indexes.allThreads("oldest first");
+  const threadIds = await indexes.allThreads("stats", "oldest first");
   let checkpoints = 0;
   let keys = 0;
   let bytes = 0;

@@ -467,25 +467,25 @@ export class Scripts {
   }
 
   // -------------------------------------------------------------------------------------------
-  // The thread index (its own slot): plain commands
+  // The thread index (its own slot): plain commands, for the public operation given
 
   /**
    * Enters a thread in the thread index at `atMs`. `keepEarlier`: not if it is there already (a
    * thread's further namespaces); else its entry is replaced (a new thread planted whole).
    */
-  indexThread(threadId: string, atMs: number, options: { keepEarlier: boolean }): Promise<unknown> {
+  indexThread(operation: string, threadId: string, atMs: number, options: { keepEarlier: boolean }): Promise<unknown> {
     const key = this.keys.threadsIndex();
-    return this.plain("threadIndex", () => (options.keepEarlier ? this.client.zadd(key, "NX", atMs, threadId) : this.client.zadd(key, atMs, threadId)));
+    return this.plain(operation, () => (options.keepEarlier ? this.client.zadd(key, "NX", atMs, threadId) : this.client.zadd(key, atMs, threadId)));
   }
 
   /** Removes a thread from the thread index. */
-  threadGone(threadId: string): Promise<unknown> {
-    return this.plain("threadIndex", () => this.client.zrem(this.keys.threadsIndex(), threadId));
+  threadGone(operation: string, threadId: string): Promise<unknown> {
+    return this.plain(operation, () => this.client.zrem(this.keys.threadsIndex(), threadId));
   }
 
   /** Every thread id of the prefix, by first appearance. */
-  allThreads(order: "oldest first" | "newest first"): Promise<string[]> {
-    return this.plain("threadIndex", () => (order === "oldest first" ? this.client.zrange(this.keys.threadsIndex(), 0, -1) : this.client.zrevrange(this.keys.threadsIndex(), 0, -1)));
+  allThreads(operation: string, order: "oldest first" | "newest first"): Promise<string[]> {
+    return this.plain(operation, () => (order === "oldest first" ? this.client.zrange(this.keys.threadsIndex(), 0, -1) : this.client.zrevrange(this.keys.threadsIndex(), 0, -1)));
   }
 
   // -------------------------------------------------------------------------------------------

@@ -121,7 +121,7 @@ export class Threads {
       const page = await this.#scripts.list(threadId, { ns: query.ns, cursor, only: query.only, pageSize, ...this.#refresh(), filter });
       if (!page.exists) {
         // Gone (deleted, expired): its entry in the thread index is stale; readers clean it.
-        await this.#indexes.threadGone(threadId);
+        await this.#indexes.threadGone("list", threadId);
         return;
       }
       if (page.pushedDeadline > 0 && page.owner) await this.#indexes.touched(page.owner, threadId, page.pushedDeadline, { activity: false, deadlineMoved: true });
@@ -140,7 +140,7 @@ export class Threads {
    * first. Meant for administration, not for a request path.
    */
   async listAll(query: ListQuery): Promise<CheckpointTuple[]> {
-    const threadIds = await this.#indexes.allThreads("newest first");
+    const threadIds = await this.#indexes.allThreads("list", "newest first");
     const perThread: CheckpointTuple[] = [];
     for (let i = 0; i < threadIds.length; i += LIST_THREADS_AT_ONCE) {
       const batch = await Promise.all(
@@ -247,7 +247,7 @@ export class Threads {
     this.#history.drop(threadId);
     const { removed, owner } = await this.#scripts.deleteThread(threadId, acting);
     // The cross-slot index entries go once the thread is gone (never before the owner check).
-    const [, unindexed] = await Promise.all([this.#indexes.threadGone(threadId), owner ? this.#indexes.remove(owner, threadId, { operation: "deleteThread" }) : false]);
+    const [, unindexed] = await Promise.all([this.#indexes.threadGone("deleteThread", threadId), owner ? this.#indexes.remove(owner, threadId, { operation: "deleteThread" }) : false]);
     return removed > 0 || unindexed;
   }
 
