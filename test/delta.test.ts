@@ -6,10 +6,10 @@ import type { RunnableConfig } from "@langchain/core/runnables";
 import { Command, DeltaValue, END, MessagesDeltaValue, Overwrite, START, StateGraph, StateSchema, interrupt, messagesDeltaReducer } from "@langchain/langgraph";
 import { z } from "zod";
 import { BaseCheckpointSaver, DeltaSnapshot, MemorySaver, emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
-import { ConversationManager, RedisSaver, StorageError, type RedisClient, type RedisSaverOptions } from "../src/index.js";
+import { ConversationManager, RedisSaver, StorageError } from "../src/index.js";
 import { collect } from "./helpers/fixtures.js";
 import { approvalGraph, chatGraph, contents, echo, type ChatOptions } from "./helpers/graphs.js";
-import { OtherProcesses, keysOf, keysUnder, newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
+import { keysOf, keysUnder, redisPerTest } from "./helpers/redis.js";
 
 const human = (text: string) => ({ messages: [new HumanMessage(text)] });
 const threadOf = (threadId: string): RunnableConfig => ({ configurable: { thread_id: threadId } });
@@ -26,26 +26,17 @@ async function turns(graph: ReturnType<typeof chatGraph>, config: RunnableConfig
 }
 
 describe("DeltaChannel threads", () => {
-  let client: RedisClient;
-  let prefix: string;
+  const redis = redisPerTest("delta");
   let saver: RedisSaver;
   let manager: ConversationManager;
-  const others = new OtherProcesses();
 
   beforeEach(() => {
-    client = newClient();
-    prefix = randomPrefix("delta");
-    saver = new RedisSaver({ client, prefix });
+    saver = new RedisSaver({ client: redis.client, prefix: redis.prefix });
     manager = new ConversationManager({ saver });
   });
 
-  afterEach(async () => {
-    await removePrefix(client, prefix);
-    await Promise.all([client.quit(), others.close()]);
-  });
-
   /** Another process: its own connection, its own (cold) history cache. */
-  const otherSaver = (options?: Partial<RedisSaverOptions>, internal?: { walkMaxNodes?: number }): RedisSaver => others.saver(prefix, options, internal);
+  const otherSaver = redis.otherSaver;
 
   it("keeps only writes at most checkpoints, and getState rebuilds every message, also from another process", async () => {
     const graph = chatGraph(saver);
@@ -373,10 +364,10 @@ describe("DeltaChannel threads", () => {
     const config = await saver.put(threadOf("legacy"), checkpoint, { source: "loop", step: 0, parents: {} }, { a: 1 });
     const node = `${keysOf(saver).threadBase("legacy")}:ckpt::${checkpoint.id}`;
     // What the earlier format wrote: every channel version listed, no format mark.
-    await client.hset(node, "blobs", JSON.stringify(["a:1", "branch%3Ato%3Ax:2"]));
-    await client.hdel(node, "fmt");
+    await redis.client.hset(node, "blobs", JSON.stringify(["a:1", "branch%3Ato%3Ax:2"]));
+    await redis.client.hdel(node, "fmt");
     expect((await otherSaver().getTuple(config))?.checkpoint.channel_values).toEqual({ a: 1 });
-    await client.hset(node, "fmt", "2");
+    await redis.client.hset(node, "fmt", "2");
     await expect(otherSaver().getTuple(config)).rejects.toBeInstanceOf(StorageError);
   });
 
@@ -402,7 +393,7 @@ describe("DeltaChannel threads", () => {
     await turns(chatGraph(ttl), config, 0, 3);
     expect(await stateMessages(ttl, config)).toHaveLength(6);
     await new Promise((r) => setTimeout(r, 900));
-    expect((await keysUnder(client, prefix)).filter((k) => k.includes("{ttl}"))).toEqual([]);
+    expect((await keysUnder(redis.client, redis.prefix)).filter((k) => k.includes("{ttl}"))).toEqual([]);
     expect(await stateMessages(otherSaver(), config)).toEqual([]);
   });
 
@@ -414,14 +405,14 @@ describe("DeltaChannel threads", () => {
     const seedHolder = tuples.find((t) => "messages" in t.checkpoint.channel_values)!;
     const base = keysOf(saver).threadBase("lost");
     // Lose the seed's value (as eviction would).
-    expect(await client.hdel(`${base}:blobs:`, `messages:${String(seedHolder.checkpoint.channel_versions.messages)}`)).toBe(1);
+    expect(await redis.client.hdel(`${base}:blobs:`, `messages:${String(seedHolder.checkpoint.channel_versions.messages)}`)).toBe(1);
     await expect(otherSaver().getTuple(seedHolder.config)).rejects.toThrow(/missing data it references.*messages/);
     await expect(chatGraph(otherSaver(), options).getState(config)).rejects.toBeInstanceOf(StorageError);
     // Lose an ancestor on the way to the seed.
     await turns(chatGraph(saver), threadOf("lost-2"), 0, 2); // no snapshot: the head reads back to the first checkpoint
     const chain = await collect(saver.list(threadOf("lost-2")));
     const middle = chain[2]!.config.configurable!.checkpoint_id as string;
-    await client.del(`${keysOf(saver).threadBase("lost-2")}:ckpt::${middle}`);
+    await redis.client.del(`${keysOf(saver).threadBase("lost-2")}:ckpt::${middle}`);
     await expect(otherSaver().getDeltaChannelHistory({ config: threadOf("lost-2"), channels: ["messages"] })).rejects.toThrow(/checkpoint .* is not stored/);
     const m = new ConversationManager({ saver: otherSaver() });
     await m.createConversation({ userId: "u", threadId: "lost-2" });

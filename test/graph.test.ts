@@ -3,10 +3,9 @@
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Command, END, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
-import type { RedisClient } from "../src/index.js";
 import { RedisSaver } from "../src/index.js";
 import { chatGraph, contents } from "./helpers/graphs.js";
-import { OtherProcesses, newClient, randomPrefix, removePrefix } from "./helpers/redis.js";
+import { redisPerTest } from "./helpers/redis.js";
 
 function approvalGraph() {
   return new StateGraph(MessagesAnnotation)
@@ -26,26 +25,15 @@ class IntegerVersionSaver extends RedisSaver {
 }
 
 describe("RedisSaver with a real StateGraph", () => {
-  let client: RedisClient;
-  let prefix: string;
-  const others = new OtherProcesses();
-
-  beforeEach(() => {
-    client = newClient();
-    prefix = randomPrefix("graph");
-  });
-
-  afterEach(async () => {
-    await removePrefix(client, prefix);
-    await Promise.all([client.quit(), others.close()]);
-  });
-
+  const redis = redisPerTest("graph");
+  /** A saver on the test's connection. */
+  const newSaver = (): RedisSaver => new RedisSaver({ client: redis.client, prefix: redis.prefix });
   /** A saver on a connection of its own, as a second process would have. */
-  const saverOnNewConnection = (): RedisSaver => others.saver(prefix);
+  const saverOnNewConnection = (): RedisSaver => redis.otherSaver();
 
   it("keeps several turns and resumes the thread from a second saver on a new connection", async () => {
     const config = { configurable: { thread_id: "chat-1" } };
-    const graph = chatGraph(new RedisSaver({ client, prefix }), { kind: "ordinary" });
+    const graph = chatGraph(newSaver(), { kind: "ordinary" });
     await graph.invoke({ messages: [new HumanMessage("hello")] }, config);
     await graph.invoke({ messages: [new HumanMessage("how are you")] }, config);
     await graph.invoke({ messages: [new HumanMessage("bye")] }, config);
@@ -67,7 +55,7 @@ describe("RedisSaver with a real StateGraph", () => {
 
   it("stops at interrupt() and resumes with Command({ resume }) from a new connection", async () => {
     const config = { configurable: { thread_id: "approval-1" } };
-    const first = approvalGraph().compile({ checkpointer: new RedisSaver({ client, prefix }) });
+    const first = approvalGraph().compile({ checkpointer: newSaver() });
     const paused = await first.invoke({ messages: [new HumanMessage("refund order 42")] }, config);
     expect((paused as { __interrupt__?: Array<{ value: unknown }> }).__interrupt__?.[0]?.value).toEqual({ question: "send the refund?" });
 
@@ -83,7 +71,7 @@ describe("RedisSaver with a real StateGraph", () => {
 
   it("lists history newest first and replays from an older checkpoint into a new branch", async () => {
     const config = { configurable: { thread_id: "travel-1" } };
-    const graph = chatGraph(new RedisSaver({ client, prefix }), { kind: "ordinary" });
+    const graph = chatGraph(newSaver(), { kind: "ordinary" });
     await graph.invoke({ messages: [new HumanMessage("one")] }, config);
     await graph.invoke({ messages: [new HumanMessage("two")] }, config);
 
@@ -123,13 +111,13 @@ describe("RedisSaver with a real StateGraph", () => {
   }
 
   it("keeps two forks from one checkpoint apart, each branch's state exact", async () => {
-    const { left, right } = await forkTwice(new RedisSaver({ client, prefix }));
+    const { left, right } = await forkTwice(newSaver());
     expect(left).toEqual(["human:start", "ai:echo start (#1)", "human:left", "ai:echo left (#3)"]);
     expect(right).toEqual(["human:start", "ai:echo start (#1)", "human:right", "ai:echo right (#3)"]);
   });
 
   it("(control) with LangGraph's integer versions the same forks overwrite each other's blobs", async () => {
-    const { left } = await forkTwice(new IntegerVersionSaver({ client, prefix }));
+    const { left } = await forkTwice(new IntegerVersionSaver({ client: redis.client, prefix: redis.prefix }));
     // Both branches minted `messages` version 4; the right branch's value replaced the left's.
     expect(left).toContain("human:right");
   });

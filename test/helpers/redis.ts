@@ -2,7 +2,7 @@
 // its own random prefix and removes its keys.
 import { randomBytes } from "node:crypto";
 import { Cluster, Redis } from "ioredis";
-import { inject } from "vitest";
+import { afterEach, beforeEach, inject } from "vitest";
 import { RedisSaver, type RedisClient, type RedisSaverOptions } from "../../src/index.js";
 import { KeySpace } from "../../src/keys.js";
 import type { RedisTarget } from "./target.js";
@@ -89,6 +89,42 @@ export class OtherProcesses {
   async close(): Promise<void> {
     await Promise.all(this.#clients.splice(0).map((c) => c.quit()));
   }
+}
+
+/**
+ * A client and a fresh prefix for each test of the enclosing describe (this registers the hooks):
+ * after each test its keys go and its connections close. `otherSaver` opens a saver on a
+ * connection of its own, as another process would have.
+ */
+export function redisPerTest(label: string): {
+  readonly client: RedisClient;
+  readonly prefix: string;
+  otherSaver: (options?: Partial<RedisSaverOptions>, internal?: { walkMaxNodes?: number }) => RedisSaver;
+} {
+  let current: { client: RedisClient; prefix: string } | undefined;
+  const others = new OtherProcesses();
+  const now = () => {
+    if (!current) throw new Error("redisPerTest: used outside a test");
+    return current;
+  };
+  beforeEach(() => {
+    current = { client: newClient(), prefix: randomPrefix(label) };
+  });
+  afterEach(async () => {
+    const { client, prefix } = now();
+    current = undefined;
+    await removePrefix(client, prefix);
+    await Promise.all([client.quit(), others.close()]);
+  });
+  return {
+    get client() {
+      return now().client;
+    },
+    get prefix() {
+      return now().prefix;
+    },
+    otherSaver: (options, internal) => others.saver(now().prefix, options, internal),
+  };
 }
 
 /** The keys of a saver's prefix, spelled by the library's own key builder. */
