@@ -42,7 +42,7 @@ export function unpackParts(value: Buffer): Buffer[] {
 export function canonicalJson(value: unknown): string | undefined {
   return JSON.stringify(value, (_key, v: unknown) => {
     if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-      return Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+      return Object.fromEntries(Object.entries(v).sort(([a], [b]) => compareAsc(a, b)));
     }
     return v;
   });
@@ -59,9 +59,14 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Newest first, for checkpoint ids: uuid6 ids sort in time order as strings (by UTF-16 code
- * unit, which for their ASCII is byte order, as the sorted sets in Redis sort them).
+ * Strings by UTF-16 code unit, not by locale: deterministic everywhere, and for the ASCII of ids
+ * the byte order Redis sorts by. uuid6 checkpoint ids sort in time order this way.
  */
+export function compareAsc(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The reverse of {@link compareAsc}: checkpoint ids newest first. */
 export function compareDesc(a: string, b: string): number {
-  return a < b ? 1 : a > b ? -1 : 0;
+  return compareAsc(b, a);
 }

@@ -4,6 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { SystemMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
+import { compareAsc } from "../codec.js";
 import { SYNTHETIC_ROOT, TREE_SCHEMA_VERSION, type TreeDocument, type TreeNode } from "./document.js";
 import { toTreeMessage } from "./messages.js";
 
@@ -49,7 +50,7 @@ export function buildTree(input: {
 }): TreeDocument {
   const byId = new Map(input.checkpoints.map((c) => [c.id, c]));
   const hasChild = new Set(input.checkpoints.map((c) => c.parent).filter((p): p is string => p !== null && byId.has(p)));
-  const tips = input.checkpoints.filter((c) => !hasChild.has(c.id)).sort((a, b) => compare(a.id, b.id));
+  const tips = input.checkpoints.filter((c) => !hasChild.has(c.id)).sort((a, b) => compareAsc(a.id, b.id));
   const countOf = (c: CheckpointNode) => c.count ?? c.messages?.length ?? 0;
 
   // Branch names: a tip's branch is named after its nearest named ancestor-or-self.
@@ -104,14 +105,14 @@ export function buildTree(input: {
       const { node, parentId: parent } = stack.pop()!;
       nodes.push(toTreeNode(node));
       if (parent !== null) edges.push([parent, node.nodeId]);
-      node.children.sort((a, b) => compare(a.checkpointId, b.checkpointId));
+      node.children.sort((a, b) => compareAsc(a.checkpointId, b.checkpointId));
       node.children.forEach((child, i) => {
         child.nodeId = node.nodeId === "" ? String(i) : `${node.nodeId}.${i}`;
       });
       for (let i = node.children.length - 1; i >= 0; i--) stack.push({ node: node.children[i]!, parentId: node.nodeId });
     }
   };
-  const top = root.children.sort((a, b) => compare(a.checkpointId, b.checkpointId));
+  const top = root.children.sort((a, b) => compareAsc(a.checkpointId, b.checkpointId));
   if (top.length === 1) {
     top[0]!.nodeId = "";
     emit(top[0]!, null);
@@ -148,10 +149,6 @@ export function buildTree(input: {
     nodes,
     edges,
   };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Identity of a message in the tree: its id and content (an edited message is a new node). */

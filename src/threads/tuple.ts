@@ -3,13 +3,14 @@
  * record, channel values and pending writes deserialised in one go.
  */
 import { TASKS, maxChannelVersion, type Checkpoint, type CheckpointPendingWrite, type CheckpointTuple } from "@langchain/langgraph-checkpoint";
+import { compareAsc } from "../codec.js";
 import { blobField } from "../keys.js";
 import type { RawWrite, StoredTuple } from "../scripts/replies.js";
 import type { Serde, StoredRecord } from "./serde.js";
 
 /** Pending writes in the order the contract wants them: task path, task id, index. */
 export function sortWrites(writes: RawWrite[]): RawWrite[] {
-  return writes.sort((a, b) => compare(a.taskPath, b.taskPath) || compare(a.taskId, b.taskId) || a.idx - b.idx);
+  return writes.sort((a, b) => compareAsc(a.taskPath, b.taskPath) || compareAsc(a.taskId, b.taskId) || a.idx - b.idx);
 }
 
 /**
@@ -60,8 +61,4 @@ export async function decodeTuple(serde: Serde, threadId: string, stored: Stored
     tuple.parentConfig = { configurable: { thread_id: threadId, checkpoint_ns: stored.ns, checkpoint_id: stored.parent } };
   }
   return tuple;
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
