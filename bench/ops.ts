@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { RedisSaver } from "../src/index.js";
-import { FLOOR_OPS, MICRO_OPS, MICRO_THREADS, floorOps, microOps } from "./lib/micro.js";
+import { FLOOR_OPS, MICRO_OPS, MICRO_THREADS, conversationPuts, floorOps, microOps } from "./lib/micro.js";
 import { summarize } from "./lib/stats.js";
 
 const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -18,7 +18,10 @@ async function main() {
   const saver = new RedisSaver({ client, prefix: `lgbench-${randomBytes(4).toString("hex")}` });
   const ops = await microOps(saver, (ROUNDS + 1) * PER_ROUND);
   const floor = await floorOps(client, saver);
-  const all: Record<string, (i: number) => Promise<unknown>> = { ...floor.ops, ...ops };
+  const short = await conversationPuts(saver, 10, "10");
+  const long = await conversationPuts(saver, 120, "120");
+  const conversationOps = { "put (conversation of 10 turns)": short.op, "put (conversation of 120 turns)": long.op };
+  const all: Record<string, (i: number) => Promise<unknown>> = { ...floor.ops, ...ops, ...conversationOps };
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(all).map((k) => [k, []]));
   for (let round = 0; round <= ROUNDS; round++) {
     for (const [name, op] of Object.entries(all)) {
@@ -31,15 +34,16 @@ async function main() {
   }
   const ping = summarize(samples.PING!).p50;
   console.log(`Redis ${url}, ${ROUNDS} interleaved rounds x ${PER_ROUND} calls, sequential; a tuple of ${floor.bytes} bytes`);
-  console.table([...FLOOR_OPS, ...MICRO_OPS].map((name) => {
+  console.table([...FLOOR_OPS, ...MICRO_OPS, ...Object.keys(conversationOps)].map((name) => {
     const s = summarize(samples[name]!);
     return { operation: name, "p50 µs": Math.round(s.p50), "p99 µs": Math.round(s.p99), "p50 / PING": (s.p50 / ping).toFixed(2) };
   }));
   const p50 = (name: string) => summarize(samples[name]!).p50;
   console.log(`getTuple (by id) / read floor: ${(p50("getTuple (by id)") / p50("read floor (GET + deserialise)")).toFixed(2)}x`);
   console.log(`put / write floor: ${(p50("put") / p50("write floor (serialise + SET)")).toFixed(2)}x`);
+  console.log(`put at 120 turns / put at 10 turns: ${(p50("put (conversation of 120 turns)") / p50("put (conversation of 10 turns)")).toFixed(2)}x`);
   await floor.cleanup();
-  await Promise.all(MICRO_THREADS.map((t) => saver.deleteThread(t)));
+  await Promise.all([...MICRO_THREADS, ...short.threads, ...long.threads].map((t) => saver.deleteThread(t)));
   await client.quit();
 }
 

@@ -11,7 +11,8 @@
  * | `P:{T}:nss`                  | set         | the thread's checkpoint namespaces                 |
  * | `P:{T}:ckpts:<ns>`           | sorted set  | checkpoint ids, all scores 0, so ordered by id     |
  * | `P:{T}:ckpt:<ns>:<id>`       | hash        | one checkpoint (tree node): record, parent, blobs it reads, DeltaChannels it rebuilds |
- * | `P:{T}:blobs:<ns>`           | hash        | channel values, field `<channel>:<version>`        |
+ * | `P:{T}:blobs:<ns>`           | hash        | channel values, field `<channel>:<version>`; a list value names its list node |
+ * | `P:{T}:items:<ns>`           | hash        | list elements (`e<ref>`) and list nodes (`n<id>`, `f<id>`), each once, with reference counts (`c<ref>`, `r<id>`); see includes/lists.lua |
  * | `P:{T}:writes:<ns>:<id>`     | hash        | pending writes of one checkpoint                   |
  * | `P:{T}:wids:<ns>`            | set         | ids that have writes but no checkpoint (yet)       |
  * | `P:{T}:leaves:<ns>`          | set         | checkpoints without children: the branch tips      |

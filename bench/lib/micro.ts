@@ -78,3 +78,38 @@ export async function floorOps(client: RedisClient, saver: RedisSaver): Promise<
 }
 
 export const MICRO_THREADS = ["micro-read", "micro-writes", ...Array.from({ length: 64 }, (_, i) => `micro-put-${i}`)];
+
+/**
+ * `put` in a conversation of `turns` turns, as a chat graph makes it: every put stores a new
+ * version of `messages` that adds one message to the last one. Each call continues one of 16
+ * threads that start at `turns` turns (built before the clock starts), so the size stays close
+ * to `turns` for the calls measured. Returns the operation and its threads.
+ */
+export async function conversationPuts(saver: BaseCheckpointSaver, turns: number, tag: string): Promise<{ op: () => Promise<unknown>; threads: string[] }> {
+  const threads = Array.from({ length: 16 }, (_, i) => `micro-conv-${tag}-${i}`);
+  const state = await Promise.all(
+    threads.map(async (threadId) => {
+      const messages = conversation(turns);
+      const version = saver.getNextVersion(undefined);
+      const config = await saver.put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, chatCheckpoint(messages, { messages: version, "branch:to:agent": 1 }), loopMetadata(0), { messages: version, "branch:to:agent": 1 });
+      return { config, messages, version, added: 0 };
+    }),
+  );
+  let call = 0;
+  return {
+    threads,
+    op: async () => {
+      const s = state[call++ % state.length]!;
+      // Back to `turns` turns every 8 puts, so that every measured put is near that size (the put
+      // after it stores a list that is not an extension: one in nine puts, above the p50).
+      if (s.added >= 8) {
+        s.messages = conversation(turns);
+        s.added = 0;
+      }
+      s.messages = [...s.messages, new AIMessage(`note ${call}: the replacement ships within two business days once the report is reviewed.`)];
+      s.added++;
+      s.version = saver.getNextVersion(s.version);
+      s.config = await saver.put(s.config, chatCheckpoint(s.messages, { messages: s.version, "branch:to:agent": 1 }), loopMetadata(call), { messages: s.version });
+    },
+  };
+}

@@ -25,7 +25,7 @@ local function unlink_all(keys)
 end
 
 for _, ns in ipairs(rcall("SMEMBERS", nss_key(base))) do
-  local keys = { ckpts_key(base, ns), blobs_key(base, ns), wids_key(base, ns), leaves_key(base, ns), names_key(base, ns) }
+  local keys = { ckpts_key(base, ns), blobs_key(base, ns), items_key(base, ns), wids_key(base, ns), leaves_key(base, ns), names_key(base, ns) }
   for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
     keys[#keys + 1] = ckpt_key(base, ns, id)
     keys[#keys + 1] = writes_key(base, ns, id)

@@ -22,7 +22,7 @@
 --- @include "codes"
 --- @include "owner"
 --- @include "head"
---- @include "hmget-pairs"
+--- @include "blobs"
 --- @include "delta-walk"
 local rcall = redis.call
 local base, ns, id = KEYS[1], ARGV[1], ARGV[2]
@@ -45,7 +45,7 @@ for i = 1, #flat, 2 do
   if f == "fmt" then strict = true end
 end
 local fields = cjson.decode(blobs_json)
-local blobs = hmget_pairs(blobs_key(base, ns), fields)
+local blobs = read_blobs(base, ns, fields, "checkpoint " .. id .. " channel value")
 if #blobs ~= 2 * #fields and strict then missing("checkpoint " .. id .. " names a channel value that is not stored") end
 local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[4]), max_bytes = tonumber(ARGV[5]), channels = {}, known = {}, lenient = {}, queue = {} }
 if delta and parent then

@@ -32,7 +32,9 @@
   ARGV[18] M, the number of metadata filter fields
   ARGV[19 .. 18+2M]         pairs: filter field name, canonical JSON of the value
   ARGV[19+2M]               B, the number of channel values written
-  ARGV[20+2M .. 19+2M+2B]   pairs: blob field `<channel>:<version>`, packed value
+  ARGV[20+2M .. 19+2M+2B]   pairs: blob field `<channel>:<version>`, then the packed value, or a
+                            list spec (its first byte is 1) for a list stored element by element
+                            (includes/lists.lua plan_list)
 
   DeltaChannels (LangGraph 1.4) are absent from most checkpoints and rebuilt from ancestors
   (includes/delta-walk.lua). A channel is one here if LangGraph says so (ARGV[15]) or if it is one
@@ -48,16 +50,20 @@
   never moves the head back.
 
   Returns { 1, owner or false, deadline in ms (0 = no expiry), 1 if the namespace is new else 0,
-  1 if the deadline moved else 0 } (the owner lets the caller move the conversation up in its
-  owner's listing; a new namespace, enter the thread in the thread index), NOT_OWNER, or CHANGED
-  (with ARGV[14]: the head moved on). Nothing is written unless the reply is { 1, ... }.
+  1 if the deadline moved else 0, { blob field, list node id, ... } of the lists written } (the
+  owner lets the caller move the conversation up in its owner's listing; a new namespace, enter
+  the thread in the thread index; the node ids, name the start of the next version of each list),
+  NOT_OWNER, CHANGED (with ARGV[14]: the head moved on) or RESEND (a list spec named a start that
+  is not stored: send the lists whole). Nothing is written unless the reply is { 1, ... }.
 ]]
 --- @include "keys"
+--- @include "pick-blob"
 --- @include "bytes-lt"
 --- @include "codes"
 --- @include "ttl"
 --- @include "prune"
 --- @include "epoch"
+--- @include "lists"
 local rcall = redis.call
 local base = KEYS[1]
 local ns, id, parent = ARGV[1], ARGV[2], ARGV[3]
@@ -106,6 +112,25 @@ if next(dch) ~= nil then
   end
 end
 
+-- Lists stored element by element: planned (reads only) before anything is written, so that a
+-- start that is gone or a hash collision leaves no trace.
+local ikey = items_key(base, ns)
+local lists = {}
+local parent_blobs = false
+for j = first_blob, first_blob + 2 * b - 1, 2 do
+  local spec = ARGV[j + 1]
+  if string.byte(spec, 1) == LIST_MARK then
+    if parent_blobs == false then
+      parent_blobs = parent ~= "" and rcall("HGET", ckpt_key(base, ns, parent), "blobs") or nil
+    end
+    local field = ARGV[j]
+    local from = pick_blob(parent_blobs, string.match(field, "^[^:]*:"))
+    local plan = plan_list(ikey, spec, from and rcall("HGET", bkey, from))
+    if not plan then return RESEND end
+    lists[#lists + 1] = { field, plan }
+  end
+end
+
 local node = ckpt_key(base, ns, id)
 -- A checkpoint put again under the same id replaces the old node whole (no stale filter fields);
 -- histories read through it may change, so caches of them are told (includes/delta-walk.lua).
@@ -131,10 +156,20 @@ end
 for j = 19, 18 + 2 * m do fields[#fields + 1] = ARGV[j] end
 for j = 1, #fields, 1000 do rcall("HSET", node, unpack(fields, j, math.min(j + 999, #fields))) end
 
-if b > 0 then
+if #lists == 0 then
   for j = first_blob, first_blob + 2 * b - 1, 1000 do
     rcall("HSET", bkey, unpack(ARGV, j, math.min(j + 999, first_blob + 2 * b - 1)))
   end
+else
+  for j = first_blob, first_blob + 2 * b - 1, 2 do
+    if string.byte(ARGV[j + 1], 1) ~= LIST_MARK then rcall("HSET", bkey, ARGV[j], ARGV[j + 1]) end
+  end
+end
+local nodes = {}
+for _, list in ipairs(lists) do
+  apply_list(ikey, bkey, list[1], list[2])
+  nodes[#nodes + 1] = list[1]
+  nodes[#nodes + 1] = list[2].id
 end
 
 -- Only a new checkpoint is a new tip: a retried put of one that has children already must not
@@ -185,6 +220,6 @@ if ARGV[13] == "1" then
     rcall("HDEL", thread, "lean:" .. ns)
   end
 end
-local deadline = apply_ttl(base, ARGV[12], { node, bkey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5] })
+local deadline = apply_ttl(base, ARGV[12], { node, bkey, ikey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5] })
 local moved = (deadline > 0 and string.format("%.0f", deadline) ~= record[5]) and 1 or 0
-return { 1, owner, deadline, new_ns, moved }
+return { 1, owner, deadline, new_ns, moved, nodes }

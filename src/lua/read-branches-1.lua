@@ -26,6 +26,7 @@
 --- @include "head"
 --- @include "pick-blob"
 --- @include "delta-walk"
+--- @include "blobs"
 local rcall = redis.call
 local base, ns, prefix, channel = KEYS[1], ARGV[1], ARGV[3], ARGV[4]
 if owner_mismatch(base, ARGV[2]) then return NOT_OWNER end
@@ -64,7 +65,6 @@ end
 
 local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[5]), max_bytes = tonumber(ARGV[6]), channels = { channel }, known = {}, lenient = {}, queue = {} }
 local leaf_rows = {}
-local bkey = blobs_key(base, ns)
 for _, leaf in ipairs(leaves) do
   local node = rcall("HMGET", ckpt_key(base, ns, leaf), "ts", "blobs", "lens", "delta", "parent", "fmt")
   local field = pick_blob(node[2], prefix)
@@ -74,7 +74,7 @@ for _, leaf in ipairs(leaves) do
     if ok and type(lens) == "table" and type(lens[channel]) == "number" then
       count = lens[channel]
     else
-      count = rcall("HGET", bkey, field)
+      count = read_blob(base, ns, field, "checkpoint " .. leaf .. " channel value")
       if not count and node[6] then missing("checkpoint " .. leaf .. " names channel value " .. field .. ", which is not stored") end
       count = count or 0
     end

@@ -26,7 +26,7 @@
 --- @include "owner"
 --- @include "head"
 --- @include "pick-blob"
---- @include "hmget-pairs"
+--- @include "blobs"
 --- @include "delta-walk"
 local rcall = redis.call
 local base, ns, prefix, channel = KEYS[1], ARGV[1], ARGV[3], ARGV[4]
@@ -72,7 +72,7 @@ for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
   end
 end
 
-local blobs = hmget_pairs(blobs_key(base, ns), fields)
+local blobs = read_blobs(base, ns, fields, "messages value")
 local found = {}
 for i = 1, #blobs, 2 do found[blobs[i]] = true end
 for _, field in ipairs(fields) do

@@ -12,6 +12,8 @@ export const ScriptCode = {
   EXISTS: -2,
   /** A compare-and-set lost: the record changed since it was read. */
   CHANGED: -3,
+  /** put: a list spec named a start (list node) that is not stored; the saver sends the lists whole. */
+  RESEND: -4,
 } as const;
 
 export type ScriptCode = (typeof ScriptCode)[keyof typeof ScriptCode];
@@ -35,6 +37,9 @@ export function codeError(code: number, context: CodeContext): RedisTreeError {
       return new ConversationExistsError(context.threadId);
     case ScriptCode.CHANGED:
       return new ChangedError(context.operation);
+    case ScriptCode.RESEND:
+      // put answers it to its caller, which sends the lists whole; it never reaches a user.
+      return new StorageError(context.operation, new Error("a list start named by the saver is no longer stored"));
     default:
       return new StorageError(context.operation, new Error(`the script answered with an unknown code ${code}`));
   }

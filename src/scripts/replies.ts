@@ -96,6 +96,49 @@ export function packWrite(w: Omit<RawWrite, "packed">): Buffer {
   return packParts([w.taskId, String(w.idx), w.channel, w.taskPath, w.type, w.bytes]);
 }
 
+/**
+ * A list version as put sends it (includes/lists.lua plan_list): a first byte 1 (a packed value
+ * starts with 0), then the id and length of a stored list this one starts with (none: "" and 0),
+ * and the serialised elements after it.
+ */
+export function listSpec(start: { node: string; length: number } | undefined, after: readonly Uint8Array[]): Buffer {
+  return Buffer.concat([LIST_MARK, packParts([start?.node ?? "", String(start?.length ?? 0), ...after])]);
+}
+
+const LIST_MARK = Buffer.from([1]);
+
+/** The packParts header of a `json` value of `length` bytes. */
+function jsonHeader(length: number): Buffer {
+  const header = Buffer.allocUnsafe(12);
+  header.writeUInt32BE(4, 0);
+  header.write("json", 4, "latin1");
+  header.writeUInt32BE(length, 8);
+  return header;
+}
+
+const OPEN = Buffer.from("[");
+const COMMA = Buffer.from(",");
+const CLOSE = Buffer.from("]");
+
+/**
+ * A channel value as a script returns it: a packed serde value, or the elements of a list stored
+ * element by element (includes/lists.lua), which become the packed JSON of the whole list: byte
+ * for byte what the serde wrote for that list (Serde.dumpElements).
+ */
+export function blobValue(reply: Reply | undefined): Buffer {
+  if (!Array.isArray(reply)) return reply as Buffer;
+  const parts: Buffer[] = [Buffer.alloc(0), OPEN];
+  let length = 2 + Math.max(0, reply.length - 1);
+  reply.forEach((element, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(element as Buffer);
+    length += (element as Buffer).byteLength;
+  });
+  parts.push(CLOSE);
+  parts[0] = jsonHeader(length);
+  return Buffer.concat(parts, 12 + length);
+}
+
 /** The tuple of read_tuple, or null for `false`. */
 export function parseTuple(reply: Reply | undefined): StoredTuple | null {
   if (!Array.isArray(reply)) return null;
@@ -105,7 +148,7 @@ export function parseTuple(reply: Reply | undefined): StoredTuple | null {
     ns: text(ns),
     record: record as Buffer,
     parent: parent ? text(parent) : null,
-    blobs: pairs((blobs as Buffer[] | null) ?? []).map(([field, value]) => [text(field), value]),
+    blobs: pairs((blobs as Reply[] | null) ?? []).map(([field, value]) => [text(field), blobValue(value)]),
     writes: pairs((writes as Buffer[] | null) ?? []).map(([, value]) => parseWrite(value)),
     parentWrites: Array.isArray(parentWrites) ? pairs(parentWrites as Buffer[]).map(([, value]) => parseWrite(value)) : null,
   };
@@ -130,7 +173,7 @@ export function parseWalk(channels: readonly string[], factsRaw: Reply | undefin
     i += 5;
     const seeds = new Map<string, RawSeed>();
     for (let k = 0; k < seedCount; k++, i += 3) {
-      seeds.set(nameOf(String(flat[i])), { field: flat[i + 1] ? text(flat[i + 1]) : null, value: flat[i + 2] as Buffer });
+      seeds.set(nameOf(String(flat[i])), { field: flat[i + 1] ? text(flat[i + 1]) : null, value: blobValue(flat[i + 2]) });
     }
     const writeCount = flat[i] as number;
     const writes = (flat.slice(i + 1, i + 1 + writeCount) as Buffer[]).map(parseWrite);

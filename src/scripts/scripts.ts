@@ -13,7 +13,7 @@ import { InvalidInputError, NotFoundError, StorageError } from "../errors.js";
 import type { KeySpace } from "../keys.js";
 import { luaScripts } from "../lua/generated.js";
 import { ScriptCode, codeError, isCode, type CodeContext } from "./codes.js";
-import { packWrite, pairs, parseTuple, parseWalk, text, type FrontierEntry, type RawWrite, type Reply, type StoredTuple, type Walk } from "./replies.js";
+import { blobValue, packWrite, pairs, parseTuple, parseWalk, text, type FrontierEntry, type RawWrite, type Reply, type StoredTuple, type Walk } from "./replies.js";
 
 /** The ioredis clients this library accepts: a single node or a Cluster. */
 export type RedisClient = Redis | Cluster;
@@ -174,7 +174,10 @@ export class Scripts {
 
   /**
    * put: one checkpoint, atomically. Throws NotFoundError (the thread is someone else's) or the
-   * internal ChangedError (with requireHead: the head moved on); nothing is written then.
+   * internal ChangedError (with requireHead: the head moved on); nothing is written then. A blob
+   * is a packed value or a list spec (replies.ts listSpec); `resend` (nothing written) says that a
+   * spec named a start that is no longer stored, and the caller sends its lists whole. `lists`
+   * gives the node now stored for each list written, by blob field.
    */
   async put(input: {
     threadId: string;
@@ -198,8 +201,8 @@ export class Scripts {
     unversioned: readonly string[];
     filter: ReadonlyArray<readonly [string, string]>;
     blobs: ReadonlyArray<readonly [string, Buffer]>;
-  }): Promise<{ owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean }> {
-    const reply = (await this.thread("put", "put", input.threadId, [
+  }): Promise<{ resend: true } | { resend: false; owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean; lists: Map<string, string> }> {
+    const reply = await this.run("put", "put", [this.keys.threadBase(input.threadId)], [
       input.ns,
       input.checkpointId,
       input.parentId ?? "",
@@ -221,9 +224,11 @@ export class Scripts {
       ...input.filter.flat(),
       String(input.blobs.length),
       ...input.blobs.flat(),
-    ])) as Reply[];
-    const [, owner, deadline, newNamespace, moved] = reply;
-    return { owner: owner ? text(owner) : null, deadline: deadline as number, newNamespace: newNamespace === 1, deadlineMoved: moved === 1 };
+    ]);
+    if (reply === ScriptCode.RESEND) return { resend: true };
+    if (isCode(reply)) throw codeError(reply, { operation: "put", threadId: input.threadId });
+    const [, owner, deadline, newNamespace, moved, nodes] = reply as Reply[];
+    return { resend: false, owner: owner ? text(owner) : null, deadline: deadline as number, newNamespace: newNamespace === 1, deadlineMoved: moved === 1, lists: new Map(pairs(nodes as Reply[]).map(([field, node]) => [text(field), text(node)])) };
   }
 
   /**
@@ -305,7 +310,7 @@ export class Scripts {
       head: head ? text(head) : null,
       names: new Map(pairs(names as Buffer[]).map(([k, v]) => [text(k), text(v)])),
       rows,
-      blobs: pairs(blobs as Buffer[]).map(([field, value]) => [text(field), value]),
+      blobs: pairs(blobs as Reply[]).map(([field, value]) => [text(field), blobValue(value)]),
       owner: owner ? text(owner) : null,
       validator: text(validator),
       ...parseWalk([options.channel], facts, frontier),
@@ -318,8 +323,8 @@ export class Scripts {
     const flat = leaves as Reply[];
     const rows: BranchRow[] = [];
     for (let i = 0; i + 5 < flat.length; i += 6) {
-      const known = flat[i + 3] as number | Buffer;
-      const messages = Buffer.isBuffer(known) ? { stored: known } : known >= 0 ? { count: known } : { rebuilt: true as const };
+      const known = flat[i + 3] as Reply;
+      const messages = typeof known === "number" ? (known >= 0 ? { count: known } : { rebuilt: true as const }) : { stored: blobValue(known) };
       rows.push({ id: text(flat[i]), name: flat[i + 1] ? text(flat[i + 1]) : null, ts: text(flat[i + 2]), messages, through: flat[i + 4] === 1, parent: flat[i + 5] ? text(flat[i + 5]) : null });
     }
     return { head: head ? text(head) : null, rows, validator: text(validator), ...parseWalk([options.channel], facts, frontier) };
@@ -342,7 +347,7 @@ export class Scripts {
     return {
       id: text(id),
       node: node as Buffer[],
-      blobs: blobs as Buffer[],
+      blobs: (blobs as Reply[]).map((value, i) => (i % 2 === 0 ? (value as Buffer) : blobValue(value))),
       writes: writes as Buffer[],
       parent: parent ? text(parent) : null,
       channels,

@@ -33,6 +33,9 @@ export interface Serialised {
 const UNSERIALIZABLE = "[unable to serialize, circular reference is too complex to analyze]";
 const UNSERIALIZABLE_JSON = Buffer.from(JSON.stringify(UNSERIALIZABLE));
 
+/** What LangGraph's JSON serde writes in place of a reference to an enclosing object. */
+const CIRCULAR_JSON = Buffer.from(JSON.stringify("[Circular]"));
+
 const JSON_OPEN = Buffer.from("[");
 const JSON_COMMA = Buffer.from(",");
 const JSON_CLOSE = Buffer.from("]");
@@ -69,6 +72,28 @@ export class Serde {
   async dump(value: unknown, what: string): Promise<Buffer> {
     const [type, bytes] = await this.dumpTyped(value, what);
     return packParts([type, bytes]);
+  }
+
+  /**
+   * The elements of a list as its whole serialisation holds them, for storage element by element
+   * (src/lua/includes/lists.lua), or undefined when the list is to be stored whole. Only with
+   * LangGraph's JSON serde: its bytes for a list are `[`, the bytes of each element joined by
+   * `,`, and `]` (test/unit/lists.test.ts holds it to that), so Redis hands back exactly the bytes
+   * the whole list would have had. An element it writes as something else than JSON (a
+   * Uint8Array), and a list whose elements refer back to an enclosing object (written as
+   * "[Circular]", which depends on where the walk starts), are stored whole.
+   */
+  async dumpElements(list: readonly unknown[], what: string): Promise<Buffer[] | undefined> {
+    if (!this.#default || list.length === 0) return undefined;
+    const out = new Array<Buffer>(list.length);
+    for (let i = 0; i < list.length; i++) {
+      const [type, bytes] = await this.dumpTyped(list[i], `${what}, element ${i}`);
+      if (type !== "json") return undefined;
+      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      if (buffer.includes(CIRCULAR_JSON)) return undefined;
+      out[i] = buffer;
+    }
+    return out;
   }
 
   /** A checkpoint's record as stored; values without a version only when there are some. */

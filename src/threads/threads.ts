@@ -23,10 +23,11 @@ import { canonicalJson, compareDesc, namesOf } from "../codec.js";
 import { NotFoundError, StorageError } from "../errors.js";
 import type { Indexes } from "../indexes.js";
 import { blobField, blobFieldPrefix, metadataField } from "../keys.js";
-import type { RawFact, RawSeed, RawWrite, Walk } from "../scripts/replies.js";
+import { listSpec, type RawFact, type RawSeed, type RawWrite, type Walk } from "../scripts/replies.js";
 import type { BranchRow, ForOperation, MetadataCondition, OwnerCheck, Scripts, TreeRow, WalkCache } from "../scripts/scripts.js";
 import { plantFork, type ForkSource } from "./fork.js";
 import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, pathToSeed, type WalkStore } from "./history.js";
+import { ListCache } from "./lists.js";
 import { isDeltaSnapshot, type Serde, type Serialised, type StoredRecord } from "./serde.js";
 import { decodeTuple } from "./tuple.js";
 
@@ -76,6 +77,15 @@ const LIST_THREADS_AT_ONCE = 50;
 /** Times a read starts over when the thread changed under a walk of several calls. */
 const WALK_ATTEMPTS = 5;
 
+/**
+ * Serialised list elements the saver keeps to send only new elements (src/threads/lists.ts): a
+ * conversation of 240 messages of 450 bytes is about 110 KB, so this covers some 300 of them.
+ */
+const LIST_CACHE_BYTES = 32 * 1024 * 1024;
+
+/** A channel value put sends: packed whole, or a list element by element. */
+type SentValue = { channel: string; field: string } & ({ packed: Buffer } | { elements: Buffer[] });
+
 /** The thread's validator moved between the calls of one walk: the read starts over. */
 class WalkRestart extends Error {}
 
@@ -88,6 +98,7 @@ export class Threads {
   readonly #refreshOnRead: boolean;
   readonly #shallow: boolean;
   readonly #history: HistoryCache;
+  readonly #lists = new ListCache(LIST_CACHE_BYTES);
   readonly #firstVersion: () => number | string;
 
   constructor(options: ThreadsOptions) {
@@ -180,10 +191,17 @@ export class Threads {
     const isNew = (c: string) => newVersions != null && c in newVersions;
 
     // The checkpoint and its metadata are one serde value: one serialisation here and one
-    // deserialisation per read, instead of two.
+    // deserialisation per read, instead of two. A list is stored element by element when the
+    // serde allows it (Serde.dumpElements), each element once per namespace; not in shallow mode,
+    // where a thread keeps one checkpoint and a whole value is already linear (and smaller).
     const [record, ...sent] = await Promise.all([
       this.#serde.record(bare, metadata, Object.fromEntries(unversioned.map((c) => [c, values[c]]))),
-      ...stored.filter(isNew).map(async (c) => [blobField(c, versions[c]!), await this.#serde.dump(values[c], `channel "${c}"`)] as const),
+      ...stored.filter(isNew).map(async (c): Promise<SentValue> => {
+        const value = values[c];
+        const elements = Array.isArray(value) && !this.#shallow ? await this.#serde.dumpElements(value, `channel "${c}"`) : undefined;
+        if (elements !== undefined) return { channel: c, field: blobField(c, versions[c]!), elements };
+        return { channel: c, field: blobField(c, versions[c]!), packed: await this.#serde.dump(value, `channel "${c}"`) };
+      }),
     ]);
     const filter: Array<readonly [string, string]> = [];
     for (const [key, value] of Object.entries(metadata ?? {})) {
@@ -195,7 +213,15 @@ export class Threads {
     const deltaMarked = new Set(namesOf((metadata as { counters_since_delta_snapshot?: object } | undefined)?.counters_since_delta_snapshot ?? {}));
     for (const c of stored) if (isDeltaSnapshot(values[c])) deltaMarked.add(c);
 
-    const written = await this.#scripts.put({
+    // A list sends only what follows the last version this process stored of it; when that
+    // version is gone from Redis (nothing is written then), the lists go again whole.
+    const blobs = (known: boolean) =>
+      sent.map((v): [string, Buffer] => {
+        if (!("elements" in v)) return [v.field, v.packed];
+        const start = known ? this.#lists.start(at.threadId, at.ns, v.channel, v.elements) : undefined;
+        return [v.field, listSpec(start, v.elements.slice(start?.length ?? 0))];
+      });
+    const put = (known: boolean) => this.#scripts.put({
       threadId: at.threadId,
       ns: at.ns,
       checkpointId: checkpoint.id,
@@ -215,8 +241,18 @@ export class Threads {
       valueless: namesOf(versions).filter((c) => !(c in values)),
       unversioned,
       filter,
-      blobs: sent,
+      blobs: blobs(known),
     });
+    let written = await put(true);
+    if (written.resend) {
+      this.#lists.drop(at.threadId);
+      written = await put(false);
+    }
+    if (written.resend) throw new StorageError("put", new Error("a list sent whole was refused"));
+    for (const v of sent) {
+      const node = "elements" in v ? written.lists.get(v.field) : undefined;
+      if (node !== undefined && "elements" in v) this.#lists.remember(at.threadId, at.ns, v.channel, node, v.elements);
+    }
     // The thread index (its own slot) learns of a thread once, when a namespace of it first
     // appears: sent as the reply arrives, not awaited, so put stays one round trip.
     if (written.newNamespace) this.#indexes.threadAppeared(at.threadId);
@@ -245,6 +281,7 @@ export class Threads {
    */
   async remove(threadId: string, acting: OwnerCheck = {}): Promise<boolean> {
     this.#history.drop(threadId);
+    this.#lists.drop(threadId);
     const { removed, owner } = await this.#scripts.deleteThread(threadId, acting);
     // The cross-slot index entries go once the thread is gone (never before the owner check).
     const [, unindexed] = await Promise.all([this.#indexes.threadGone("deleteThread", threadId), owner ? this.#indexes.remove(owner, threadId, { operation: "deleteThread" }) : false]);
@@ -253,6 +290,7 @@ export class Threads {
 
   /** Keeps the newest `keepLast` checkpoints of every namespace of each thread. How many went. */
   async prune(threadIds: readonly string[], keepLast: number): Promise<number> {
+    for (const id of threadIds) this.#lists.drop(id);
     const removed = await Promise.all(threadIds.map((id) => this.#scripts.prune(id, keepLast)));
     return removed.reduce((a, b) => a + b, 0);
   }

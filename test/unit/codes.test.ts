@@ -16,6 +16,7 @@ describe("script codes", () => {
     expect(isNotFoundError(codeError(ScriptCode.NOT_OWNER, context))).toBe(true);
     expect(isConversationExistsError(codeError(ScriptCode.EXISTS, context))).toBe(true);
     expect(isChangedError(codeError(ScriptCode.CHANGED, context))).toBe(true);
+    expect(isStorageError(codeError(ScriptCode.RESEND, context))).toBe(true);
     expect(isStorageError(codeError(-99, context))).toBe(true);
     expect([isCode(-1), isCode(0), isCode(12), isCode(null), isCode([])]).toEqual([true, false, false, false, false]);
   });

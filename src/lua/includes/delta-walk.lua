@@ -1,5 +1,6 @@
 --- @include "write-channel"
 --- @include "missing"
+--- @include "blobs"
 -- The ancestor walk that rebuilds DeltaChannel values (BaseCheckpointSaver.getDeltaChannelHistory).
 -- A DeltaChannel is absent from most checkpoints: its value is the nearest ancestor that stores
 -- one (its seed) plus the pending writes to it of every checkpoint from that ancestor down to the
@@ -119,7 +120,8 @@ local function delta_walk(w)
           end
         end
       end
-      local value = field and rcall("HGET", blobs_key(base, ns), field)
+      local value, size = false, 0
+      if field then value, size = read_blob(base, ns, field, "checkpoint " .. id .. " channel value") end
       -- Checkpoints written before storage format 2 (no `fmt`) listed a field for every channel
       -- version, stored or not: a missing one there means "no value".
       if field and not value and node[5] then missing("checkpoint " .. id .. " names channel value " .. field .. ", which is not stored") end
@@ -127,7 +129,7 @@ local function delta_walk(w)
         seeds[#seeds + 1] = c
         seeds[#seeds + 1] = field
         seeds[#seeds + 1] = value
-        bytes = bytes + #value
+        bytes = bytes + size
       elseif unversioned[w.channels[c]] then
         local record = rcall("HGET", key, "checkpoint")
         seeds[#seeds + 1] = c

@@ -11,6 +11,7 @@ local function nss_key(base) return base .. ":nss" end
 local function ckpts_key(base, ns) return base .. ":ckpts:" .. escape_part(ns) end
 local function ckpt_key(base, ns, id) return base .. ":ckpt:" .. escape_part(ns) .. ":" .. id end
 local function blobs_key(base, ns) return base .. ":blobs:" .. escape_part(ns) end
+local function items_key(base, ns) return base .. ":items:" .. escape_part(ns) end
 local function writes_key(base, ns, id) return base .. ":writes:" .. escape_part(ns) .. ":" .. id end
 local function wids_key(base, ns) return base .. ":wids:" .. escape_part(ns) end
 local function leaves_key(base, ns) return base .. ":leaves:" .. escape_part(ns) end

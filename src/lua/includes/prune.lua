@@ -1,3 +1,4 @@
+--- @include "blobs"
 -- Removes all but the newest `keep` checkpoints of a namespace (by id, that is by time), with
 -- their pending writes, and the channel values that only they read. Returns how many went.
 -- Names of removed checkpoints go with them; a head that is removed falls back to the latest.
@@ -83,7 +84,7 @@ local function prune_ns(base, ns, keep)
     keys[#keys + 1] = ckpt_key(base, ns, id)
     keys[#keys + 1] = writes_key(base, ns, id)
   end
-  for i = 1, #fields, 1000 do rcall("HDEL", blobs_key(base, ns), unpack(fields, i, math.min(i + 999, #fields))) end
+  drop_blobs(base, ns, fields)
   for i = 1, #keys, 1000 do rcall("UNLINK", unpack(keys, i, math.min(i + 999, #keys))) end
   for i = 1, #doomed, 1000 do
     local chunk = { unpack(doomed, i, math.min(i + 999, #doomed)) }

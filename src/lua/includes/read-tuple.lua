@@ -1,4 +1,4 @@
---- @include "hmget-pairs"
+--- @include "blobs"
 --- @include "missing"
 -- Reads one checkpoint with everything getTuple and list return for it, or false when the
 -- checkpoint does not exist. Reply: { id, ns, record (checkpoint, metadata and the values that
@@ -14,7 +14,7 @@ local function read_tuple(base, ns, id)
   local blobs = {}
   if node[4] and node[4] ~= "[]" then
     local fields = cjson.decode(node[4])
-    blobs = hmget_pairs(blobs_key(base, ns), fields)
+    blobs = read_blobs(base, ns, fields, "checkpoint " .. id .. " channel value")
     if #blobs ~= 2 * #fields and node[5] then
       local found = {}
       for i = 1, #blobs, 2 do found[blobs[i]] = true end

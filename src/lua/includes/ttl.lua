@@ -21,7 +21,7 @@ local function each_thread_key(base, fn)
   fn(thread_key(base))
   fn(nss_key(base))
   for _, ns in ipairs(redis.call("SMEMBERS", nss_key(base))) do
-    for _, key in ipairs({ ckpts_key(base, ns), blobs_key(base, ns), wids_key(base, ns), leaves_key(base, ns), names_key(base, ns) }) do fn(key) end
+    for _, key in ipairs({ ckpts_key(base, ns), blobs_key(base, ns), items_key(base, ns), wids_key(base, ns), leaves_key(base, ns), names_key(base, ns) }) do fn(key) end
     for _, id in ipairs(redis.call("ZRANGE", ckpts_key(base, ns), 0, -1)) do
       fn(ckpt_key(base, ns, id))
       fn(writes_key(base, ns, id))

@@ -1,0 +1,40 @@
+--- @include "hmget-pairs"
+--- @include "lists"
+-- Channel values (the blobs hash of a namespace), read and dropped through here by every script,
+-- so that a list stored element by element (includes/lists.lua) reads back byte for byte as the
+-- whole value the saver's serde would have written, and is released when its blob goes.
+
+-- A stored blob value as scripts return it: a packed serde value, or the array of a list's
+-- elements (includes/lists.lua list_value); and its size in bytes. `what` names it in an error.
+local function blob_value(base, ns, value, what)
+  if is_list_blob(value) then return list_value(items_key(base, ns), string.sub(value, 2), what) end
+  return value, #value
+end
+
+-- hmget_pairs over the blobs hash: { field, value, ... } of the fields that exist.
+local function read_blobs(base, ns, fields, what)
+  local found = hmget_pairs(blobs_key(base, ns), fields)
+  for i = 2, #found, 2 do
+    if is_list_blob(found[i]) then found[i] = blob_value(base, ns, found[i], what .. " " .. found[i - 1]) end
+  end
+  return found
+end
+
+-- One blob field's value (as blob_value) and its size, or false.
+local function read_blob(base, ns, field, what)
+  local value = redis.call("HGET", blobs_key(base, ns), field)
+  if not value then return false, 0 end
+  return blob_value(base, ns, value, what .. " " .. field)
+end
+
+-- Removes blob fields, releasing the list nodes they name.
+local function drop_blobs(base, ns, fields)
+  local bkey, ikey = blobs_key(base, ns), items_key(base, ns)
+  for i = 1, #fields, 1000 do
+    local chunk = { unpack(fields, i, math.min(i + 999, #fields)) }
+    for _, value in ipairs(redis.call("HMGET", bkey, unpack(chunk))) do
+      if is_list_blob(value) then release_node(ikey, string.sub(value, 2)) end
+    end
+    redis.call("HDEL", bkey, unpack(chunk))
+  end
+end

@@ -1,0 +1,220 @@
+--- @include "missing"
+-- Lists stored element by element (the messages channel, and any list-valued channel).
+--
+-- LangGraph writes a list channel whole at every step, so storing each version whole grows with
+-- the square of a conversation. Here a list version is a node of a tree of lists: the node names
+-- the node of a shorter list it extends and the elements it adds, and each element is stored once
+-- per namespace, by a hash of its serialised bytes (its ref). Branches share their common start,
+-- and a thread's memory grows with the number of distinct elements.
+--
+-- All of it lives in one hash per namespace, `items` (includes/keys.lua):
+--   e<ref>  the element's bytes (its JSON, as the saver's JSON serde wrote it inside the list)
+--   c<ref>  how many node ref lists name the element
+--   n<id>   a node: "<depth>:<length>:<parent id>:<segment id>:" and then the fields
+--           ("e" .. ref) of the elements after the parent's list, oldest first
+--   r<id>   how many blobs and child nodes name the node
+--   f<id>   for a node of depth 0, the bytes of the elements it names joined by ",": reads take
+--           them in one piece instead of one lookup per element (Lua is slow at many small values)
+-- A blob of a list version (blobs hash) is LIST_MARK followed by the node id: a packed serde
+-- value starts with a zero byte (the high byte of its type's length), so the two never mix.
+--
+-- Reads walk parent links. To keep that walk short, a node extends its parent by one link
+-- (`depth` one more) only up to RUN links; the next one is a segment node (depth 0) whose parent
+-- is the last segment and whose refs are all elements since: a read visits at most RUN chain
+-- nodes plus one node per segment, and every element is named by at most two nodes and held in
+-- at most one segment's joined bytes besides its own field, so memory stays linear. Ids and refs are hashes of what they name (sha1, REF_LEN hex chars); an id that
+-- is already stored with other content is a collision, refused loudly, never merged.
+local LIST_MARK = 1
+local REF_LEN = 20
+-- A node names each element by its field, "e" .. ref: reads pass them to HMGET as they are.
+local REF_STEP = REF_LEN + 1
+local RUN = 16
+
+-- A node's parts; its element fields run from byte `at` of `value` to the end, REF_STEP each.
+local function parse_node(value)
+  local depth, len, parent, seg, at = string.match(value, "^(%d+):(%d+):(%x*):(%x*):()")
+  if not depth then missing("a list node is not in this library's format") end
+  return { depth = tonumber(depth), len = tonumber(len), parent = parent, seg = seg, value = value, at = at }
+end
+
+-- The element fields a node names, as one string.
+local function node_fields(node)
+  return string.sub(node.value, node.at)
+end
+
+-- The nodes of the list of node `id`, oldest first, or nil (lenient) / an error naming `what`
+-- when one of them is not stored.
+local function list_nodes(ikey, id, what, lenient)
+  local nodes = {}
+  while id ~= "" do
+    local value = redis.call("HGET", ikey, "n" .. id)
+    if not value then
+      if lenient then return nil end
+      missing(what .. " names list node " .. id .. ", which is not stored")
+    end
+    local node = parse_node(value)
+    node.id = id
+    nodes[#nodes + 1] = node
+    id = node.parent
+  end
+  local n = #nodes
+  for i = 1, math.floor(n / 2) do nodes[i], nodes[n + 1 - i] = nodes[n + 1 - i], nodes[i] end
+  return nodes
+end
+
+-- The elements of the list of node `id`, oldest first, and their total size in bytes. Scripts
+-- return them as an array; the saver joins them into the JSON of the whole list (replies.ts
+-- blobValue), byte for byte what its JSON serde wrote for that list. Joining them here would cost
+-- the server more than the whole read (Lua builds long strings by repeated copies).
+local function list_value(ikey, id, what)
+  local items, bytes, fields = {}, 0, {}
+  -- Oldest first, the nodes of depth 0 come first (a chain ends at one), then the chain.
+  for _, node in ipairs(list_nodes(ikey, id, what, false)) do
+    if node.depth == 0 then
+      local joined = redis.call("HGET", ikey, "f" .. node.id)
+      if not joined then missing(what .. " names list node " .. node.id .. ", whose elements are not stored") end
+      items[#items + 1] = joined
+      bytes = bytes + #joined
+    else
+      local value = node.value
+      for i = node.at, #value, REF_STEP do fields[#fields + 1] = string.sub(value, i, i + REF_LEN) end
+    end
+  end
+  for i = 1, #fields, 1000 do
+    local values = redis.call("HMGET", ikey, unpack(fields, i, math.min(i + 999, #fields)))
+    for k = 1, #values do
+      local v = values[k]
+      if not v then missing(what .. " names list element " .. string.sub(fields[i + k - 1], 2) .. ", which is not stored") end
+      items[#items + 1] = v
+      bytes = bytes + #v
+    end
+  end
+  return items, bytes
+end
+
+local function is_list_blob(value)
+  return value and string.byte(value, 1) == LIST_MARK
+end
+
+-- Drops one reference to node `id`; a node nobody names any more goes, with its references to its
+-- parent and its elements (an element nobody names goes too).
+local function release_node(ikey, id)
+  local rcall = redis.call
+  while id ~= "" do
+    if rcall("HINCRBY", ikey, "r" .. id, -1) > 0 then return end
+    local value = rcall("HGET", ikey, "n" .. id)
+    rcall("HDEL", ikey, "n" .. id, "r" .. id, "f" .. id)
+    if not value then return end
+    local node = parse_node(value)
+    for i = node.at, #value, REF_STEP do
+      local ref = string.sub(value, i + 1, i + REF_LEN)
+      if rcall("HINCRBY", ikey, "c" .. ref, -1) <= 0 then rcall("HDEL", ikey, "e" .. ref, "c" .. ref) end
+    end
+    id = node.parent
+  end
+end
+
+-- Splits `[u32 length][bytes]...` from byte `pos` on (codec.ts packParts).
+local function unpack_parts(s, pos)
+  local parts = {}
+  while pos <= #s do
+    local len = struct.unpack(">I4", s, pos)
+    parts[#parts + 1] = string.sub(s, pos + 4, pos + 3 + len)
+    pos = pos + 4 + len
+  end
+  return parts
+end
+
+-- Plans storing one list version, reading only. `spec` is what the saver sent (scripts.ts
+-- putList): LIST_MARK, then parts: the id of a node whose list the saver knows to be this list's
+-- start (or "" when it knows none), that list's length, and the bytes of every element after it.
+-- `parent_blob` is this channel's blob in the checkpoint's parent (false if none): without a
+-- known start, the list extends the parent's list when that list is its start, else it gets a
+-- fresh node. Returns the plan, or nil when the named start is not stored (the saver sends the
+-- whole list again).
+local function plan_list(ikey, spec, parent_blob)
+  local rcall = redis.call
+  local parts = unpack_parts(spec, 2)
+  local hint, known = parts[1], tonumber(parts[2])
+  local fields = {}
+  for i = 3, #parts do fields[#fields + 1] = "e" .. string.sub(redis.sha1hex(parts[i]), 1, REF_LEN) end
+  local n = known + #fields
+
+  local base_id, base, first = nil, nil, 1
+  if hint ~= "" then
+    local value = rcall("HGET", ikey, "n" .. hint)
+    if not value then return nil end
+    base = parse_node(value)
+    if base.len ~= known then return nil end
+    base_id = hint
+  elseif is_list_blob(parent_blob) then
+    local pid = string.sub(parent_blob, 2)
+    local nodes = list_nodes(ikey, pid, "", true)
+    local node = nodes and nodes[#nodes]
+    if node and node.len <= n then
+      local names = {}
+      for i, each in ipairs(nodes) do names[i] = node_fields(each) end
+      if table.concat(names) == table.concat(fields, "", 1, node.len) then base_id, base, first = pid, node, node.len + 1 end
+    end
+  end
+
+  -- The elements this version adds, and those of them not stored yet (same ref, other bytes: a
+  -- hash collision, refused).
+  local added, store = {}, {}
+  for i = first, #fields do
+    local field = fields[i]
+    added[#added + 1] = field
+    local stored = rcall("HGET", ikey, field)
+    if stored and stored ~= parts[i + 2] then error("list element hash collision on " .. field) end
+    if not stored then store[field] = parts[i + 2] end
+  end
+
+  local value, joined
+  if base and #added == 0 then
+    return { id = base_id, store = store }
+  elseif base and base.depth + 1 < RUN then
+    value = (base.depth + 1) .. ":" .. n .. ":" .. base_id .. ":" .. (base.depth == 0 and base_id or base.seg) .. ":" .. table.concat(added)
+  elseif base then
+    -- A segment: everything since the last segment, read back along the chain (at most RUN nodes).
+    local chain, at = {}, base_id
+    while at ~= base.seg do
+      local node = parse_node(rcall("HGET", ikey, "n" .. at) or missing("list node " .. at .. " is not stored"))
+      chain[#chain + 1] = node_fields(node)
+      at = node.parent
+    end
+    local run = {}
+    for i = #chain, 1, -1 do run[#run + 1] = chain[i] end
+    local names = table.concat(run)
+    value = "0:" .. n .. ":" .. base.seg .. "::" .. names .. table.concat(added)
+    local previous = {}
+    for i = 1, #names, REF_STEP do previous[#previous + 1] = string.sub(names, i, i + REF_LEN) end
+    local bytes = #previous > 0 and rcall("HMGET", ikey, unpack(previous)) or {}
+    for i = first, #fields do bytes[#bytes + 1] = parts[i + 2] end
+    joined = table.concat(bytes, ",")
+  else
+    value = "0:" .. n .. ":::" .. table.concat(fields)
+    joined = table.concat(parts, ",", 3, #parts)
+  end
+  local id = string.sub(redis.sha1hex(value), 1, REF_LEN)
+  local stored = rcall("HGET", ikey, "n" .. id)
+  if stored and stored ~= value then error("list node hash collision on " .. id) end
+  return { id = id, value = value, joined = joined, store = store }
+end
+
+-- Carries out a plan of plan_list: stores the new elements and node, and makes blob `field` of
+-- `bkey` name the node (a list blob it replaces loses its reference).
+local function apply_list(ikey, bkey, field, plan)
+  local rcall = redis.call
+  for name, bytes in pairs(plan.store) do rcall("HSETNX", ikey, name, bytes) end
+  -- Two channels of one put may plan the same node: only the first one creates it.
+  if plan.value and rcall("HSETNX", ikey, "n" .. plan.id, plan.value) == 1 then
+    local node = parse_node(plan.value)
+    if plan.joined then rcall("HSET", ikey, "f" .. plan.id, plan.joined) end
+    if node.parent ~= "" then rcall("HINCRBY", ikey, "r" .. node.parent, 1) end
+    for i = node.at, #plan.value, REF_STEP do rcall("HINCRBY", ikey, "c" .. string.sub(plan.value, i + 1, i + REF_LEN), 1) end
+  end
+  rcall("HINCRBY", ikey, "r" .. plan.id, 1)
+  local old = rcall("HGET", bkey, field)
+  rcall("HSET", bkey, field, string.char(LIST_MARK) .. plan.id)
+  if is_list_blob(old) then release_node(ikey, string.sub(old, 2)) end
+end

@@ -1,0 +1,67 @@
+/**
+ * What the saver remembers of the lists it stored element by element (src/lua/includes/lists.lua),
+ * so that the next version of a list sends only the elements it adds: per thread, namespace and
+ * channel, the list node of the last version written and that version's serialised elements.
+ * A new version whose first elements are byte for byte that version's names its node as its
+ * start. Bounded by the bytes it holds, oldest out first; an entry whose node is gone from Redis
+ * (pruned, expired, deleted elsewhere) costs one resend, never a wrong list (ids are content
+ * hashes: a stored node is always the list its id says).
+ */
+
+interface Entry {
+  threadId: string;
+  node: string;
+  elements: Buffer[];
+  bytes: number;
+}
+
+export class ListCache {
+  readonly #maxBytes: number;
+  readonly #entries = new Map<string, Entry>();
+  #bytes = 0;
+
+  constructor(maxBytes: number) {
+    this.#maxBytes = maxBytes;
+  }
+
+  /** The stored list `elements` starts with, as far as this process knows. */
+  start(threadId: string, ns: string, channel: string, elements: readonly Buffer[]): { node: string; length: number } | undefined {
+    const entry = this.#entries.get(keyOf(threadId, ns, channel));
+    if (entry === undefined || entry.elements.length > elements.length) return undefined;
+    for (let i = 0; i < entry.elements.length; i++) {
+      if (!entry.elements[i]!.equals(elements[i]!)) return undefined;
+    }
+    return { node: entry.node, length: entry.elements.length };
+  }
+
+  /** Remembers the list just stored as `node`. */
+  remember(threadId: string, ns: string, channel: string, node: string, elements: Buffer[]): void {
+    const key = keyOf(threadId, ns, channel);
+    this.#forget(key);
+    let bytes = 0;
+    for (const e of elements) bytes += e.byteLength;
+    if (bytes > this.#maxBytes) return;
+    this.#entries.set(key, { threadId, node, elements, bytes });
+    this.#bytes += bytes;
+    for (const [oldest] of this.#entries) {
+      if (this.#bytes <= this.#maxBytes) break;
+      this.#forget(oldest);
+    }
+  }
+
+  /** Forgets a thread's lists (it was deleted or pruned). */
+  drop(threadId: string): void {
+    for (const [key, entry] of this.#entries) if (entry.threadId === threadId) this.#forget(key);
+  }
+
+  #forget(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return;
+    this.#entries.delete(key);
+    this.#bytes -= entry.bytes;
+  }
+}
+
+function keyOf(threadId: string, ns: string, channel: string): string {
+  return JSON.stringify([threadId, ns, channel]);
+}
