@@ -106,4 +106,23 @@ describe("Redis killed and restarted under a graph workload", () => {
     await saver.deleteThread("flush-1");
     await client.quit();
   });
+  it("a conversation stored element by element goes on across SCRIPT FLUSH and a restart: no message lost, each stored once", async () => {
+    const client = new Redis(server.url, { maxRetriesPerRequest: 20, retryStrategy: () => 50 });
+    client.on("error", () => {});
+    const saver = new RedisSaver({ client, prefix: "lists" });
+    const graph = chatGraph(saver, { kind: "ordinary", model: re });
+    const config = { configurable: { thread_id: "lists" } };
+    const turn = (i: number) => graph.invoke({ messages: [new HumanMessage(`question ${i}`)] }, config);
+    for (let i = 0; i < 3; i++) await turn(i);
+    await client.script("FLUSH"); // the saver's scripts are loaded again on their next call
+    for (let i = 3; i < 6; i++) await turn(i);
+    await server.kill();
+    await server.start();
+    for (let i = 6; i < 9; i++) await turn(i);
+    const messages = (await graph.getState(config)).values.messages as AIMessage[];
+    expect(messages.map((m) => String(m.content))).toEqual(Array.from({ length: 9 }, (_, i) => [`question ${i}`, `re: question ${i}`]).flat());
+    const fields = await client.hkeys("lists:{lists}:items:");
+    expect(fields.filter((f) => f.startsWith("e"))).toHaveLength(18);
+    await client.quit();
+  });
 });

@@ -1,0 +1,150 @@
+// Lists stored element by element (src/lua/includes/lists.lua): every list version reads back
+// exactly, across branches, duplicates and edits, from this process and a cold one; each element
+// is stored once per thread; prune, forks and deletes keep what kept checkpoints need and release
+// the rest; a list start that is gone is sent again, never read wrong; a lost element is an error.
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
+import fc from "fast-check";
+import { ConversationManager, RedisSaver, isStorageError } from "../src/index.js";
+import { escapeKeyPart } from "../src/keys.js";
+import { chatGraph, contents, re } from "./helpers/graphs.js";
+import { keysOf, redisPerTest } from "./helpers/redis.js";
+
+const meta = { source: "loop" as const, step: 1, parents: {} };
+
+/** The items hash of a thread's namespace and what it holds, by kind. */
+async function items(saver: RedisSaver, threadId: string, ns = "") {
+  const key = `${keysOf(saver).threadBase(threadId)}:items:${escapeKeyPart(ns)}`;
+  const all = (await saver.client.hgetallBuffer(key));
+  const of = (kind: string) => Object.entries(all).filter(([f]) => f.startsWith(kind));
+  return { key, elements: of("e"), nodes: of("n"), joined: of("f") };
+}
+
+/** Puts a checkpoint whose `items` channel is `list`, as a new version, after `parent`. */
+async function putList(saver: RedisSaver, threadId: string, parent: RunnableConfig | undefined, list: unknown[]): Promise<RunnableConfig> {
+  const version = saver.getNextVersion(undefined) + Math.random() * 1000;
+  const config = parent ?? { configurable: { thread_id: threadId, checkpoint_ns: "" } };
+  return saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { items: list }, channel_versions: { items: version } }, meta, { items: version });
+}
+
+async function listAt(saver: RedisSaver, config: RunnableConfig): Promise<unknown> {
+  return (await saver.getTuple(config))?.checkpoint.channel_values.items;
+}
+
+describe("lists element by element", () => {
+  const redis = redisPerTest("lists");
+  const newSaver = () => new RedisSaver({ client: redis.client, prefix: redis.prefix });
+
+  it("reads back every version of lists with duplicate, shared and changed elements across branches, from this process and a cold one", async () => {
+    const pool = ["a", "a", "b", { role: "user", text: "hi" }, { role: "user", text: "hi" }, [1, 2], 7, null, "a much longer element ".repeat(20)];
+    const step = fc.record({
+      from: fc.nat(),
+      edit: fc.oneof(
+        fc.record({ append: fc.array(fc.nat({ max: pool.length - 1 }), { minLength: 1, maxLength: 4 }) }),
+        fc.record({ remove: fc.nat() }),
+        fc.record({ replace: fc.nat(), by: fc.nat({ max: pool.length - 1 }) }),
+        fc.constant({ same: true }),
+      ),
+      cold: fc.boolean(),
+    });
+    let run = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 30 }), async (steps) => {
+        const threadId = `prop-${run++}`;
+        const warm = newSaver();
+        const stored: Array<{ config: RunnableConfig; list: unknown[] }> = [];
+        for (const s of steps) {
+          const parent = stored.length > 0 ? stored[s.from % stored.length] : undefined;
+          let list = [...(parent?.list ?? [])];
+          const e = s.edit;
+          if ("append" in e) list.push(...e.append.map((i) => structuredClone(pool[i])));
+          else if ("remove" in e && list.length > 1) list.splice(e.remove % list.length, 1);
+          else if ("replace" in e && list.length > 0) list[e.replace % list.length] = structuredClone(pool[e.by]);
+          if (list.length === 0) list = [pool[0]];
+          const saver = s.cold ? redis.otherSaver() : warm;
+          stored.push({ config: await putList(saver, threadId, parent?.config, list), list });
+        }
+        const reader = redis.otherSaver();
+        for (const { config, list } of stored) expect(await listAt(reader, config)).toEqual(list);
+        // Each distinct element once, whatever the branches.
+        const distinct = new Set(stored.flatMap(({ list }) => list.map((x) => JSON.stringify(x))));
+        expect((await items(warm, threadId)).elements.length).toBe(distinct.size);
+        // Prune releases what no kept checkpoint names, and keeps the rest readable.
+        await warm.prune([threadId], { keepLast: 1 });
+        const kept = stored.reduce((a, b) => (String(b.config.configurable?.checkpoint_id) > String(a.config.configurable?.checkpoint_id) ? b : a));
+        expect(await listAt(reader, kept.config)).toEqual(kept.list);
+        expect((await items(warm, threadId)).elements.length).toBe(new Set(kept.list.map((x) => JSON.stringify(x))).size);
+        await warm.deleteThread(threadId);
+        expect(await redis.client.exists((await items(warm, threadId)).key)).toBe(0);
+      }),
+      { numRuns: 25 },
+    );
+  });
+
+  it("stores each message once: a thread's elements are its distinct messages, also when a cold process continues it", async () => {
+    const saver = newSaver();
+    const graph = chatGraph(saver, { kind: "ordinary", model: re });
+    const config = { configurable: { thread_id: "chat" } };
+    for (let i = 0; i < 10; i++) await graph.invoke({ messages: [new HumanMessage(`question ${i}`)] }, config);
+    const cold = chatGraph(redis.otherSaver(), { kind: "ordinary", model: re });
+    for (let i = 10; i < 20; i++) await cold.invoke({ messages: [new HumanMessage(`question ${i}`)] }, config);
+    const state = await graph.getState(config);
+    expect(state.values.messages).toHaveLength(40);
+    expect(contents(state.values.messages).slice(-2)).toEqual(["human:question 19", "ai:re: question 19"]);
+    const stored = await items(saver, "chat");
+    expect(stored.elements).toHaveLength(40);
+    // The cold process extended the stored list (its first put found the parent's list as its
+    // start) instead of storing a second copy of all of it.
+    const elementBytes = stored.elements.reduce((n, [, v]) => n + v.byteLength, 0);
+    const joinedBytes = stored.joined.reduce((n, [, v]) => n + v.byteLength, 0);
+    expect(joinedBytes).toBeLessThan(elementBytes);
+    // Every checkpoint still reads its own messages.
+    for await (const tuple of saver.list(config)) {
+      const messages = tuple.checkpoint.channel_values.messages as unknown[] | undefined;
+      expect(messages?.length ?? 0).toBeLessThanOrEqual(40);
+    }
+  });
+
+  it("a prune and a fork keep every message of what they keep", async () => {
+    const saver = newSaver();
+    const manager = new ConversationManager({ saver });
+    const { threadId } = await manager.createConversation({ userId: "u" });
+    const graph = chatGraph(saver, { kind: "ordinary", model: re });
+    const config = { configurable: { thread_id: threadId } };
+    for (let i = 0; i < 12; i++) await graph.invoke({ messages: [new HumanMessage(`question ${i}`)] }, config);
+    const before = contents((await graph.getState(config)).values.messages);
+    await saver.prune([threadId], { keepLast: 2 });
+    expect(contents((await graph.getState(config)).values.messages)).toEqual(before);
+    const fork = await manager.forkConversation(threadId, { userId: "u" });
+    expect(contents(await manager.getMessages(fork.threadId, { userId: "u" }))).toEqual(before);
+    await graph.invoke({ messages: [new HumanMessage("after the fork")] }, { configurable: { thread_id: fork.threadId } });
+    expect(contents((await graph.getState({ configurable: { thread_id: fork.threadId } })).values.messages)).toEqual([...before, "human:after the fork", "ai:re: after the fork"]);
+    // The source is untouched by what happened on the fork.
+    expect(contents((await graph.getState(config)).values.messages)).toEqual(before);
+  });
+
+  it("sends the whole list again when the start it remembers is gone, and never reads it wrong", async () => {
+    const saver = newSaver();
+    const first = await putList(saver, "gone", undefined, ["one", "two"]);
+    expect(await listAt(saver, first)).toEqual(["one", "two"]);
+    // Another process deletes the thread: this saver still remembers ["one", "two"] as stored.
+    await redis.otherSaver().deleteThread("gone");
+    const again = await putList(saver, "gone", undefined, ["one", "two", "three"]);
+    expect(await listAt(redis.otherSaver(), again)).toEqual(["one", "two", "three"]);
+    expect((await items(saver, "gone")).elements).toHaveLength(3);
+  });
+
+  it("a list element or node lost behind the saver's back is a StorageError naming it, never a shorter list", async () => {
+    const saver = newSaver();
+    const config = await putList(saver, "lost", undefined, [new HumanMessage("kept"), new AIMessage("lost")]);
+    const { key, elements, joined } = await items(saver, "lost");
+    expect(elements).toHaveLength(2);
+    await redis.client.hdel(key, ...joined.map(([f]) => f));
+    const err = await saver.getTuple(config).catch((e: unknown) => e);
+    expect(isStorageError(err)).toBe(true);
+    expect(String((err as Error).message)).toMatch(/list node .* not stored/);
+    await redis.client.del(key);
+    expect(isStorageError(await saver.getTuple(config).catch((e: unknown) => e))).toBe(true);
+  });
+});

@@ -1,0 +1,68 @@
+// Lists are stored element by element and read back as the JSON of the whole list (src/lua/
+// includes/lists.lua, replies.ts blobValue): that is exact only if LangGraph's JSON serde writes a
+// list as `[`, its elements' own bytes joined by `,`, and `]`. These tests hold the serde to it,
+// and Serde.dumpElements to storing whole what it cannot split.
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { MemorySaver } from "@langchain/langgraph-checkpoint";
+import fc from "fast-check";
+import { blobValue, listSpec } from "../../src/scripts/replies.js";
+import { Serde } from "../../src/threads/serde.js";
+import { unpackParts } from "../../src/codec.js";
+
+const langgraphSerde = new MemorySaver().serde;
+const serde = new Serde(langgraphSerde, true);
+
+/** What the saver stores for a whole list, and what a read of the same list element by element gives back. */
+async function bothWays(list: unknown[]): Promise<{ whole: Buffer; joined: Buffer } | undefined> {
+  const elements = await serde.dumpElements(list, "list");
+  if (elements === undefined) return undefined;
+  return { whole: await serde.dump(list, "list"), joined: blobValue(elements) };
+}
+
+const json = fc.jsonValue();
+const messages = fc.oneof(
+  fc.string().map((content) => new HumanMessage({ content, id: "h" })),
+  fc.record({ content: fc.string(), args: fc.dictionary(fc.string(), json) }).map(({ content, args }) => new AIMessage({ content, tool_calls: [{ id: "call", name: "tool", args }] })),
+  fc.string().map((content) => new ToolMessage({ content, tool_call_id: "call" })),
+);
+const others = fc.oneof(
+  fc.date({ noInvalidDate: true }),
+  fc.constant(undefined),
+  fc.constant(null),
+  fc.array(json).map((a) => new Set(a)),
+  fc.array(fc.tuple(fc.string(), json)).map((a) => new Map(a)),
+  fc.constant(new Error("boom")),
+  fc.constant(/a+b/gi),
+);
+
+describe("lists element by element", () => {
+  it("LangGraph's JSON serde writes a list as its elements' bytes joined: the joined read is the whole value, byte for byte", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(json, messages, others), { minLength: 1, maxLength: 12 }), async (list) => {
+        const both = await bothWays(list);
+        expect(both).toBeDefined();
+        expect(both!.joined.equals(both!.whole)).toBe(true);
+        expect(await serde.load(both!.joined, "list")).toEqual(await serde.load(both!.whole, "list"));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("stores whole what it cannot split: an empty list, a Uint8Array element, an element that refers back to the list, a custom serde", async () => {
+    expect(await serde.dumpElements([], "list")).toBeUndefined();
+    expect(await serde.dumpElements([new Uint8Array([1, 2])], "list")).toBeUndefined();
+    const looped: unknown[] = [];
+    looped.push({ list: looped });
+    expect(await serde.dumpElements(looped, "list")).toBeUndefined();
+    expect(await new Serde(langgraphSerde, false).dumpElements([1, 2], "list")).toBeUndefined();
+  });
+
+  it("a list spec frames the start and the new elements; a stored value is never mistaken for one", async () => {
+    const spec = listSpec({ node: "abc", length: 2 }, [Buffer.from("3")]);
+    expect(spec[0]).toBe(1);
+    expect(unpackParts(spec.subarray(1)).map((p) => p.toString())).toEqual(["abc", "2", "3"]);
+    expect(unpackParts(listSpec(undefined, [Buffer.from("1")]).subarray(1)).map((p) => p.toString())).toEqual(["", "0", "1"]);
+    // A packed serde value starts with the high byte of its type's length: 0.
+    expect((await serde.dump(1, "x"))[0]).toBe(0);
+  });
+});
