@@ -18,8 +18,9 @@ import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-chec
 import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
 import { deltaBench } from "./delta.js";
-import { agentGraph, buildConversations, buildLongThread, question, threadMemory } from "./lib/fixtures.js";
-import { MICRO_OPS, MICRO_THREADS, floorOps, microOps, type MicroOp } from "./lib/micro.js";
+import { chatMemory } from "./memory.js";
+import { agentGraph, buildConversations, buildLongThread, question } from "./lib/fixtures.js";
+import { MICRO_OPS, MICRO_THREADS, conversationPuts, floorOps, microOps, type MicroOp } from "./lib/micro.js";
 import { median, summarize, type Summary } from "./lib/stats.js";
 import { lineChart } from "./lib/svg.js";
 
@@ -142,6 +143,8 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
   const ops = new Map<string, Record<MicroOp, (i: number) => Promise<unknown>>>();
   for (const c of all) ops.set(c.name, await microOps(c.saver, (ROUNDS + 1) * (CALLS_C1 + CALLS_C32)));
   const { ops: floor, bytes, cleanup } = await floorOps(redis, ours);
+  // put as a conversation grows (bench/lib/micro.ts conversationPuts), this saver only, c=1.
+  const growing = { 10: await conversationPuts(ours, 10, "c10"), 120: await conversationPuts(ours, 120, "c120") };
   log(`micro: a tuple of ${bytes} bytes (10 messages), ${ROUNDS} rounds x ${CALLS_C1} calls at concurrency 1 and ${CALLS_C32} at 32`);
 
   for (let round = 0; round <= ROUNDS; round++) {
@@ -158,8 +161,13 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
         }
       }
     }
+    for (const turns of [10, 120] as const) {
+      const r = await measure(growing[turns].op, CALLS_C1, 1);
+      if (round > 0) record(`micro|${OURS}|put (conversation of ${turns} turns)|1`, r);
+    }
   }
   await cleanup();
+  await Promise.all([...growing[10].threads, ...growing[120].threads].map((t) => ours.deleteThread(t)));
 
   const rows: Array<Record<string, string | number>> = [];
   for (const concurrency of [1, 32]) {
@@ -173,6 +181,10 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
         rows.push({ concurrency, saver: c.name, operation: op, "p50 µs": Math.round(m.p50), "p99 µs": Math.round(m.p99), "ops/s": Math.round(m.perSecond) });
       }
     }
+  }
+  for (const turns of [10, 120]) {
+    const m = cell(`micro|${OURS}|put (conversation of ${turns} turns)|1`);
+    rows.push({ concurrency: 1, saver: OURS, operation: `put (conversation of ${turns} turns)`, "p50 µs": Math.round(m.p50), "p99 µs": Math.round(m.p99), "ops/s": Math.round(m.perSecond) });
   }
   return rows;
 }
@@ -311,19 +323,10 @@ async function scale(ours: RedisSaver) {
 // ---------------------------------------------------------------------------------------------
 // 4. Storage
 
-async function storage(all: Contestant[], ours: RedisSaver) {
-  const TURNS = QUICK ? 50 : 200;
-  const rows = [];
-  for (const c of all.filter((x) => x.name === OURS || x.storageBytes)) {
-    const graph = agentGraph(c.saver);
-    const before = c.storageBytes ? await c.storageBytes() : 0;
-    for (let i = 0; i < TURNS; i++) await graph.invoke({ messages: [question(i)] }, { configurable: { thread_id: "storage" } });
-    let checkpoints = 0;
-    for await (const _ of c.saver.list({ configurable: { thread_id: "storage" } })) checkpoints++;
-    const bytes = c.name === OURS ? (await threadMemory(ours, "storage")).bytes : (await c.storageBytes!()) - before;
-    rows.push({ saver: c.name, measure: c.name === OURS ? "Redis MEMORY USAGE of the thread's keys" : c.name === "PostgresSaver" ? "growth of the schema's tables (pg_total_relation_size)" : "growth of the database file", turns: TURNS, checkpoints, "total KiB": Math.round(bytes / 1024), "bytes/checkpoint": Math.round(bytes / checkpoints) });
-  }
-  return rows;
+async function storage() {
+  // bench/memory.ts: the chat graph at 60 and 120 turns, this saver next to PostgresSaver and
+  // SqliteSaver, prune and shallow mode.
+  return chatMemory(log);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -353,8 +356,10 @@ async function main() {
   console.table(e2eRows);
   const scaleResult = await scale(ours);
   console.table(scaleResult.rows);
-  const storageRows = await storage(all, ours);
+  const storageResult = await storage();
+  const storageRows = storageResult.rows;
   console.table(storageRows);
+  notes.push(...storageResult.notes);
   const delta = await deltaBench(log);
   console.table(delta.perTurn);
   console.table(delta.commands);
@@ -371,6 +376,7 @@ async function main() {
   const targets = [
     { target: "getTuple p50 <= 1.2x read floor (c=1)", value: ratio(p50(`micro|${OURS}|getTuple (by id)|1`), p50("micro|floor|read floor (GET + deserialise)|1")), limit: 1.2, lower: true },
     { target: "put p50 <= 1.3x write floor (c=1)", value: ratio(p50(`micro|${OURS}|put|1`), p50("micro|floor|write floor (serialise + SET)|1")), limit: 1.3, lower: true },
+    { target: "put p50 in a conversation of 120 turns <= 1.3x in one of 10", value: ratio(p50(`micro|${OURS}|put (conversation of 120 turns)|1`), p50(`micro|${OURS}|put (conversation of 10 turns)|1`)), limit: 1.3, lower: true },
     { target: "end-to-end turns/s >= 2x PostgresSaver", value: ratio(rate(OURS), rate("PostgresSaver")), limit: 2, lower: false },
     { target: "end-to-end turns/s >= 0.85x MemorySaver", value: ratio(rate(OURS), rate("MemorySaver")), limit: 0.85, lower: false },
     { target: "(reference) MemorySaver + 1 PING per call vs MemorySaver", value: ratio(rate("floor: MemorySaver + 1 PING per call"), rate("MemorySaver")), limit: 0.85, lower: false },
@@ -379,6 +385,7 @@ async function main() {
     { target: `listConversations p50 at ${largest(USERS)} <= 1.2x at ${USERS[0]}`, value: ratio(p50(`scale|listConversations (page of 20)|${largest(USERS)}`), p50(`scale|listConversations (page of 20)|${USERS[0]}`)), limit: 1.2, lower: true },
     { target: `forkConversation p50 at ${largest(FORKS)} <= 1.2x at ${FORKS[0]}`, value: ratio(p50(`scale|forkConversation|${largest(FORKS)}`), p50(`scale|forkConversation|${FORKS[0]}`)), limit: 1.2, lower: true },
   ].map((t) => ({ target: t.target, measured: `${t.value.toFixed(2)}x`, result: Number.isNaN(t.value) ? "not measured" : (t.lower ? t.value <= t.limit : t.value >= t.limit) ? "pass" : "falls short" }));
+  targets.push(...storageResult.targets);
   targets.push(...delta.targets);
   console.table(targets);
   for (const n of notes) log(`note: ${n}`);
