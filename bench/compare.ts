@@ -9,7 +9,7 @@
 // The last section is bench/delta.ts: long conversations on a DeltaChannel.
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
@@ -19,6 +19,7 @@ import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
 import { deltaBench } from "./delta.js";
 import { chatMemory } from "./memory.js";
+import { postgresStore, sqliteStore } from "./lib/stores.js";
 import { agentGraph, buildConversations, buildLongThread, question } from "./lib/fixtures.js";
 import { MICRO_OPS, MICRO_THREADS, conversationPuts, floorOps, microOps, type MicroOp } from "./lib/micro.js";
 import { median, summarize, type Summary } from "./lib/stats.js";
@@ -36,7 +37,6 @@ interface Contestant {
   name: string;
   saver: BaseCheckpointSaver;
   close: () => Promise<void>;
-  storageBytes?: () => Promise<number>;
 }
 
 const notes: string[] = [];
@@ -52,42 +52,14 @@ async function contestants(prefix: string): Promise<{ all: Contestant[]; redis: 
   all.push({ name: "MemorySaver", saver: new MemorySaver(), close: async () => {} });
 
   try {
-    const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
-    const schema = `lgbench_${randomBytes(4).toString("hex")}`;
-    const pg = PostgresSaver.fromConnString(PG_URL, { schema });
-    await pg.setup();
-    const pool = (pg as unknown as { pool: { query: (q: string) => Promise<{ rows: Array<Record<string, string>> }> } }).pool;
-    all.push({
-      name: "PostgresSaver",
-      saver: pg,
-      storageBytes: async () => {
-        const { rows } = await pool.query(`select coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename))), 0) as bytes from pg_tables where schemaname = '${schema}'`);
-        return Number(rows[0]!.bytes);
-      },
-      close: async () => {
-        await pool.query(`drop schema if exists ${schema} cascade`);
-        await pg.end();
-      },
-    });
+    const pg = await postgresStore(PG_URL);
+    all.push({ name: "PostgresSaver", saver: pg.saver, close: pg.close });
   } catch (err) {
     notes.push(`PostgresSaver: not run (${(err as Error).message.split("\n")[0]}).`);
   }
-
   try {
-    const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite");
-    const dir = mkdtempSync(join(os.tmpdir(), "lgbench-sqlite-"));
-    const file = join(dir, "checkpoints.db");
-    const sqlite = SqliteSaver.fromConnString(file);
-    all.push({
-      name: "SqliteSaver",
-      saver: sqlite,
-      storageBytes: () => Promise.resolve(statSync(file).size),
-      close: () => {
-        (sqlite as unknown as { db: { close: () => void } }).db.close();
-        rmSync(dir, { recursive: true, force: true });
-        return Promise.resolve();
-      },
-    });
+    const sqlite = await sqliteStore();
+    all.push({ name: "SqliteSaver", saver: sqlite.saver, close: sqlite.close });
   } catch (err) {
     notes.push(`SqliteSaver: not run: @langchain/langgraph-checkpoint-sqlite did not load here (${(err as Error).message.split("\n")[0]}).`);
   }

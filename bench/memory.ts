@@ -6,9 +6,6 @@
 //
 //   npm run bench:memory        (REDIS_URL, else 127.0.0.1:6379; PG_URL, else postgresql://postgres@127.0.0.1:5432/test)
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
@@ -16,6 +13,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Redis } from "ioredis";
 import { RedisSaver } from "../src/index.js";
 import { threadMemory } from "./lib/fixtures.js";
+import { postgresStore, sqliteStore } from "./lib/stores.js";
 
 const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const PG_URL = process.env.PG_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
@@ -56,43 +54,14 @@ async function stores(client: Redis, prefix: string, notes: string[]): Promise<S
   const ours = new RedisSaver({ client, prefix });
   const all: Store[] = [{ name: OURS, saver: ours, bytes: async (t) => (await threadMemory(ours, t)).bytes, measure: "Redis MEMORY USAGE of the thread's keys", close: async () => {} }];
   try {
-    const { PostgresSaver } = await import("@langchain/langgraph-checkpoint-postgres");
-    const schema = `lgbench_${randomBytes(4).toString("hex")}`;
-    const pg = PostgresSaver.fromConnString(PG_URL, { schema });
-    await pg.setup();
-    const pool = (pg as unknown as { pool: { query: (q: string) => Promise<{ rows: Array<Record<string, string>> }> } }).pool;
-    all.push({
-      name: "PostgresSaver",
-      saver: pg,
-      bytes: async () => {
-        const { rows } = await pool.query(`select coalesce(sum(pg_total_relation_size(format('%I.%I', schemaname, tablename))), 0) as bytes from pg_tables where schemaname = '${schema}'`);
-        return Number(rows[0]!.bytes);
-      },
-      measure: "growth of the schema's tables (pg_total_relation_size, TOAST included)",
-      close: async () => {
-        await pool.query(`drop schema if exists ${schema} cascade`);
-        await pg.end();
-      },
-    });
+    const pg = await postgresStore(PG_URL);
+    all.push({ name: "PostgresSaver", ...pg, measure: "growth of the schema's tables (pg_total_relation_size, TOAST included)" });
   } catch (err) {
     notes.push(`PostgresSaver: not run (${(err as Error).message.split("\n")[0]}).`);
   }
   try {
-    const { SqliteSaver } = await import("@langchain/langgraph-checkpoint-sqlite");
-    const dir = mkdtempSync(join(os.tmpdir(), "lgbench-sqlite-"));
-    const file = join(dir, "checkpoints.db");
-    const sqlite = SqliteSaver.fromConnString(file);
-    all.push({
-      name: "SqliteSaver",
-      saver: sqlite,
-      bytes: () => Promise.resolve(statSync(file).size),
-      measure: "growth of the database file",
-      close: () => {
-        (sqlite as unknown as { db: { close: () => void } }).db.close();
-        rmSync(dir, { recursive: true, force: true });
-        return Promise.resolve();
-      },
-    });
+    const sqlite = await sqliteStore();
+    all.push({ name: "SqliteSaver", ...sqlite, measure: "growth of the database file" });
   } catch (err) {
     notes.push(`SqliteSaver: not run (${(err as Error).message.split("\n")[0]}).`);
   }

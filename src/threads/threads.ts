@@ -250,7 +250,7 @@ export class Threads {
     }
     if (written.resend) throw new StorageError("put", new Error("a list sent whole was refused"));
     for (const v of sent) {
-      const node = "elements" in v ? written.lists.get(v.field) : undefined;
+      const node = written.lists.get(v.field);
       if (node !== undefined && "elements" in v) this.#lists.remember(at.threadId, at.ns, v.channel, node, v.elements);
     }
     // The thread index (its own slot) learns of a thread once, when a namespace of it first
