@@ -124,6 +124,21 @@ describe("lists element by element", () => {
     expect(contents((await graph.getState(config)).values.messages)).toEqual(before);
   });
 
+  it("a message changed in place between puts is stored as it is now; the checkpoint before keeps it as it was", async () => {
+    const saver = newSaver();
+    const first = new HumanMessage({ content: "book a table for two", id: "h1" });
+    const reply = new AIMessage({ content: "for when?", id: "a1" });
+    const before = await putList(saver, "in-place", undefined, [first, reply]);
+    first.content = "book a table for four";
+    reply.additional_kwargs.edited = true;
+    const after = await putList(saver, "in-place", before, [first, reply, new HumanMessage({ content: "tonight", id: "h2" })]);
+    const reader = redis.otherSaver();
+    expect(contents((await listAt(reader, before)) as AIMessage[])).toEqual(["human:book a table for two", "ai:for when?"]);
+    const now = (await listAt(reader, after)) as AIMessage[];
+    expect(contents(now)).toEqual(["human:book a table for four", "ai:for when?", "human:tonight"]);
+    expect(now[1]!.additional_kwargs).toEqual({ edited: true });
+  });
+
   it("sends the whole list again when the start it remembers is gone, and never reads it wrong", async () => {
     const saver = newSaver();
     const first = await putList(saver, "gone", undefined, ["one", "two"]);

@@ -29,7 +29,9 @@ export class ListCache {
     const entry = this.#entries.get(keyOf(threadId, ns, channel));
     if (entry === undefined || entry.elements.length > elements.length) return undefined;
     for (let i = 0; i < entry.elements.length; i++) {
-      if (!entry.elements[i]!.equals(elements[i]!)) return undefined;
+      const a = entry.elements[i]!;
+      const b = elements[i]!;
+      if (a !== b && !a.equals(b)) return undefined; // the same Buffer when reused from ElementBytes
     }
     return { node: entry.node, length: entry.elements.length };
   }

@@ -8,6 +8,7 @@
 import type { Checkpoint, CheckpointMetadata, SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import { packParts, unpackParts } from "../codec.js";
 import { SerializationError } from "../errors.js";
+import { ElementBytes } from "./elements.js";
 
 /** What a checkpoint's record holds (through the serde): one value, one (de)serialisation. */
 export interface StoredRecord {
@@ -44,6 +45,8 @@ export class Serde {
   readonly serde: SerializerProtocol;
   /** Whether it is LangGraph's default JSON serde (see loadMany). */
   readonly #default: boolean;
+  /** List elements already serialised, reused while they hold what they held (src/threads/elements.ts). */
+  readonly #elements = new ElementBytes();
 
   constructor(serde: SerializerProtocol, isDefault: boolean) {
     this.serde = serde;
@@ -87,10 +90,18 @@ export class Serde {
     if (!this.#default || list.length === 0) return undefined;
     const out = new Array<Buffer>(list.length);
     for (let i = 0; i < list.length; i++) {
-      const [type, bytes] = await this.dumpTyped(list[i], `${what}, element ${i}`);
+      const element = list[i];
+      const cached = this.#elements.get(element);
+      if (cached !== undefined) {
+        out[i] = cached;
+        continue;
+      }
+      const shape = this.#elements.shape(element);
+      const [type, bytes] = await this.dumpTyped(element, `${what}, element ${i}`);
       if (type !== "json") return undefined;
       const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       if (buffer.includes(CIRCULAR_JSON)) return undefined;
+      this.#elements.set(element, shape, buffer);
       out[i] = buffer;
     }
     return out;

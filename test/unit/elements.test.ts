@@ -1,0 +1,185 @@
+// The element cache (src/threads/elements.ts) hands back the bytes an element was serialised to
+// only while the element holds exactly what it held then. These tests change elements in place in
+// every way a program can through their data (set, add, delete, reorder keys; grow, shrink, edit
+// arrays; edit messages and what they reach) and hold the bytes the saver would store to a fresh
+// serialisation of the element as it is now.
+import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { Serializable } from "@langchain/core/load/serializable";
+import { MemorySaver } from "@langchain/langgraph-checkpoint";
+import fc from "fast-check";
+import { isSerializationError } from "../../src/errors.js";
+import { Serde } from "../../src/threads/serde.js";
+
+const langgraphSerde = new MemorySaver().serde;
+
+/** What the serde writes for `element` now, with no cache in between. */
+async function fresh(element: unknown): Promise<Buffer> {
+  const [, bytes] = await langgraphSerde.dumpsTyped(element);
+  return Buffer.from(bytes);
+}
+
+/** What a put would store for `element` through `serde` (its cache included). */
+async function stored(serde: Serde, element: unknown): Promise<Buffer> {
+  const elements = await serde.dumpElements([element], "list");
+  expect(elements).toBeDefined();
+  return elements![0]!;
+}
+
+const REFUSED = "(the serde refused it)";
+
+/** What a put would store for `element` and what the serde writes now, as text. */
+async function outcome(serde: Serde, element: unknown): Promise<{ stored: string; fresh: string }> {
+  let storedNow: string;
+  try {
+    storedNow = (await stored(serde, element)).toString();
+  } catch (err) {
+    if (!isSerializationError(err)) throw err;
+    storedNow = REFUSED;
+  }
+  const freshNow = (await fresh(element)).toString();
+  return { stored: storedNow, fresh: storedNow === REFUSED ? REFUSED : freshNow };
+}
+
+/** Every object and array `root` reaches through own enumerable data properties, `root` first. */
+function containers(root: unknown): object[] {
+  const out: object[] = [];
+  const walk = (v: unknown) => {
+    if (typeof v !== "object" || v === null || out.includes(v)) return;
+    out.push(v);
+    for (const key in v) walk((v as Record<string, unknown>)[key]);
+  };
+  walk(root);
+  return out;
+}
+
+const value = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constantFrom(Number.NaN, -0, true, false, null, undefined));
+const element = fc.oneof(
+  fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 3 }), { minKeys: 1 }),
+  fc.array(fc.jsonValue({ maxDepth: 3 }), { minLength: 1 }),
+  fc.record({ content: fc.string(), kw: fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })) }).map(
+    ({ content, kw }) => new HumanMessage({ content, id: "h1", additional_kwargs: kw }),
+  ),
+  fc.record({ content: fc.string(), args: fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 2 })) }).map(
+    ({ content, args }) => new AIMessage({ content, tool_calls: [{ id: "c1", name: "tool", args }] }),
+  ),
+);
+const change = fc.record({
+  at: fc.nat(),
+  key: fc.nat(),
+  op: fc.constantFrom("set", "add", "delete", "reorder", "push", "pop", "length", "reverse"),
+  value,
+  newKey: fc.string({ maxLength: 4 }),
+});
+
+/** Applies one change to one of the objects `root` reaches (no cycles: values are fresh). */
+function apply(root: object, c: { at: number; key: number; op: string; value: unknown; newKey: string }): void {
+  const all = containers(root);
+  const target = all[c.at % all.length] as Record<string, unknown>;
+  if (Array.isArray(target)) {
+    const i = target.length > 0 ? c.key % target.length : 0;
+    if (c.op === "push" || c.op === "add") target.push(structuredClone(c.value));
+    else if (c.op === "pop" || c.op === "delete") target.pop();
+    else if (c.op === "length") target.length = target.length + 1 + (c.key % 3);
+    else if (c.op === "reverse") target.reverse();
+    else target[i] = structuredClone(c.value);
+    return;
+  }
+  const keys = namesOfTarget(target);
+  const key = keys.length > 0 ? keys[c.key % keys.length]! : c.newKey;
+  if (c.op === "delete") delete target[key];
+  else if (c.op === "add") target[`${c.newKey}+`] = structuredClone(c.value);
+  else if (c.op === "reorder") {
+    const moved = target[key];
+    delete target[key];
+    target[key] = moved;
+  } else target[key] = structuredClone(c.value);
+}
+
+function namesOfTarget(target: object): string[] {
+  const names: string[] = [];
+  for (const key in target) names.push(key);
+  return names;
+}
+
+describe("the element cache", () => {
+  it("never hands back bytes for an element changed in place: after any changes, what a put stores is what the serde writes now", async () => {
+    await fc.assert(
+      fc.asyncProperty(element, fc.array(change, { maxLength: 4 }), fc.boolean(), async (el, changes, twice) => {
+        const serde = new Serde(langgraphSerde, true);
+        const first = await outcome(serde, el);
+        fc.pre(first.stored !== REFUSED); // keys LangChain's toJSON cannot write; not the cache's business
+        expect(first.stored).toBe(first.fresh);
+        if (twice) await outcome(serde, el); // a use in between: the check runs again from the cached entry
+        for (const c of changes) apply(el, c);
+        const changed = await outcome(serde, el);
+        expect(changed.stored).toBe(changed.fresh);
+        // And again, from whatever entry the last call left.
+        const again = await outcome(serde, el);
+        expect(again.stored).toBe(again.fresh);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it("an element that did not change is not serialised again: the same bytes, no toJSON call", async () => {
+    const serde = new Serde(langgraphSerde, true);
+    const list = [new HumanMessage({ content: "hi", id: "h1" }), new AIMessage({ content: "hello", id: "a1" }), { plain: [1, { deep: "x" }] }];
+    const first = await serde.dumpElements(list, "list");
+    const toJSON = vi.spyOn(Serializable.prototype, "toJSON");
+    try {
+      const grown = [...list, new AIMessage({ content: "new", id: "a2" })];
+      const second = await serde.dumpElements(grown, "list");
+      expect(second!.slice(0, 3).every((b, i) => b === first![i])).toBe(true);
+      expect(toJSON).toHaveBeenCalledTimes(1); // the new message only
+    } finally {
+      toJSON.mockRestore();
+    }
+  });
+
+  it("messages edited the ways programs edit them are serialised again", async () => {
+    const serde = new Serde(langgraphSerde, true);
+    const edits: Array<(m: AIMessage) => void> = [
+      (m) => void (m.content = "edited"),
+      (m) => void (m.id = "new-id"),
+      (m) => void (m.name = "bot"),
+      (m) => void m.tool_calls!.push({ id: "c2", name: "other", args: {} }),
+      (m) => void ((m.tool_calls![0]!.args as Record<string, unknown>).city = "Oslo"),
+      (m) => void (m.additional_kwargs.extra = { nested: true }),
+      (m) => void (m.response_metadata.model = "x"),
+      (m) => void (m.lc_kwargs.content = "kwargs edited"),
+      (m) => void (m.lc_kwargs.name = "added through kwargs"),
+      (m) => void Object.setPrototypeOf(m, HumanMessage.prototype),
+    ];
+    for (const edit of edits) {
+      const message = new AIMessage({ content: "original", tool_calls: [{ id: "c1", name: "tool", args: { city: "Paris" } }] });
+      await stored(serde, message);
+      edit(message);
+      expect((await stored(serde, message)).toString()).toBe((await fresh(message)).toString());
+    }
+  });
+
+  it("elements that reach what the walk cannot vouch for are serialised every time, so are never stale", async () => {
+    const serde = new Serde(langgraphSerde, true);
+    class Box {
+      constructor(public v: number) {}
+    }
+    let hidden = 1;
+    const cases: Array<[unknown, () => void]> = [];
+    const dated = { at: new Date(0) };
+    cases.push([dated, () => dated.at.setTime(1000)]);
+    const mapped = { m: new Map([["a", 1]]) };
+    cases.push([mapped, () => mapped.m.set("a", 2)]);
+    const boxed = { b: new Box(1) };
+    cases.push([boxed, () => (boxed.b.v = 2)]);
+    const getter = Object.defineProperty({}, "g", { get: () => hidden, enumerable: true });
+    cases.push([getter, () => (hidden = 2)]);
+    const custom = new ToolMessage({ content: "x", tool_call_id: "c" });
+    Object.defineProperty(custom, "content", { get: () => `hidden ${hidden}`, enumerable: true });
+    cases.push([custom, () => (hidden = 3)]);
+    for (const [el, edit] of cases) {
+      await stored(serde, el);
+      edit();
+      expect((await stored(serde, el)).toString()).toBe((await fresh(el)).toString());
+    }
+  });
+});
