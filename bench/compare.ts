@@ -116,7 +116,7 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
   for (const c of all) ops.set(c.name, await microOps(c.saver, (ROUNDS + 1) * (CALLS_C1 + CALLS_C32)));
   const { ops: floor, bytes, cleanup } = await floorOps(redis, ours);
   // put as a conversation grows (bench/lib/micro.ts conversationPuts), this saver only, c=1.
-  const growing = { 10: await conversationPuts(ours, 10, "c10"), 120: await conversationPuts(ours, 120, "c120") };
+  const growing = { 10: await conversationPuts(ours, 10, "c10", (ROUNDS + 1) * CALLS_C1), 120: await conversationPuts(ours, 120, "c120", (ROUNDS + 1) * CALLS_C1) };
   log(`micro: a tuple of ${bytes} bytes (10 messages), ${ROUNDS} rounds x ${CALLS_C1} calls at concurrency 1 and ${CALLS_C32} at 32`);
 
   for (let round = 0; round <= ROUNDS; round++) {

@@ -18,8 +18,8 @@ async function main() {
   const saver = new RedisSaver({ client, prefix: `lgbench-${randomBytes(4).toString("hex")}` });
   const ops = await microOps(saver, (ROUNDS + 1) * PER_ROUND);
   const floor = await floorOps(client, saver);
-  const short = await conversationPuts(saver, 10, "10");
-  const long = await conversationPuts(saver, 120, "120");
+  const short = await conversationPuts(saver, 10, "10", (ROUNDS + 1) * PER_ROUND);
+  const long = await conversationPuts(saver, 120, "120", (ROUNDS + 1) * PER_ROUND);
   const conversationOps = { "put (conversation of 10 turns)": short.op, "put (conversation of 120 turns)": long.op };
   const all: Record<string, (i: number) => Promise<unknown>> = { ...floor.ops, ...ops, ...conversationOps };
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(all).map((k) => [k, []]));

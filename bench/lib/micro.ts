@@ -81,35 +81,41 @@ export const MICRO_THREADS = ["micro-read", "micro-writes", ...Array.from({ leng
 
 /**
  * `put` in a conversation of `turns` turns, as a chat graph makes it: every put stores a new
- * version of `messages` that adds one message to the last one. Each call continues one of 16
- * threads that start at `turns` turns (built before the clock starts), so the size stays close
- * to `turns` for the calls measured. Returns the operation and its threads.
+ * version of `messages` that adds one new message object to the last version's list (the same
+ * objects, as LangGraph's messagesStateReducer keeps them). Each call continues one of 16
+ * threads that start at `turns` turns; every ninth put of a thread goes back to its first
+ * `turns` messages (a list that is not an extension, as a RemoveMessage makes), so the size stays
+ * close to `turns`. The checkpoints of the first `calls` calls are built before the clock starts,
+ * as microOps builds its own: the saver's work is measured, not the fixture's.
  */
-export async function conversationPuts(saver: BaseCheckpointSaver, turns: number, tag: string): Promise<{ op: () => Promise<unknown>; threads: string[] }> {
+export async function conversationPuts(saver: BaseCheckpointSaver, turns: number, tag: string, calls: number): Promise<{ op: () => Promise<unknown>; threads: string[] }> {
   const threads = Array.from({ length: 16 }, (_, i) => `micro-conv-${tag}-${i}`);
   const state = await Promise.all(
     threads.map(async (threadId) => {
-      const messages = conversation(turns);
+      const first = conversation(turns);
       const version = saver.getNextVersion(undefined);
-      const config = await saver.put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, chatCheckpoint(messages, { messages: version, "branch:to:agent": 1 }), loopMetadata(0), { messages: version, "branch:to:agent": 1 });
-      return { config, messages, version, added: 0 };
+      const config = await saver.put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, chatCheckpoint(first, { messages: version, "branch:to:agent": 1 }), loopMetadata(0), { messages: version, "branch:to:agent": 1 });
+      return { config, first, messages: first, version, added: 0 };
     }),
   );
+  const next = (call: number) => {
+    const s = state[call % state.length]!;
+    if (s.added >= 8) {
+      s.messages = s.first;
+      s.added = 0;
+    }
+    s.messages = [...s.messages, new AIMessage(`note ${call}: the replacement ships within two business days once the report is reviewed.`)];
+    s.added++;
+    s.version = saver.getNextVersion(s.version);
+    return { s, checkpoint: chatCheckpoint(s.messages, { messages: s.version, "branch:to:agent": 1 }), version: s.version };
+  };
+  const prepared = Array.from({ length: calls }, (_, call) => next(call));
   let call = 0;
   return {
     threads,
     op: async () => {
-      const s = state[call++ % state.length]!;
-      // Back to `turns` turns every 8 puts, so that every measured put is near that size (the put
-      // after it stores a list that is not an extension: one in nine puts, above the p50).
-      if (s.added >= 8) {
-        s.messages = conversation(turns);
-        s.added = 0;
-      }
-      s.messages = [...s.messages, new AIMessage(`note ${call}: the replacement ships within two business days once the report is reviewed.`)];
-      s.added++;
-      s.version = saver.getNextVersion(s.version);
-      s.config = await saver.put(s.config, chatCheckpoint(s.messages, { messages: s.version, "branch:to:agent": 1 }), loopMetadata(call), { messages: s.version });
+      const { s, checkpoint, version } = call < prepared.length ? prepared[call]! : next(call);
+      s.config = await saver.put(s.config, checkpoint, loopMetadata(call++), { messages: version });
     },
   };
 }
