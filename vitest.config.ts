@@ -3,7 +3,7 @@ import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config
 
 // Suites that make sense on one node only: command counts seen through MONITOR, the built
 // package, the examples (which target a URL), and the fault tests (which run a server of their own).
-const SINGLE_NODE_ONLY = ["test/round-trips.test.ts", "test/package.test.ts", "test/examples.test.ts", "test/faults.test.ts"];
+const SINGLE_NODE_ONLY = ["test/round-trips.test.ts", "test/package.test.ts", "test/examples.test.ts", "test/faults.test.ts", "test/pressure.test.ts", "test/durability.test.ts"];
 
 function hasRedisServer(): boolean {
   try {

@@ -18,7 +18,7 @@
  */
 
 /** Every `code` a {@link RedisTreeError} can have. */
-export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "CONFLICT" | "STORAGE_ERROR" | "SERIALIZATION_ERROR";
+export type ErrorCode = "INVALID_INPUT" | "NOT_FOUND" | "CONFLICT" | "STORAGE_ERROR" | "SERIALIZATION_ERROR" | "EVICTION_POLICY" | "NOT_DURABLE";
 
 /** Marks this library's errors across copies of the library (Symbol.for is shared by all). */
 const BRAND = Symbol.for("langgraph-checkpoint-redis-tree.error");
@@ -64,9 +64,10 @@ export class InvalidInputError extends RedisTreeError {
  * A Redis command or script failed (connection lost, out of memory, a script error), or a thread
  * lost something a read needs (a channel value, a DeltaChannel's seed, an ancestor on the way).
  * The original ioredis error is kept as `cause`. Scripts check their inputs (owner,
- * compare-and-set, existence) before their first write, so a refused write changed nothing; Redis
- * does not roll a script back if a command inside it fails (out of memory), and a server that dies
- * mid-script recovers from its AOF as it was before or after the script.
+ * compare-and-set, existence) before their first write, so a refused write changed nothing; the
+ * writing scripts declare themselves to Redis (`#!lua`), so a Redis out of memory refuses them
+ * whole before they run (an `OOM` cause), and a server that dies mid-script recovers from its AOF
+ * as it was before or after the script.
  *
  * @example
  * ```ts
@@ -82,6 +83,59 @@ export class StorageError extends RedisTreeError {
     const reason = cause instanceof Error ? cause.message : String(cause);
     super("STORAGE_ERROR", `${operation} failed: ${reason}`, { cause });
     this.operation = operation;
+  }
+}
+
+/**
+ * The Redis the saver was given may evict its keys: its `maxmemory-policy` is `allkeys-*`, or
+ * `volatile-*` while threads have a TTL. Evicting part of a thread leaves it wrong (a checkpoint
+ * without its channel values, an index naming what is gone), so the saver refuses to work there
+ * unless told `allowEviction: true`. Checked on the first operation of each client (`INFO memory`);
+ * nothing was written.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isEvictionPolicyError(err)) console.error(err.policy); } // "allkeys-lru"
+ * ```
+ */
+export class EvictionPolicyError extends RedisTreeError {
+  override name = "EvictionPolicyError";
+  /** The policy found, e.g. `allkeys-lru`. */
+  readonly policy: string;
+
+  constructor(policy: string, why: string) {
+    super(
+      "EVICTION_POLICY",
+      `Redis has maxmemory-policy ${policy}, which ${why}; use noeviction (see the README, "Running Redis for checkpoints"), or pass allowEviction: true to accept it`,
+    );
+    this.policy = policy;
+  }
+}
+
+/**
+ * A write was made on the primary but fewer replicas than the saver's `durability.replicas`
+ * acknowledged it within `durability.timeoutMs`: a failover now could lose it. The write is not
+ * undone (Redis cannot); the caller learns it is not durable. Run the step again, or read the
+ * thread back, once the replicas catch up.
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isDurabilityError(err)) console.warn(err.acknowledged, "of", err.required); }
+ * ```
+ */
+export class DurabilityError extends RedisTreeError {
+  override name = "DurabilityError";
+  readonly operation: string;
+  /** Replicas that acknowledged the write. */
+  readonly acknowledged: number;
+  /** Replicas the saver asks for. */
+  readonly required: number;
+
+  constructor(operation: string, acknowledged: number, required: number, timeoutMs: number) {
+    super("NOT_DURABLE", `${operation}: ${acknowledged} of ${required} replica(s) acknowledged the write within ${timeoutMs} ms`);
+    this.operation = operation;
+    this.acknowledged = acknowledged;
+    this.required = required;
   }
 }
 
@@ -184,6 +238,12 @@ export const isStorageError = guardFor<StorageError>("StorageError");
 
 /** Whether `err` is a {@link SerializationError}. */
 export const isSerializationError = guardFor<SerializationError>("SerializationError");
+
+/** Whether `err` is an {@link EvictionPolicyError}. */
+export const isEvictionPolicyError = guardFor<EvictionPolicyError>("EvictionPolicyError");
+
+/** Whether `err` is a {@link DurabilityError}. */
+export const isDurabilityError = guardFor<DurabilityError>("DurabilityError");
 
 /** Whether `err` is the internal {@link ChangedError} (a lost compare-and-set). @internal */
 export const isChangedError = guardFor<ChangedError>("ChangedError");

@@ -40,11 +40,15 @@ export {
   ConversationExistsError,
   StorageError,
   SerializationError,
+  EvictionPolicyError,
+  DurabilityError,
   isRedisTreeError,
   isInvalidInputError,
   isNotFoundError,
   isConversationExistsError,
   isStorageError,
   isSerializationError,
+  isEvictionPolicyError,
+  isDurabilityError,
 } from "./errors.js";
 export type { ErrorCode } from "./errors.js";

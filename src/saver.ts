@@ -62,6 +62,23 @@ export interface RedisSaverOptions {
    * @default 10000
    */
   historyCacheWrites?: number;
+  /**
+   * Work on a Redis whose `maxmemory-policy` may evict the saver's keys (`allkeys-*`, or
+   * `volatile-*` when threads have a TTL). By default the saver refuses it with an
+   * EvictionPolicyError on its first operation: a thread evicted in part reads wrong. With `true`,
+   * a read that meets an evicted part fails with a StorageError instead.
+   * @default false
+   */
+  allowEviction?: boolean;
+  /**
+   * Every write (put, putWrites, and the manager's writes) waits until `replicas` replicas have
+   * it, with Redis `WAIT` sent in the same pipeline as the write's script (still one round trip),
+   * and fails with a DurabilityError when fewer acknowledge within `timeoutMs`. A failover to a
+   * replica then never loses a write the caller saw succeed. Costs the replication delay on
+   * every write.
+   * @default no waiting (Redis replication is asynchronous)
+   */
+  durability?: { replicas: number; timeoutMs: number };
 }
 
 /** Options of {@link RedisSaver.fromUrl}: the saver options less the client, plus ioredis options. */
@@ -143,7 +160,11 @@ export class RedisSaver extends BaseCheckpointSaver {
     this.client = options.client;
     this.prefix = prefix;
     this.#ownsClient = internal?.ownsClient ?? false;
-    const scripts = new Scripts(options.client, new KeySpace(prefix), { maxNodes: internal?.walkMaxNodes ?? WALK_MAX_NODES, maxBytes: WALK_MAX_BYTES });
+    const scripts = new Scripts(options.client, new KeySpace(prefix), { maxNodes: internal?.walkMaxNodes ?? WALK_MAX_NODES, maxBytes: WALK_MAX_BYTES }, {
+      allowEviction: options.allowEviction === true,
+      ttl: ttlMs > 0,
+      durability: durabilityOf(options.durability),
+    });
     this.#indexes = new Indexes(scripts);
     this.#threads = new Threads({
       scripts,
@@ -384,4 +405,13 @@ function namespaceOf(config: RunnableConfig): string {
   const ns = (config.configurable?.checkpoint_ns as unknown) ?? "";
   if (typeof ns !== "string") throw new InvalidInputError("config.configurable.checkpoint_ns must be a string");
   return wellFormed(ns, "checkpoint_ns", "checkpoint config");
+}
+
+function durabilityOf(durability: RedisSaverOptions["durability"]): { replicas: number; timeoutMs: number } | undefined {
+  if (durability === undefined) return undefined;
+  const { replicas, timeoutMs } = (durability ?? {}) as Partial<{ replicas: number; timeoutMs: number }>;
+  if (!Number.isInteger(replicas) || replicas! < 1 || !Number.isInteger(timeoutMs) || timeoutMs! < 1) {
+    throw new InvalidInputError(`RedisSaver option \`durability\` must be { replicas, timeoutMs } with positive integers (got ${JSON.stringify(durability)})`);
+  }
+  return { replicas: replicas!, timeoutMs: timeoutMs! };
 }

@@ -13,6 +13,9 @@ export interface OwnServer {
   port: number;
   url: string;
   kill: () => Promise<void>;
+  /** Stops the process without killing it (SIGSTOP), as a stalled server or network does; `resume` continues it. */
+  pause: () => void;
+  resume: () => void;
   start: () => Promise<void>;
   stop: () => Promise<void>;
 }
@@ -66,6 +69,8 @@ export async function startOwnServer(options: { persist?: boolean } = {}): Promi
     url: `redis://127.0.0.1:${port}`,
     kill,
     start,
+    pause: () => void child?.kill("SIGSTOP"),
+    resume: () => void child?.kill("SIGCONT"),
     stop: async () => {
       await kill();
       rmSync(dir, { recursive: true, force: true });

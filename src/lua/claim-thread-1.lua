@@ -1,3 +1,4 @@
+#!lua
 --[[
   claimThread: makes a user the owner of a thread, the thread-side half of creating a
   conversation. A thread a graph already ran on keeps its checkpoints and gains an owner.

@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   deleteThread: removes every key of one thread, in every namespace, atomically. The thread's
   namespaces and checkpoint ids are read from its own indexes: nothing scans the keyspace, and a

@@ -1,3 +1,4 @@
+#!lua
 --[[
   forkPlant: the target half of a shallow fork: plants the checkpoints read by forkRead as a new
   thread owned by the user, the last one as its head and only branch tip. Usually that is one

@@ -1,3 +1,4 @@
+#!lua
 --[[
   indexConversation: the user-side half of creating a conversation: its record and its entries in
   the user's listing, tag and agent indexes, atomically in the user's slot.

@@ -1,3 +1,4 @@
+#!lua
 --[[
   nameBranch: gives a name to a checkpoint; the branches through it carry the name (see
   read-branches), so the name follows a branch as it grows.

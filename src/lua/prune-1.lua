@@ -1,3 +1,4 @@
+#!lua
 --[[
   prune: keeps the newest N checkpoints of every namespace of a thread, with the channel values
   and writes they need; removes the rest.

@@ -1,3 +1,4 @@
+#!lua
 --[[
   put: stores one checkpoint atomically. The node, the channel values it introduces, its id in the
   namespace index, the namespace and the thread record are written together or not at all.

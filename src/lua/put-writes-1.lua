@@ -1,3 +1,4 @@
+#!lua
 --[[
   putWrites: stores the pending writes of one task against one checkpoint, atomically.
   Writes to special channels (errors, interrupts, resume, scheduled) replace what is there; other

@@ -1,3 +1,4 @@
+#!lua
 --[[
   setHead: makes a checkpoint the head of its namespace (switchBranch). Reads without checkpoint
   id return it from now on, and a resumed run continues from it.

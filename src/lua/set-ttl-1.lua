@@ -1,3 +1,4 @@
+#!lua
 --[[
   setTTL: gives a thread its own TTL, pins it (never expires), or returns it to the saver's
   default; every key of the thread gets the new deadline at once.

@@ -1,3 +1,4 @@
+#!lua
 --[[
   touchConversation: after activity on a conversation's thread, moves it to the top of its user's
   listing and records the thread's expiry deadline. Does nothing for a conversation that is not

@@ -1,3 +1,4 @@
+#!lua flags=allow-oom
 --[[
   unindexConversation: removes a conversation from its user's record, listing, tag, agent and
   expiry indexes.

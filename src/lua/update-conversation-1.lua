@@ -1,3 +1,4 @@
+#!lua
 --[[
   updateConversation: replaces a conversation's record if it is still the one the caller read
   (compare-and-set), moves its tag and agent index entries, and counts as activity.

@@ -7,12 +7,21 @@
  * Scripts are registered with ioredis `defineCommand` under names that carry a hash of their
  * source, so ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (after a restart or
  * `SCRIPT FLUSH`), and two versions of this library on one connection never mix scripts.
+ *
+ * A script that adds data starts with `#!lua` (Redis 7 script flags): Redis then checks memory
+ * before the script runs and refuses it whole when over `maxmemory`, instead of checking at its
+ * first write and letting the rest through (put's first write is a DEL). The scripts that only
+ * remove data (deleteThread, unindexConversation) say `allow-oom`, so that memory can be freed
+ * when it is full. Reading scripts keep no flags: a read works out of memory, and the TTL they
+ * refresh on read (PEXPIRE) is not refused for memory either.
  */
 import type { Cluster, Redis } from "ioredis";
-import { InvalidInputError, NotFoundError, StorageError } from "../errors.js";
+import { DurabilityError, InvalidInputError, NotFoundError, StorageError } from "../errors.js";
+import { namesOf } from "../codec.js";
 import type { KeySpace } from "../keys.js";
 import { luaScripts } from "../lua/generated.js";
 import { ScriptCode, codeError, isCode, type CodeContext } from "./codes.js";
+import { maxmemoryPolicies, refuseEviction } from "./eviction.js";
 import { blobValue, packWrite, pairs, parseTuple, parseWalk, text, type FrontierEntry, type RawWrite, type Reply, type StoredTuple, type Walk } from "./replies.js";
 
 /** The ioredis clients this library accepts: a single node or a Cluster. */
@@ -113,15 +122,33 @@ export interface ListedConversation {
 /** A thread's TTL as setTtl takes it: its own, none (pinned), or the saver's default. */
 export type ThreadTtl = { ms: number } | "pinned" | "default";
 
+/** What the saver accepts of the Redis it runs on (see eviction.ts). */
+export interface Safety {
+  /** Work on a Redis whose maxmemory-policy may evict the saver's keys. */
+  allowEviction: boolean;
+  /** The saver gives threads a TTL (so `volatile-*` policies may evict them). */
+  ttl: boolean;
+  /** Writes wait for this many replicas (WAIT), sent with the script. */
+  durability: { replicas: number; timeoutMs: number } | undefined;
+}
+
+/** The scripts that write (they start with `#!lua`, see above): with `durability`, they wait for replicas. */
+const WRITING = new Set<ScriptName>((namesOf(luaScripts) as ScriptName[]).filter((name) => luaScripts[name].lua.startsWith("#!lua")));
+
 export class Scripts {
   readonly client: RedisClient;
   readonly keys: KeySpace;
   readonly budget: WalkBudget;
+  readonly #safety: Safety;
+  /** The eviction policy was checked (or need not be): calls go straight to Redis. */
+  #checked: boolean;
 
-  constructor(client: RedisClient, keys: KeySpace, budget: WalkBudget) {
+  constructor(client: RedisClient, keys: KeySpace, budget: WalkBudget, safety: Safety) {
     this.client = client;
     this.keys = keys;
     this.budget = budget;
+    this.#safety = safety;
+    this.#checked = safety.allowEviction;
     for (const script of Object.values(luaScripts)) {
       // Names carry a hash of the source, so an existing definition is this exact script.
       if (typeof (client as unknown as Record<string, unknown>)[script.command] !== "function") {
@@ -395,6 +422,7 @@ export class Scripts {
 
   /** setTtl: a thread's own TTL, pinning, or the default. The new deadline (0: none), or null when the thread does not exist. */
   async setTtl(threadId: string, ttl: ThreadTtl, options: OwnerCheck & { defaultTtlMs: number }): Promise<number | null> {
+    if (typeof ttl === "object") await this.checkEviction("setConversationTTL", true);
     const own = ttl === "pinned" ? "0" : ttl === "default" ? "" : String(ttl.ms);
     return (await this.thread("setConversationTTL", "setTtl", threadId, [own, String(options.defaultTtlMs), ownerArg(options)])) as number | null;
   }
@@ -523,8 +551,25 @@ export class Scripts {
     return reply;
   }
 
+  /**
+   * Refuses a Redis that may evict the saver's keys, on the first call of this saver (one `INFO`
+   * per client, shared by the savers on it); `withTtl` for a call that gives a thread a TTL of its
+   * own. Nothing is sent before it passes.
+   */
+  private async checkEviction(operation: string, withTtl: boolean): Promise<void> {
+    if (this.#safety.allowEviction) return;
+    const policies = await maxmemoryPolicies(this.client).catch((err: unknown) => {
+      throw new StorageError(operation, new Error(`could not read maxmemory-policy with INFO memory (pass allowEviction: true to skip the check): ${String(err)}`));
+    });
+    for (const policy of policies) refuseEviction(policy, withTtl || this.#safety.ttl);
+    this.#checked = true;
+  }
+
   /** Runs one script; replies come back as Buffers, so serde bytes stay untouched. */
   private run(operation: string, name: ScriptName, keys: string[], args: Array<string | Buffer>): Promise<unknown> {
+    if (!this.#checked) return this.checkEviction(operation, false).then(() => this.run(operation, name, keys, args));
+    const durability = this.#safety.durability;
+    if (durability !== undefined && WRITING.has(name)) return this.runDurably(operation, name, keys, args, durability);
     const fn = (this.client as unknown as Record<string, ScriptFn>)[`${luaScripts[name].command}Buffer`];
     if (fn === undefined) return Promise.reject(new StorageError(operation, new Error(`script ${name} is not defined`)));
     return fn.call(this.client, ...keys, ...args).catch((err: unknown) => {
@@ -532,7 +577,34 @@ export class Scripts {
     });
   }
 
+  /**
+   * A writing script followed by `WAIT replicas timeout` in the same pipeline: one write to the
+   * socket, one round trip, and WAIT runs on the node that ran the script (on a Cluster too: the
+   * pipeline goes to the node of the script's key). Fewer acknowledgements than asked for is a
+   * DurabilityError; the write stays on the primary either way.
+   */
+  private async runDurably(operation: string, name: ScriptName, keys: string[], args: Array<string | Buffer>, durability: { replicas: number; timeoutMs: number }): Promise<unknown> {
+    const pipeline = this.client.pipeline() as unknown as Record<string, ScriptFn> & { wait: (n: number, ms: number) => unknown; exec: () => Promise<Array<[Error | null, unknown]> | null> };
+    // Queued on the pipeline; their replies come with exec().
+    void pipeline[`${luaScripts[name].command}Buffer`]!.call(pipeline, ...keys, ...args);
+    pipeline.wait(durability.replicas, durability.timeoutMs);
+    let results: Array<[Error | null, unknown]> | null;
+    try {
+      results = await pipeline.exec();
+    } catch (err) {
+      throw new StorageError(operation, err);
+    }
+    const [script, wait] = results ?? [];
+    if (script === undefined || wait === undefined) throw new StorageError(operation, new Error("the pipeline of the script and WAIT got no reply"));
+    if (script[0] !== null) throw new StorageError(operation, missingData(script[0]) ?? script[0]);
+    if (wait[0] !== null) throw new StorageError(operation, wait[0]);
+    const acknowledged = Number(wait[1]);
+    if (!isCode(script[1]) && acknowledged < durability.replicas) throw new DurabilityError(operation, acknowledged, durability.replicas, durability.timeoutMs);
+    return script[1];
+  }
+
   private plain<T>(operation: string, command: () => Promise<T>): Promise<T> {
+    if (!this.#checked) return this.checkEviction(operation, false).then(() => this.plain(operation, command));
     return command().catch((err: unknown) => {
       throw new StorageError(operation, err);
     });

@@ -4,11 +4,15 @@ import type {
   RedisTreeError} from "../../src/index.js";
 import {
   ConversationExistsError,
+  DurabilityError,
+  EvictionPolicyError,
   InvalidInputError,
   NotFoundError,
   SerializationError,
   StorageError,
   isConversationExistsError,
+  isDurabilityError,
+  isEvictionPolicyError,
   isInvalidInputError,
   isNotFoundError,
   isRedisTreeError,
@@ -25,6 +29,8 @@ describe("errors", () => {
       [new ConversationExistsError("t"), "CONFLICT", isConversationExistsError],
       [new StorageError("put", new Error("boom")), "STORAGE_ERROR", isStorageError],
       [new SerializationError("x", undefined), "SERIALIZATION_ERROR", isSerializationError],
+      [new EvictionPolicyError("allkeys-lru", "evicts"), "EVICTION_POLICY", isEvictionPolicyError],
+      [new DurabilityError("put", 0, 1, 100), "NOT_DURABLE", isDurabilityError],
     ];
     const guards = cases.map(([, , guard]) => guard);
     for (const [err, code, guard] of cases) {
