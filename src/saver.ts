@@ -66,7 +66,8 @@ export interface RedisSaverOptions {
    * Work on a Redis whose `maxmemory-policy` may evict the saver's keys (`allkeys-*`, or
    * `volatile-*` when threads have a TTL). By default the saver refuses it with an
    * EvictionPolicyError on its first operation: a thread evicted in part reads wrong. With `true`,
-   * a read that meets an evicted part fails with a StorageError instead.
+   * a checkpoint whose channel value or list element was evicted reads as a StorageError, but an
+   * evicted checkpoint or thread record reads as absent.
    * @default false
    */
   allowEviction?: boolean;
