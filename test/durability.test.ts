@@ -5,8 +5,10 @@
 // (asynchronous replication), which is what the option is for.
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { RedisSaver, isDurabilityError } from "../src/index.js";
+import { KeySpace } from "../src/keys.js";
+import { startCluster } from "../scripts/dev/local-cluster.js";
 import { startOwnServer, type OwnServer } from "../scripts/dev/own-server.js";
 
 const meta = { source: "loop" as const, step: 1, parents: {} };
@@ -82,6 +84,49 @@ describe("durability: waiting for replicas", () => {
   it("without it, the same failover loses checkpoints whose put succeeded (asynchronous replication)", async () => {
     const { acknowledged, present } = await failover(undefined);
     expect(present.length).toBeLessThan(acknowledged.length);
+  });
+
+  it("on a Redis Cluster, each write waits for the replica of its own primary", async () => {
+    const cluster = await startCluster(6, { replicasPerPrimary: 1 });
+    const client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
+    try {
+      const saver = new RedisSaver({ client, prefix: "durable", durability: { replicas: 1, timeoutMs: 300 } });
+      const keys = new KeySpace("durable");
+      // Each primary's slot ranges and its replica, from CLUSTER NODES (CLUSTER SLOTS leaves out
+      // replicas that have not replicated anything yet).
+      const lines = String(await client.call("CLUSTER", "NODES")).trim().split("\n").map((line) => line.split(" "));
+      const portOf = (address: string) => Number(/:(\d+)@/.exec(address)![1]);
+      const owner = async (threadId: string) => {
+        const slot = Number(await client.call("CLUSTER", "KEYSLOT", keys.threadBase(threadId)));
+        const primary = lines.find((f) => f[2]!.includes("master") && f.slice(8).some((range) => {
+          const [from, to = from] = range.split("-").map(Number);
+          return slot >= from! && slot <= to!;
+        }))!;
+        const replica = lines.find((f) => f[2]!.includes("slave") && f[3] === primary[0])!;
+        return { primary: portOf(primary[1]!), replica: portOf(replica[1]!) };
+      };
+      // Two threads on different primaries.
+      const a = "thread-a";
+      let b = "thread-b";
+      for (let i = 0; (await owner(b)).primary === (await owner(a)).primary; i++) b = `thread-b-${i}`;
+      const put = (threadId: string) => saver.put({ configurable: { thread_id: threadId, checkpoint_ns: "" } }, { ...emptyCheckpoint(), id: uuid6(-1) }, meta, {});
+      await put(a);
+      await put(b);
+
+      // A's replica stalls: A's writes fail with a DurabilityError, B's (another primary, another replica) do not.
+      const stalled = (await owner(a)).replica;
+      cluster.pause(stalled);
+      const err = await put(a).catch((e: unknown) => e);
+      expect(isDurabilityError(err), String(err)).toBe(true);
+      expect(err).toMatchObject({ acknowledged: 0, required: 1, operation: "put" });
+      await put(b);
+      cluster.resume(stalled);
+      await put(a);
+      await Promise.all([saver.deleteThread(a), saver.deleteThread(b)]);
+    } finally {
+      client.disconnect();
+      await cluster.stop();
+    }
   });
 
   it("refuses a malformed durability option", () => {

@@ -1,7 +1,8 @@
-// Starts a real Redis Cluster on this machine, for the tests and the cluster example: three
-// `redis-server --cluster-enabled yes` processes on free loopback ports, joined with
-// `redis-cli --cluster create`, waited on until every node says cluster_state:ok. `stop()` kills
-// them and removes their files.
+// Starts a real Redis Cluster on this machine, for the tests and the cluster example: three (or
+// `size`) `redis-server --cluster-enabled yes` processes on free loopback ports, joined with
+// `redis-cli --cluster create` (optionally with replicas), waited on until every node says
+// cluster_state:ok. `pause`/`resume` stall one node (SIGSTOP/SIGCONT); `stop()` kills them all
+// and removes their files.
 import { spawn, execFile, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync } from "node:fs";
 import { createServer } from "node:net";
@@ -14,6 +15,9 @@ const run = promisify(execFile);
 
 export interface RunningCluster {
   nodes: Array<{ host: string; port: number }>;
+  /** Stops the node on `port` without killing it (SIGSTOP), as a stalled server does; `resume` continues it. */
+  pause: (port: number) => void;
+  resume: (port: number) => void;
   stop: () => Promise<void>;
 }
 
@@ -57,7 +61,9 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export async function startCluster(size = 3): Promise<RunningCluster> {
+/** `replicasPerPrimary` replicas for each primary: `size` is primaries x (1 + replicas). */
+export async function startCluster(size = 3, options: { replicasPerPrimary?: number } = {}): Promise<RunningCluster> {
+  const replicas = options.replicasPerPrimary ?? 0;
   const dir = mkdtempSync(join(tmpdir(), "lgtree-cluster-"));
   const ports = await freePorts(size);
   const processes: ChildProcess[] = [];
@@ -89,7 +95,7 @@ export async function startCluster(size = 3): Promise<RunningCluster> {
         }
       });
     }
-    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0", "--cluster-yes"], { timeout: 30_000 });
+    await run("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", String(replicas), "--cluster-yes"], { timeout: 30_000 });
     for (const port of ports) {
       await waitFor(`cluster_state:ok on ${port}`, async () => {
         const c = new Redis({ port, host: "127.0.0.1", lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
@@ -97,7 +103,10 @@ export async function startCluster(size = 3): Promise<RunningCluster> {
         try {
           await c.connect();
           const info = await c.cluster("INFO");
-          return /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && new RegExp(`cluster_known_nodes:${size}`).test(info);
+          if (!(/cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && new RegExp(`cluster_known_nodes:${size}`).test(info))) return false;
+          // A replica is ready once it has synchronised with its primary.
+          const replication = await c.info("replication");
+          return !/role:slave/.test(replication) || /master_link_status:up/.test(replication);
         } finally {
           c.disconnect();
         }
@@ -107,5 +116,6 @@ export async function startCluster(size = 3): Promise<RunningCluster> {
     await stop();
     throw err;
   }
-  return { nodes: ports.map((port) => ({ host: "127.0.0.1", port })), stop };
+  const signal = (port: number, sig: NodeJS.Signals) => processes[ports.indexOf(port)]?.kill(sig);
+  return { nodes: ports.map((port) => ({ host: "127.0.0.1", port })), pause: (port) => signal(port, "SIGSTOP"), resume: (port) => signal(port, "SIGCONT"), stop };
 }
