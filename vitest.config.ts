@@ -2,8 +2,9 @@ import { execFileSync } from "node:child_process";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
 
 // Suites that make sense on one node only: command counts seen through MONITOR, the built
-// package, the examples (which target a URL), and the fault tests (which run a server of their own).
-const SINGLE_NODE_ONLY = ["test/round-trips.test.ts", "test/package.test.ts", "test/examples.test.ts", "test/faults.test.ts", "test/pressure.test.ts", "test/durability.test.ts"];
+// package, the examples (which target a URL), and the fault, pressure, durability and long-script
+// tests (which run a server of their own).
+const SINGLE_NODE_ONLY = ["test/round-trips.test.ts", "test/package.test.ts", "test/examples.test.ts", "test/faults.test.ts", "test/pressure.test.ts", "test/durability.test.ts", "test/long-scripts.test.ts"];
 
 function hasRedisServer(): boolean {
   try {

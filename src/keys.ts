@@ -17,6 +17,8 @@
  * | `P:{T}:wids:<ns>`            | set         | ids that have writes but no checkpoint (yet)       |
  * | `P:{T}:leaves:<ns>`          | set         | checkpoints without children: the branch tips      |
  * | `P:{T}:names:<ns>`           | hash        | checkpoint id → branch name                        |
+ * | `P:{T}:dropped:<ns>`         | set         | during a prune of several calls: channel values of removed checkpoints, dropped once nothing listed reads them |
+ * | `P:{T}:trash`, `P:{T}:trash-seq`, `P:{T}:trash:<n>` | set, string, sorted set or set | during a deleteThread of several calls: the indexes of what is left to remove |
  * | `P:threads`                  | sorted set  | every thread id, by when it first appeared (ms)    |
  * | `P:{u:U}:convs`              | sorted set  | user U's conversations by activity (µs, unique)    |
  * | `P:{u:U}:meta`               | hash        | thread id → conversation record (JSON)             |

@@ -80,6 +80,17 @@ export interface RedisSaverOptions {
    * @default no waiting (Redis replication is asynchronous)
    */
   durability?: { replicas: number; timeoutMs: number };
+  /**
+   * The largest serialised value the saver stores: a channel value, one element of a list, a
+   * pending write, or a checkpoint with its metadata. A larger one is refused with an
+   * InvalidInputError naming it, and nothing is written. Redis runs each write as one script that
+   * no other client can interleave with, and a value costs about 4 ms of server time per MiB to
+   * write and as much to read (measured on Redis 7.0), so the default, 4 MiB, keeps a put near
+   * 20 ms of server time at worst while leaving room for a base64 image in a multimodal message.
+   * Keep bigger files in object storage and reference them from the state.
+   * @default 4 MiB (4 * 1024 * 1024)
+   */
+  maxValueBytes?: number;
 }
 
 /** Options of {@link RedisSaver.fromUrl}: the saver options less the client, plus ioredis options. */
@@ -102,6 +113,31 @@ export interface RedisSaverClusterOptions extends Omit<RedisSaverOptions, "clien
  */
 const WALK_MAX_NODES = 2000;
 const WALK_MAX_BYTES = 8 * 1024 * 1024;
+
+/** The default of the `maxValueBytes` option (see there). */
+const DEFAULT_MAX_VALUE_BYTES = 4 * 1024 * 1024;
+/** The largest string Redis takes by default (`proto-max-bulk-len`, 512 MiB). */
+const REDIS_MAX_BULK_BYTES = 512 * 1024 * 1024;
+
+/**
+ * Checkpoints one call of `list` with a filter examines at most (some 2.5 ms of server time): a
+ * filter that matches little continues in further calls instead of walking the whole thread in one.
+ */
+const LIST_MAX_EXAMINED = 500;
+
+/**
+ * Conversations one call of a filtered listConversations walks at most (some 6 ms of server time,
+ * 3 µs each): a filter combination that matches little goes on in further calls.
+ */
+const CONVERSATIONS_MAX_WALKED = 2000;
+
+/**
+ * What one call of a script that works in steps handles at most: keys removed by deleteThread,
+ * checkpoints and channel values removed by prune (and by a shallow put), checkpoints measured by
+ * the inspector's stats. Each such call takes some 1 to 4 ms of server time at 250 (a prune's
+ * removal of a checkpoint, its writes and its index entries is the dearest, some 14 µs).
+ */
+const STEP = 250;
 
 /**
  * A LangGraph checkpointer on plain Redis (no modules), through ioredis.
@@ -133,9 +169,10 @@ export class RedisSaver extends BaseCheckpointSaver {
 
   /**
    * @param internal for this library's own use: `ownsClient` (fromUrl, fromCluster) and
-   *   `walkMaxNodes` (tests lower it to exercise walks of several calls)
+   *   `walkMaxNodes` (tests lower it to exercise walks, and filtered list pages, of several calls)
+   *   and `step` (tests lower it to exercise deletes, prunes and stats of several calls)
    */
-  constructor(options: RedisSaverOptions, internal?: { ownsClient?: boolean; walkMaxNodes?: number }) {
+  constructor(options: RedisSaverOptions, internal?: { ownsClient?: boolean; walkMaxNodes?: number; step?: number }) {
     super(options?.serde);
     if (options === null || typeof options !== "object" || options.client == null) {
       throw new InvalidInputError("RedisSaver needs an ioredis client: new RedisSaver({ client: new Redis(url) })");
@@ -144,9 +181,11 @@ export class RedisSaver extends BaseCheckpointSaver {
       throw new InvalidInputError("RedisSaver option `client` must be an ioredis Redis or Cluster instance");
     }
     const prefix = options.prefix ?? "lg";
-    if (typeof prefix !== "string" || prefix === "" || /[{}]/.test(prefix)) {
+    // A lone surrogate reaches Redis as U+FFFD (UTF-8 has no other spelling for it), so two such
+    // prefixes would share keys.
+    if (typeof prefix !== "string" || prefix === "" || /[{}]/.test(prefix) || !prefix.isWellFormed()) {
       throw new InvalidInputError(
-        `RedisSaver option \`prefix\` must be a non-empty string without "{" or "}" (got ${JSON.stringify(prefix)})`,
+        `RedisSaver option \`prefix\` must be a non-empty, well-formed unicode string without "{" or "}" (got ${JSON.stringify(prefix)})`,
       );
     }
     const { defaultTTL, refreshOnRead = false } = options.ttl ?? {};
@@ -157,11 +196,21 @@ export class RedisSaver extends BaseCheckpointSaver {
     if (!Number.isInteger(historyCacheWrites) || historyCacheWrites < 0) {
       throw new InvalidInputError(`RedisSaver option \`historyCacheWrites\` must be a non-negative integer (got ${String(historyCacheWrites)})`);
     }
+    const maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
+    if (!Number.isInteger(maxValueBytes) || maxValueBytes < 1 || maxValueBytes > REDIS_MAX_BULK_BYTES) {
+      throw new InvalidInputError(`RedisSaver option \`maxValueBytes\` must be an integer from 1 to ${REDIS_MAX_BULK_BYTES} (got ${String(maxValueBytes)})`);
+    }
     const ttlMs = defaultTTL === undefined ? 0 : Math.max(1, Math.round(defaultTTL * 60_000));
     this.client = options.client;
     this.prefix = prefix;
     this.#ownsClient = internal?.ownsClient ?? false;
-    const scripts = new Scripts(options.client, new KeySpace(prefix), { maxNodes: internal?.walkMaxNodes ?? WALK_MAX_NODES, maxBytes: WALK_MAX_BYTES }, {
+    const scripts = new Scripts(options.client, new KeySpace(prefix), {
+      maxNodes: internal?.walkMaxNodes ?? WALK_MAX_NODES,
+      maxBytes: WALK_MAX_BYTES,
+      maxExamined: internal?.walkMaxNodes ?? LIST_MAX_EXAMINED,
+      maxWalked: internal?.walkMaxNodes ?? CONVERSATIONS_MAX_WALKED,
+      step: internal?.step ?? STEP,
+    }, {
       allowEviction: options.allowEviction === true,
       ttl: ttlMs > 0,
       durability: durabilityOf(options.durability),
@@ -170,7 +219,7 @@ export class RedisSaver extends BaseCheckpointSaver {
     this.#threads = new Threads({
       scripts,
       indexes: this.#indexes,
-      serde: new Serde(this.serde, options.serde === undefined),
+      serde: new Serde(this.serde, options.serde === undefined, maxValueBytes),
       ttlMs,
       refreshOnRead: refreshOnRead === true && ttlMs > 0,
       shallow: options.shallow === true,

@@ -1,12 +1,12 @@
 // ConversationManager against a real Redis and real graphs: metadata, listing by activity,
 // paging, access control, messages, bad input, round trips.
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import type { RedisSaver } from "../src/index.js";
 import {
   ConversationExistsError,
   ConversationManager,
   InvalidInputError,
   NotFoundError,
+  RedisSaver,
   type Conversation,
 } from "../src/index.js";
 import { chatGraph as sharedChatGraph } from "./helpers/graphs.js";
@@ -133,25 +133,31 @@ describe("ConversationManager", () => {
       const byId = new Map(all.map((c) => [c.id, c]));
       const expected = (tags: string[], agent?: boolean) =>
         order.filter((id) => tags.every((t) => byId.get(id)!.tags.includes(t)) && (agent === undefined || byId.get(id)!.even));
-      const pages = async (tags: string[], limit: number, agentId?: string) => {
-        const out: string[] = [];
-        let cursor: string | undefined;
-        let total = -1;
-        do {
-          const page: Awaited<ReturnType<typeof manager.listConversations>> = await manager.listConversations({ userId: "walker", tags, limit, ...(agentId ? { agentId } : {}), ...(cursor ? { cursor } : {}) });
-          out.push(...ids(page));
-          total = page.total;
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor);
-        return { out, total };
-      };
-      for (const [tags, limit, agent] of [[["common"], 7], [["common"], 100], [["common", "third"], 5], [["common", "third"], 50], [["seventh", "common"], 4], [["common"], 9, "even"]] as Array<[string[], number, string?]>) {
-        const { out, total } = await pages(tags, limit, agent);
-        const want = expected(tags, agent ? true : undefined);
-        expect(out, `${tags.join("+")} limit ${limit}`).toEqual(want);
-        expect(total).toBe(want.length);
+      // A walk of 3 conversations per call: pages of rare combinations and offsets take several calls.
+      const stepping = new ConversationManager({ saver: new RedisSaver({ client, prefix }, { walkMaxNodes: 3 }) });
+      for (const m of [manager, stepping]) {
+        const pages = async (tags: string[], limit: number, agentId?: string) => {
+          const out: string[] = [];
+          let cursor: string | undefined;
+          let total = -1;
+          do {
+            const page: Awaited<ReturnType<typeof m.listConversations>> = await m.listConversations({ userId: "walker", tags, limit, ...(agentId ? { agentId } : {}), ...(cursor ? { cursor } : {}) });
+            out.push(...ids(page));
+            total = page.total;
+            cursor = page.nextCursor ?? undefined;
+          } while (cursor);
+          return { out, total };
+        };
+        for (const [tags, limit, agent] of [[["common"], 7], [["common"], 100], [["common", "third"], 5], [["common", "third"], 50], [["seventh", "common"], 4], [["common"], 9, "even"]] as Array<[string[], number, string?]>) {
+          const { out, total } = await pages(tags, limit, agent);
+          const want = expected(tags, agent ? true : undefined);
+          expect(out, `${tags.join("+")} limit ${limit}`).toEqual(want);
+          expect(total).toBe(want.length);
+        }
+        expect(ids(await m.listConversations({ userId: "walker", tags: ["common"], offset: 10, limit: 5 }))).toEqual(expected(["common"]).slice(10, 15));
+        expect(ids(await m.listConversations({ userId: "walker", tags: ["common", "seventh"], offset: 20, limit: 5 }))).toEqual(expected(["common", "seventh"]).slice(20, 25));
+        expect(ids(await m.listConversations({ userId: "walker", tags: ["common", "third"], offset: 60, limit: 100 }))).toEqual(expected(["common", "third"]).slice(60));
       }
-      expect(ids(await manager.listConversations({ userId: "walker", tags: ["common"], offset: 10, limit: 5 }))).toEqual(expected(["common"]).slice(10, 15));
     });
 
     it("pages with a cursor while new conversations are created, missing and repeating nothing", async () => {
@@ -198,6 +204,9 @@ describe("ConversationManager", () => {
       expect(ids(await manager.listConversations({ userId: "offset", offset: 20 }))).toEqual(all.slice(20));
       expect(ids(await manager.listConversations({ userId: "offset", offset: 5, limit: 3 }))).toEqual(all.slice(5, 8));
       await expect(manager.listConversations({ userId: "offset", limit: 101 })).rejects.toBeInstanceOf(InvalidInputError);
+      // A page walks past its offset inside one script: deep pages go by cursor.
+      expect(ids(await manager.listConversations({ userId: "offset", offset: 1000 }))).toEqual([]);
+      await expect(manager.listConversations({ userId: "offset", offset: 1001 })).rejects.toBeInstanceOf(InvalidInputError);
     });
   });
 

@@ -10,6 +10,7 @@ import { ConversationManager, RedisSaver, StorageError } from "../src/index.js";
 import { collect } from "./helpers/fixtures.js";
 import { approvalGraph, chatGraph, contents, echo, type ChatOptions } from "./helpers/graphs.js";
 import { keysOf, keysUnder, redisPerTest } from "./helpers/redis.js";
+import { luaScripts } from "../src/lua/generated.js";
 
 const human = (text: string) => ({ messages: [new HumanMessage(text)] });
 const threadOf = (threadId: string): RunnableConfig => ({ configurable: { thread_id: threadId } });
@@ -143,6 +144,9 @@ describe("DeltaChannel threads", () => {
     expect(tree.nodes).toHaveLength(8);
     const current = tree.nodes.find((n) => n.node_id === tree.current_node_id)!;
     expect(current.message.content).toBe("echo instead (#3)");
+    // Read two checkpoints per call (a long thread's tree is read in short calls): the same tree.
+    const stepped = new ConversationManager({ saver: otherSaver({}, { step: 2 }) });
+    expect(await stepped.getTree(c.threadId, { userId: "u" })).toEqual(tree);
   });
 
   it("updateState on the head and on an older checkpoint: every reader agrees with MemorySaver, whatever it had cached", async () => {
@@ -240,6 +244,23 @@ describe("DeltaChannel threads", () => {
     expect(await stateMessages(otherSaver(), config, options)).toEqual(before);
     await graph.invoke(human("after prune"), config);
     expect(await stateMessages(otherSaver(), config, options)).toEqual([...before, "human:after prune", "ai:echo after prune (#21)"]);
+
+    // The same prune in steps of 2 checkpoints or values, the state read whole between steps.
+    await turns(graph, threadOf("prune-steps"), 0, 10);
+    const listedBefore = await collect(saver.list(threadOf("prune-steps")));
+    const states = new Map(await Promise.all(listedBefore.map(async (t) => [t.config.configurable!.checkpoint_id as string, await stateMessages(saver, t.config, options)] as const)));
+    const step = (redis.client as unknown as Record<string, (...a: string[]) => Promise<[number, number]>>)[luaScripts.prune.command]!;
+    const base = keysOf(saver).threadBase("prune-steps");
+    let steps = 0;
+    for (let more = 1; more === 1; steps++) {
+      [, more] = await step.call(redis.client, base, "3", "2", "");
+      for (const t of await collect(saver.list(threadOf("prune-steps")))) {
+        expect(await stateMessages(otherSaver(), t.config, options)).toEqual(states.get(t.config.configurable!.checkpoint_id as string));
+      }
+    }
+    expect(steps).toBeGreaterThan(3);
+    expect(await stateMessages(otherSaver(), threadOf("prune-steps"), options)).toEqual(await stateMessages(saver, listedBefore[0]!.config, options));
+    expect((await collect(saver.list(threadOf("prune-steps")))).length).toBe(all.length - removed);
 
     // Without a snapshot since the start, nothing the head needs can go.
     const plain = chatGraph(saver);

@@ -105,6 +105,84 @@ describe("hardening", () => {
       await saver.deleteThread("bigint");
       expect(await snapshot(client, prefix)).toEqual(before);
     });
+
+    it("refuses a value over maxValueBytes with an InvalidInputError naming it, writing nothing", async () => {
+      const small = new RedisSaver({ client, prefix, maxValueBytes: 1000 });
+      const manager = new ConversationManager({ saver: small });
+      const c = await manager.createConversation({ userId: "sizes", metadata: { title: "sizes" } });
+      const config = await small.put({ configurable: { thread_id: c.threadId } }, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { messages: [new HumanMessage("hi")] }, channel_versions: { messages: 1 } }, meta(), { messages: 1 });
+      const before = await snapshot(client, prefix);
+      const big = "x".repeat(1000);
+      const refused = [
+        // A whole value, one element of a list (the others are small), a pending write, a
+        // checkpoint's metadata, and a message added through the manager.
+        small.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { c: big }, channel_versions: { c: 1 } }, meta(), { c: 1 }),
+        small.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { messages: [new HumanMessage("hi"), new AIMessage(big)] }, channel_versions: { messages: 2 } }, meta(), { messages: 2 }),
+        small.putWrites(config, [["ok", 1], ["c", big]], "task"),
+        small.put(config, { ...emptyCheckpoint(), id: uuid6(-1) }, meta({ note: big }), {}),
+        manager.addMessage(c.threadId, { role: "user", content: big }, { userId: "sizes" }),
+      ];
+      for (const [i, attempt] of refused.entries()) {
+        const err = await attempt.catch((e: unknown) => e);
+        expect(err, `attempt ${i}`).toBeInstanceOf(InvalidInputError);
+        expect((err as Error).message).toMatch(/more than maxValueBytes \(1000\)/);
+      }
+      expect(String(await refused[1]!.catch((e: unknown) => e))).toMatch(/channel "messages", element 1 is \d+ bytes/);
+      expect(await snapshot(client, prefix)).toEqual(before);
+      // The limit is the saver's: the default one stores the same value.
+      await saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { c: big }, channel_versions: { c: 1 } }, meta(), { c: 1 });
+      expect(() => new RedisSaver({ client, prefix, maxValueBytes: 0 })).toThrow(InvalidInputError);
+      expect(() => new RedisSaver({ client, prefix, maxValueBytes: 1.5 })).toThrow(InvalidInputError);
+      await manager.deleteConversation(c.threadId, { userId: "sizes" });
+    });
+  });
+
+  describe("oversized and ill-formed input", () => {
+    it("refuses too many metadata keys, channels, writes or filter keys with an InvalidInputError, writing nothing", async () => {
+      const config = await saver.put({ configurable: { thread_id: "counts" } }, { ...emptyCheckpoint(), id: uuid6(-1) }, meta(), {});
+      const before = await snapshot(client, prefix);
+      const many = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]));
+      const ones = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]));
+      const refused: Array<[Promise<unknown>, RegExp]> = [
+        [saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1) }, meta(many(10_001)), {}), /metadata keys: 10\d{3}, more than the 10000/],
+        [saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: many(10_001), channel_versions: ones(10_001) }, meta(), ones(10_001)), /channels: 10001, more than the 10000/],
+        [saver.putWrites(config, Array.from({ length: 10_001 }, (_, i) => [`c${i}`, i] as [string, unknown]), "task"), /writes: 10001, more than the 10000/],
+        [collect(saver.list(config, { filter: many(1_001) })), /filter keys: 1001, more than the 1000/],
+      ];
+      for (const [attempt, message] of refused) {
+        const err = await attempt.catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(InvalidInputError);
+        expect((err as Error).message).toMatch(message);
+      }
+      expect(await snapshot(client, prefix)).toEqual(before);
+      // At the limits, each works (8,000 filter keys used to fail inside Lua).
+      expect(await collect(saver.list(config, { filter: many(1_000) }))).toEqual([]);
+      const wide = await saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1) }, meta(many(10_000 - 3)), {});
+      expect(Object.keys((await saver.getTuple(wide))!.metadata!)).toHaveLength(10_000);
+      await saver.deleteThread("counts");
+    });
+
+    it("refuses a filter value that is not JSON data, rather than match what JSON makes of it", async () => {
+      const config = { configurable: { thread_id: "json-filter" } };
+      await saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1) }, meta({ n: null, s: "2026-01-01T00:00:00.000Z", list: [null] }), {});
+      const cycle: Record<string, unknown> = {};
+      cycle.self = cycle;
+      for (const value of [Number.NaN, Number.POSITIVE_INFINITY, new Date("2026-01-01T00:00:00.000Z"), 10n, cycle, [undefined], new Map(), { nested: Number.NEGATIVE_INFINITY }]) {
+        const err = await collect(saver.list(config, { filter: { n: value } })).catch((e: unknown) => e);
+        expect(err, String(value)).toBeInstanceOf(InvalidInputError);
+        expect((err as Error).message).toMatch(/must be JSON data/);
+      }
+      // The JSON values themselves still match.
+      expect(await collect(saver.list(config, { filter: { n: null } }))).toHaveLength(1);
+      expect(await collect(saver.list(config, { filter: { s: "2026-01-01T00:00:00.000Z", list: [null] } }))).toHaveLength(1);
+      await saver.deleteThread("json-filter");
+    });
+
+    it("refuses a prefix that is not well-formed unicode (two would share keys)", () => {
+      expect(() => new RedisSaver({ client, prefix: "\uD800" })).toThrow(InvalidInputError);
+      expect(() => new RedisSaver({ client, prefix: "app\uDC00" })).toThrow(InvalidInputError);
+      expect(new RedisSaver({ client, prefix: "app-\u{1F600}" }).prefix).toBe("app-\u{1F600}");
+    });
   });
 
   describe("property: ids and filters", () => {

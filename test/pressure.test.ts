@@ -97,12 +97,15 @@ describe("out of memory (noeviction)", () => {
     expect(result.messages.filter((m) => m.getType() === "human").length).toBe(4);
   });
 
-  it("deleting a thread is allowed out of memory, so that memory can be freed", async () => {
+  it("deleting and pruning a thread are allowed out of memory, so that memory can be freed", async () => {
     const saver = new RedisSaver({ client, prefix: "oom-delete" });
     const graph = chatGraph(saver, { kind: "ordinary", model: re });
     await graph.invoke({ messages: [new HumanMessage("hello")] }, { configurable: { thread_id: "doomed" } });
+    for (let i = 0; i < 3; i++) await graph.invoke({ messages: [new HumanMessage(`turn ${i}`)] }, { configurable: { thread_id: "pruned" } });
     await fill(client);
     try {
+      expect(await saver.prune(["pruned"], { keepLast: 1 })).toBeGreaterThan(5);
+      expect((await chatGraph(saver, { kind: "ordinary", model: re }).getState({ configurable: { thread_id: "pruned" } })).values.messages).toHaveLength(6);
       expect(await saver.deleteThread("doomed").then(() => "deleted")).toBe("deleted");
       expect(await saver.getTuple({ configurable: { thread_id: "doomed" } })).toBeUndefined();
     } finally {

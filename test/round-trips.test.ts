@@ -39,6 +39,12 @@ describe("round trips", () => {
       expect(await sent(() => probe.getTuple({ configurable: { thread_id: "rt" } }))).toEqual(["evalsha"]);
       expect(await sent(() => collect(probe.list({ configurable: { thread_id: "rt" } }, { limit: 10 })))).toEqual(["evalsha"]);
       expect(await sent(() => probe.deleteThread("rt"))).toEqual(["evalsha", "zrem"]);
+      // With a TTL too, while the deadline needs no move (a move of a big thread takes steps).
+      const expiring = new RedisSaver({ client: observed, prefix, ttl: { defaultTTL: 60 } });
+      const first = await expiring.put({ configurable: { thread_id: "rt-ttl" } }, checkpointWith({ a: 1 }), meta(), { a: 1 });
+      expect(await sent(() => expiring.put(first, checkpointWith({ a: 2 }, { a: 2 }), meta(), { a: 2 }))).toEqual(["evalsha"]);
+      expect(await sent(() => expiring.getTuple(first))).toEqual(["evalsha"]);
+      await expiring.deleteThread("rt-ttl");
       await stop();
       await observed.quit();
     });

@@ -5,7 +5,7 @@ import { ERROR, INTERRUPT, MemorySaver } from "@langchain/langgraph-checkpoint";
 import { EphemeralValue, LastValue } from "@langchain/langgraph/channels";
 import { Channel, Pregel } from "@langchain/langgraph/pregel";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { InvalidInputError, RedisSaver, SerializationError, StorageError } from "../src/index.js";
+import { ConversationManager, InvalidInputError, RedisSaver, SerializationError, StorageError } from "../src/index.js";
 import { keysOf, keysUnder, newClient, ownedSaver, randomPrefix, snapshot, testSaver } from "./helpers/redis.js";
 import { checkpointWith, collect, meta } from "./helpers/fixtures.js";
 
@@ -52,6 +52,35 @@ describe("RedisSaver", () => {
       expect(await client.hdel(`${keysOf(saver).threadBase("lost-blob")}:blobs:`, "lost:1")).toBe(1);
       await expect(saver.getTuple(config)).rejects.toThrow(/missing data it references: checkpoint .* names channel value lost:1/);
       await expect(collect(saver.list({ configurable: { thread_id: "lost-blob" } }))).rejects.toBeInstanceOf(StorageError);
+    });
+
+    it("a checkpoint whose node is gone fails every read with a StorageError naming it, never an older checkpoint or none", async () => {
+      const manager = new ConversationManager({ saver });
+      const thread = (await manager.createConversation({ userId: "u", metadata: { title: "lost" } })).threadId;
+      const configs: RunnableConfig[] = [];
+      let config: RunnableConfig = { configurable: { thread_id: thread, checkpoint_ns: "" } };
+      for (let i = 0; i < 3; i++) {
+        config = await saver.put(config, checkpointWith({ n: i }, { n: i + 1 }), meta({ step: i }), { n: i + 1 });
+        configs.push(config);
+      }
+      const base = keysOf(saver).threadBase(thread);
+      const latest = configs[2]!.configurable!.checkpoint_id as string;
+      const middle = configs[1]!.configurable!.checkpoint_id as string;
+      // The latest, as eviction or a stray DEL would leave it: still listed, no longer stored.
+      expect(await client.del(`${base}:ckpt::${latest}`)).toBe(1);
+      const named = new RegExp(`lists checkpoint ${latest}, which is not stored`);
+      await expect(saver.getTuple({ configurable: { thread_id: thread, checkpoint_ns: "" } })).rejects.toThrow(named);
+      await expect(saver.getTuple(configs[2]!)).rejects.toThrow(named);
+      await expect(collect(saver.list({ configurable: { thread_id: thread } }))).rejects.toBeInstanceOf(StorageError);
+      // Every reader of the head says so too, instead of answering from an older checkpoint.
+      await expect(manager.forkConversation(thread, { userId: "u" })).rejects.toThrow(named);
+      await expect(manager.listBranches(thread, { userId: "u" })).rejects.toThrow(named);
+      // One that is not read is no obstacle; one in the middle of a listing is.
+      expect((await saver.getTuple(configs[0]!))?.checkpoint.channel_values).toEqual({ n: 0 });
+      expect(await client.del(`${base}:ckpt::${middle}`)).toBe(1);
+      await expect(collect(saver.list({ configurable: { thread_id: thread } }, { before: configs[2]! }))).rejects.toThrow(new RegExp(`lists checkpoint ${middle}`));
+      await expect(manager.getTree(thread, { userId: "u" })).rejects.toBeInstanceOf(StorageError);
+      await manager.deleteConversation(thread, { userId: "u" });
     });
 
     it("round-trips Uint8Array, Map, Set, undefined and LangChain messages in values, writes and metadata", async () => {

@@ -1,7 +1,7 @@
 // Conversation trees on real graphs: branches, switching, names, shallow forks, tree export and
 // import.
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { ConversationManager, InvalidInputError, NotFoundError, type TreeDocument } from "../src/index.js";
+import { ConversationManager, InvalidInputError, NotFoundError, RedisSaver, type TreeDocument } from "../src/index.js";
 import { snapshot, testSaver } from "./helpers/redis.js";
 import { chatGraph } from "./helpers/graphs.js";
 
@@ -150,6 +150,9 @@ describe("conversation trees", () => {
     const { c, tipA } = await twoBranches("u4");
     await manager.nameBranch(c.threadId, tipA, "alt", { userId: "u4" });
     const tree = await manager.getTree(c.threadId, { userId: "u4" });
+    // A long thread's tree is read in short calls; two checkpoints per call read the same tree.
+    const stepped = new ConversationManager({ saver: new RedisSaver({ client, prefix }, { step: 2 }) });
+    expect(await stepped.getTree(c.threadId, { userId: "u4" })).toEqual(tree);
     expect(tree.schema_version).toBe("1.0.0");
     expect(tree.conversation_id).toBe(c.threadId);
     expect(tree.metadata).toMatchObject({ user_id: "u4", title: "tree", tags: ["t"] });

@@ -45,6 +45,9 @@ export type CreateConversationInput = z.input<typeof CreateConversationInputSche
 export const AccessSchema = z.strictObject({ userId: UserIdSchema });
 export type Access = z.infer<typeof AccessSchema>;
 
+/** The deepest `offset` of listConversations (see ListConversationsInputSchema). */
+const MAX_OFFSET = 1000;
+
 export const ListConversationsInputSchema = z.strictObject({
   userId: UserIdSchema,
   /** Only conversations that have all of these tags. */
@@ -52,8 +55,12 @@ export const ListConversationsInputSchema = z.strictObject({
   agentId: z.string().min(1).max(256).refine(wellFormed, "agentId must be well-formed unicode").optional(),
   /** @default 20 */
   limit: z.number().int().min(1).max(100).default(20),
-  /** Conversations to skip (after the cursor, if any). */
-  offset: z.number().int().min(0).max(1_000_000).default(0),
+  /**
+   * Conversations to skip (after the cursor, if any), at most 1,000: a page walks past them inside
+   * one script, so a deep offset would hold Redis for as long (some 20 ms per 10,000 skipped).
+   * Page deeper with `cursor`, which costs the same at any depth.
+   */
+  offset: z.number().int().min(0).max(MAX_OFFSET).default(0),
   /** `nextCursor` of the previous page. */
   cursor: z.string().min(1).optional(),
   /** @default "desc" (newest activity first) */

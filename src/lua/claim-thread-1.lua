@@ -11,7 +11,8 @@
   ARGV[4]  the saver's default TTL in ms, "0" for none
 
   Returns { 1 (claimed now) or 2 (already this user's: a retried create), deadline in ms (0 = no
-  expiry) }, NOT_OWNER (someone else's; nothing changed), or EXISTS (with "fresh": the thread
+  expiry), 1 when a move to a new deadline is left to step through (includes/ttl.lua) else 0 },
+  NOT_OWNER (someone else's; nothing changed), or EXISTS (with "fresh": the thread
   exists; nothing changed).
 ]]
 --- @include "keys"
@@ -25,11 +26,15 @@ if ARGV[3] == "fresh" and (rcall("EXISTS", thread) == 1 or rcall("SCARD", nss_ke
   return EXISTS
 end
 if owner then
-  if owner == ARGV[1] then return { 2, apply_ttl(KEYS[1], ARGV[4], {}, "no") } end
+  if owner == ARGV[1] then
+    local deadline, moving = apply_ttl(KEYS[1], ARGV[4], {}, "no")
+    return { 2, deadline, moving and 1 or 0 }
+  end
   return NOT_OWNER
 end
 rcall("HSET", thread, "owner", ARGV[1])
 rcall("HSETNX", thread, "created", ARGV[2])
 rcall("HSETNX", thread, "epoch", new_epoch())
 rcall("HSETNX", thread, "updated", ARGV[2])
-return { 1, apply_ttl(KEYS[1], ARGV[4], { thread }, "force") }
+local deadline, moving = apply_ttl(KEYS[1], ARGV[4], { thread }, "force")
+return { 1, deadline, moving and 1 or 0 }

@@ -18,7 +18,8 @@
              B, then B pairs: blob field, value,
              W, then W pairs: write field, value
 
-  Returns the deadline in ms (0 = no expiry), or EXISTS (nothing written).
+  Returns { the deadline in ms (0 = no expiry), 1 when a move to it is left to step through
+  (includes/ttl.lua) else 0 }, or EXISTS (nothing written).
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -48,4 +49,5 @@ rcall("SADD", nss_key(base), ns)
 rcall("HSET", thread, "owner", ARGV[2], "created", ARGV[3], "updated", ARGV[3], "epoch", new_epoch(), head_field(ns), id)
 -- The namespace has DeltaChannels if the planted checkpoint does (see put-1.lua).
 if rcall("HEXISTS", ckpt_key(base, ns, id), "dch") == 1 then rcall("HSET", thread, "delta:" .. ns, "1") end
-return apply_ttl(base, ARGV[4], {}, "force")
+local deadline, moving = apply_ttl(base, ARGV[4], {}, "force")
+return { deadline, moving and 1 or 0 }

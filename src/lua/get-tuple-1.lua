@@ -9,7 +9,8 @@
   ARGV[4]  with refreshOnRead, the saver's default TTL in ms; "" not to touch expiry
 
   Returns { tuple (see includes/read-tuple.lua) or false, deadline in ms when a read pushed it
-  (else 0), owner or false }, or NOT_OWNER.
+  (else 0), owner or false, 1 when a move to a new deadline is left to step through (see
+  includes/ttl.lua) else 0 }, or NOT_OWNER.
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -22,9 +23,9 @@ if owner_mismatch(base, ARGV[3]) then return NOT_OWNER end
 local tuple = read_tuple_at(base, ns, id)
 if tuple and ARGV[4] ~= "" then
   local state = ttl_state(base)
-  local deadline = apply_ttl(base, ARGV[4], {}, "due", state)
-  if deadline > 0 and string.format("%.0f", deadline) ~= state.expires then
-    return { tuple, deadline, redis.call("HGET", thread_key(base), "owner") }
+  local deadline, moving = apply_ttl(base, ARGV[4], {}, "due", state)
+  if moving or (deadline > 0 and string.format("%.0f", deadline) ~= state.expires) then
+    return { tuple, deadline, redis.call("HGET", thread_key(base), "owner"), moving and 1 or 0 }
   end
 end
-return { tuple or false, 0, false }
+return { tuple or false, 0, false, 0 }

@@ -12,15 +12,23 @@
   ARGV[5]  a checkpoint id to list alone ("" for all)
   ARGV[6]  page size: the most tuples to return
   ARGV[7]  with refreshOnRead, the saver's default TTL in ms; "" not to touch expiry
-  ARGV[8]  F, the number of metadata filters
-  ARGV[9 .. 8+2F]  pairs: filter field name, canonical JSON the field must equal ("" = absent)
+  ARGV[8]  with a filter, how many checkpoints one call examines at most (shared by the
+           namespaces): a filter that matches little would otherwise walk the whole thread in one
+           call and hold Redis for as long
+  ARGV[9]  F, the number of metadata filters
+  ARGV[10 .. 9+2F]  pairs: filter field name, canonical JSON the field must equal ("" = absent)
 
   Returns { 1 if the thread exists else 0, deadline in ms when a read pushed it (else 0), owner
-  or false, tuple, tuple, ... } (tuples as in includes/read-tuple.lua).
+  or false, 1 when a move to a new deadline is left to step through (see includes/ttl.lua) else
+  0, resume id, resume namespace, tuple, tuple, ... } (tuples as in
+  includes/read-tuple.lua). A resume id (else "") says that the call stopped examining before
+  the page was full: every checkpoint before (resume id, resume namespace) is still to be
+  examined, by a call with that cursor.
 ]]
 --- @include "keys"
 --- @include "bytes-lt"
 --- @include "ttl"
+--- @include "missing"
 --- @include "read-tuple"
 local rcall = redis.call
 local base = KEYS[1]
@@ -28,7 +36,7 @@ local cursor_id, cursor_ns = ARGV[3], ARGV[4]
 local only = ARGV[5]
 local limit = tonumber(ARGV[6])
 local filter_fields, filter_values = {}, {}
-for i = 9, 8 + 2 * tonumber(ARGV[8]), 2 do
+for i = 10, 9 + 2 * tonumber(ARGV[9]), 2 do
   filter_fields[#filter_fields + 1] = ARGV[i]
   filter_values[#filter_values + 1] = ARGV[i + 1]
 end
@@ -52,8 +60,19 @@ local function below_cursor(ns, id)
   return bytes_lt(id, cursor_id) or (id == cursor_id and bytes_lt(ns, cursor_ns))
 end
 
+-- Whether (id, ns) sorts before (other_id, other_ns), in listing order reversed.
+local function before(id, ns, other_id, other_ns)
+  return bytes_lt(id, other_id) or (id == other_id and bytes_lt(ns, other_ns))
+end
+
+-- With a filter, what each namespace may examine in this call (at least one, so every call
+-- moves on), and the highest point where one of them stopped for that: below it, this call has
+-- not looked at every namespace, so nothing below it may be returned yet.
+local budget = #filter_fields > 0 and tonumber(ARGV[8]) or math.huge
+local stop_id, stop_ns = nil, nil
+
 -- Up to `limit` matching ids of one namespace, newest first, below the cursor.
-local function page_of(ns)
+local function page_of(ns, allowance)
   local key = ckpts_key(base, ns)
   if only ~= "" then
     if limit > 0 and below_cursor(ns, only) and rcall("ZSCORE", key, only) and matches(ns, only) then
@@ -66,46 +85,67 @@ local function page_of(ns)
     max = (bytes_lt(ns, cursor_ns) and "[" or "(") .. cursor_id
   end
   local found = {}
-  local batch = math.max(limit, 16)
+  local examined = 0
   while #found < limit do
+    local batch = math.min(math.max(limit, 16), allowance - examined)
     local ids = rcall("ZREVRANGEBYLEX", key, max, "-", "LIMIT", 0, batch)
     for _, id in ipairs(ids) do
+      examined = examined + 1
       if matches(ns, id) then
         found[#found + 1] = { id, ns }
-        if #found >= limit then break end
+        if #found >= limit then return found end
       end
     end
     if #ids < batch then break end
     max = "(" .. ids[#ids]
+    if examined >= allowance then
+      local id = ids[#ids]
+      if not stop_id or before(stop_id, stop_ns, id, ns) then stop_id, stop_ns = id, ns end
+      break
+    end
   end
   return found
 end
 
 local candidates
 if ARGV[1] == "1" then
-  candidates = page_of(ARGV[2])
+  candidates = page_of(ARGV[2], budget)
 else
   candidates = {}
-  for _, ns in ipairs(rcall("SMEMBERS", nss_key(base))) do
-    for _, c in ipairs(page_of(ns)) do candidates[#candidates + 1] = c end
+  local nss = rcall("SMEMBERS", nss_key(base))
+  local allowance = math.max(1, math.floor(budget / math.max(1, #nss)))
+  for _, ns in ipairs(nss) do
+    for _, c in ipairs(page_of(ns, allowance)) do candidates[#candidates + 1] = c end
   end
   table.sort(candidates, function(a, b)
     if a[1] ~= b[1] then return bytes_lt(b[1], a[1]) end
     return bytes_lt(b[2], a[2])
   end)
 end
+-- Keep what is at or above the highest stop; a full page of those needs no resume point.
+if stop_id then
+  local kept = {}
+  for _, c in ipairs(candidates) do
+    if not before(c[1], c[2], stop_id, stop_ns) then kept[#kept + 1] = c end
+  end
+  candidates = kept
+  if #candidates >= limit then stop_id = nil end
+end
 
 local thread = thread_key(base)
 local exists = rcall("EXISTS", thread)
-local pushed = 0
+local pushed, moving = 0, false
 if exists == 1 and #candidates > 0 and ARGV[7] ~= "" then
   local state = ttl_state(base)
-  local deadline = apply_ttl(base, ARGV[7], {}, "due", state)
+  local deadline
+  deadline, moving = apply_ttl(base, ARGV[7], {}, "due", state)
   if deadline > 0 and string.format("%.0f", deadline) ~= state.expires then pushed = deadline end
 end
-local out = { exists, pushed, rcall("HGET", thread, "owner") }
+local out = { exists, pushed, rcall("HGET", thread, "owner"), moving and 1 or 0, stop_id or "", stop_ns or "" }
 for i = 1, math.min(limit, #candidates) do
   local tuple = read_tuple(base, candidates[i][2], candidates[i][1])
-  if tuple then out[#out + 1] = tuple end
+  -- Every candidate is listed (or, with ARGV[5], was just found listed): a node that is gone is lost data.
+  if not tuple then lost_checkpoint(candidates[i][2], candidates[i][1]) end
+  out[#out + 1] = tuple
 end
 return out

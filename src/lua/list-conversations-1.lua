@@ -3,28 +3,35 @@
   trip. Tag and agent filters are the user's tag and agent sets (all in the user's slot):
   - the page walks the listing in activity order and keeps the conversations that are in every
     filter set (SMISMEMBER per batch), so a page of a common tag costs about a page, however many
-    conversations the user has;
-  - when a filter set is small, or the walk finds too few matches (a rare combination), the page
-    comes from intersecting the listing with the sets instead (ZINTERSTORE into a key of the
-    user's slot that the script removes);
-  - the total is the size of the sets' intersection (SINTERCARD where the server has it).
+    conversations the user has. A call walks at most WALK conversations: when that finds too few
+    (a rare combination, a deep offset) it returns what it found and where it stopped, and the
+    caller goes on from there, so that no call holds Redis long;
+  - when a filter set is small, the page comes from intersecting the listing with the sets instead
+    (ZINTERSTORE into a key of the user's slot that the script removes), which costs about the
+    small set;
+  - the total is the size of the one set, or of the sets' intersection (SINTERCARD where the
+    server has it), which Redis counts in time proportional to the smallest set.
 
   KEYS[1]  user base `P:{u:U}`
 
   ARGV[1]  "desc" (newest activity first) or "asc"
   ARGV[2]  cursor: the activity score of the last conversation of the previous page, or ""
-  ARGV[3]  offset (after the cursor)
+  ARGV[3]  offset (after the cursor): the page walks past it, so callers cap it (schemas.ts)
   ARGV[4]  how many to return at most
   ARGV[5]  agent id to filter on, or ""
-  ARGV[6 .. ]  tags the conversations must all have
+  ARGV[6]  WALK: conversations one call walks at most
+  ARGV[7]  "1" to count the total, "" not to (a call that goes on from where another stopped)
+  ARGV[8 .. ]  tags the conversations must all have
 
   Conversations whose thread has expired are removed from the indexes first (up to 100 a call;
   any left over are skipped on the page).
 
-  Returns { total, 1 if there is a next page else 0, the score to continue after ("" for
-  none), threadId, record, score, threadId, record, score, ... }. A page may hold fewer than
-  ARGV[4] conversations when some turned out expired or left over; the continuation score still
-  moves past them.
+  Returns { total (0 when not counted), 1 if there is a next page else 0, the score to continue
+  after ("" for none), 1 when the walk stopped early else 0, how many of the offset this call
+  skipped, threadId, record, score, threadId, record, score, ... }. After an early stop, the
+  caller goes on after that score, with the offset less what was skipped and the page less what
+  came. A page may hold fewer than ARGV[4] conversations when some turned out expired or left
+  over; the continuation score still moves past them.
 ]]
 --- @include "keys"
 --- @include "user-keys"
@@ -38,8 +45,8 @@ local desc = ARGV[1] == "desc"
 local cursor, offset, count = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 -- One more than the page, to know whether there is a next page.
 local need = offset + count + 1
--- Candidates the walk may look at before it gives way to the intersection.
-local WALK_LIMIT = 5000
+local walk_limit = tonumber(ARGV[6])
+local counted = ARGV[7] == "1"
 
 -- Up to `limit` { id, score, id, score, ... } of `key` after `from`, in listing order.
 local function range(key, from, limit)
@@ -52,27 +59,39 @@ end
 local listing = user_convs_key(ubase)
 local sets = {}
 if ARGV[5] ~= "" then sets[#sets + 1] = user_agent_key(ubase, ARGV[5]) end
-for i = 6, #ARGV do sets[#sets + 1] = user_tag_key(ubase, ARGV[i]) end
+for i = 8, #ARGV do sets[#sets + 1] = user_tag_key(ubase, ARGV[i]) end
 
-local total, matched
+local total, matched = 0, nil
+-- The score the walk stopped at when its share of the call ran out, else false.
+local stopped = false
 if #sets == 0 then
-  total = rcall("ZCARD", listing)
+  if counted then total = rcall("ZCARD", listing) end
   matched = range(listing, cursor, need)
 else
-  local ok, n = pcall(rcall, "SINTERCARD", #sets, unpack(sets))
-  total = ok and n or #rcall("SINTER", unpack(sets))
+  if counted and #sets == 1 then
+    -- SINTERCARD of one set walks it; SCARD is O(1).
+    total = rcall("SCARD", sets[1])
+  elseif counted then
+    local ok, n = pcall(rcall, "SINTERCARD", #sets, unpack(sets))
+    total = ok and n or #rcall("SINTER", unpack(sets))
+  end
   local smallest = math.huge
   for _, key in ipairs(sets) do smallest = math.min(smallest, rcall("SCARD", key)) end
 
   matched = {}
-  local walked, done = 0, false
   if smallest > 4 * need + 64 then
-    local from, batch = cursor, math.min(1000, math.max(128, 2 * need))
-    while #matched < 2 * need and walked < WALK_LIMIT do
-      local page = range(listing, from, batch)
+    local from, walked = cursor, 0
+    local batch = math.min(1000, math.max(128, 2 * need))
+    while #matched < 2 * need do
+      if walked >= walk_limit then
+        stopped = from
+        break
+      end
+      local take = math.min(batch, walk_limit - walked)
+      local page = range(listing, from, take)
       local ids = {}
       for i = 1, #page, 2 do ids[#ids + 1] = page[i] end
-      if #ids == 0 then done = true break end
+      if #ids == 0 then break end
       local keep = {}
       for i = 1, #ids do keep[i] = true end
       for _, key in ipairs(sets) do
@@ -87,10 +106,9 @@ else
       end
       walked = walked + #ids
       from = page[#page]
-      if #ids < batch then done = true break end
+      if #ids < take then break end
     end
-  end
-  if #matched < 2 * need and not done then
+  else
     -- Weight 0 for the sets: the intersection keeps the listing's activity scores.
     local tmp = user_tmp_key(ubase)
     local args = { tmp, #sets + 1, listing }
@@ -110,7 +128,8 @@ for i = 2 * offset + 1, math.min(#matched, 2 * (need - 1)), 2 do
   scores[#scores + 1] = matched[i + 1]
 end
 local more = #matched >= 2 * need and 1 or 0
-local out = { total, more, scores[#scores] or "" }
+local skipped = math.min(offset, #matched / 2)
+local out = { total, more, stopped or scores[#scores] or "", stopped and 1 or 0, skipped }
 if #ids == 0 then return out end
 local records = rcall("HMGET", user_meta_key(ubase), unpack(ids))
 for i, id in ipairs(ids) do

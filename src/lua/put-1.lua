@@ -51,9 +51,11 @@
   never moves the head back.
 
   Returns { 1, owner or false, deadline in ms (0 = no expiry), 1 if the namespace is new else 0,
-  1 if the deadline moved else 0, { blob field, list node id, ... } of the lists written } (the
-  owner lets the caller move the conversation up in its owner's listing; a new namespace, enter
-  the thread in the thread index; the node ids, name the start of the next version of each list),
+  1 if the deadline moved else 0, { blob field, list node id, ... } of the lists written, 1 if
+  a shallow put left checkpoints to prune else 0, 1 when a move to a new deadline is left to step
+  through (includes/ttl.lua) else 0 } (the owner lets the caller move the
+  conversation up in its owner's listing; a new namespace, enter the thread in the thread index;
+  the node ids, name the start of the next version of each list; prune work left, finish it),
   NOT_OWNER, CHANGED (with ARGV[14]: the head moved on) or RESEND (a list spec named a start that
   is not stored: send the lists whole). Nothing is written unless the reply is { 1, ... }.
 ]]
@@ -70,7 +72,7 @@ local base = KEYS[1]
 local ns, id, parent = ARGV[1], ARGV[2], ARGV[3]
 local thread = thread_key(base)
 -- Everything this script needs of the thread record, in one read.
-local record = rcall("HMGET", thread, "owner", head_field(ns), "created", "ttl", "expires", "delta:" .. ns)
+local record = rcall("HMGET", thread, "owner", head_field(ns), "created", "ttl", "expires", "delta:" .. ns, "mv")
 local owner, head = record[1], record[2]
 if ARGV[9] ~= "" and owner ~= ARGV[9] then return NOT_OWNER end
 if ARGV[14] == "1" and (head or "") ~= parent then return CHANGED end
@@ -194,6 +196,11 @@ if not head or head == parent or bytes_lt(head, id) then
   update[#update + 1] = id
 end
 rcall("HSET", thread, unpack(update))
+-- What a shallow put removes at most; a namespace that held more (a long thread a shallow saver
+-- meets) is pruned to the end by the saver in further calls (prune-1.lua), so that no put holds
+-- Redis long.
+local SHALLOW_PRUNE_BUDGET = 250
+local prune_left = false
 if ARGV[13] == "1" then
   -- Shallow: keep this checkpoint and what it rebuilds DeltaChannels from (prune_ns walks that
   -- chain). When the namespace holds exactly what the last shallow put kept (`lean:<ns>` is its
@@ -212,15 +219,19 @@ if ARGV[13] == "1" then
       if not needs[name] then keeps_all = false end
     end
   end
-  if not keeps_all then total = total - prune_ns(base, ns, 1) end
+  if not keeps_all then
+    local gone, _, left = prune_ns(base, ns, 1, SHALLOW_PRUNE_BUDGET)
+    total = total - gone
+    prune_left = left
+  end
   -- Only the newest checkpoint can be what a later put builds on (prune keeps the newest; a late
   -- put of an older checkpoint may have been pruned right away).
-  if rcall("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1] == id then
+  if not prune_left and rcall("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1] == id then
     rcall("HSET", thread, "lean:" .. ns, total .. ":" .. id)
   else
     rcall("HDEL", thread, "lean:" .. ns)
   end
 end
-local deadline = apply_ttl(base, ARGV[12], { node, bkey, ikey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5] })
+local deadline, ttl_moving = apply_ttl(base, ARGV[12], { node, bkey, ikey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5], mv = record[7] })
 local moved = (deadline > 0 and string.format("%.0f", deadline) ~= record[5]) and 1 or 0
-return { 1, owner, deadline, new_ns, moved, nodes }
+return { 1, owner, deadline, new_ns, moved, nodes, prune_left and 1 or 0, ttl_moving and 1 or 0 }

@@ -14,12 +14,18 @@
   ARGV[4]  the messages channel
   ARGV[5]  max checkpoints the walk visits in this call
   ARGV[6]  max bytes of values the walk returns in this call (about)
+  ARGV[7]  cursor: only checkpoints after this id ("" from the first)
+  ARGV[8]  ROWS: checkpoints one call reads at most. A namespace of more is read in several
+           calls, so that none holds Redis long; only the last one (it reaches the newest id)
+           returns the head, the names and the walk, for every tip and the head, wherever they
+           were read
 
   Returns { head or false, { checkpointId, name, ... }, { id, parent or false, ts, messages blob
   field or false, message count (-1 = not recorded), how the messages are known (0: stored or
   none, 1: rebuilt from ancestors, 2: rebuilt, and walked from here: a tip or the head), ... },
-  { blob field, value, ... }, owner or false, facts, frontier, validator }, or NOT_OWNER (facts,
-  frontier and validator as in includes/delta-walk.lua).
+  { blob field, value, ... }, owner or false, facts, frontier, validator, the cursor to go on
+  from or false after the last call, { ids read by earlier calls that the walk starts from } },
+  or NOT_OWNER (facts, frontier and validator as in includes/delta-walk.lua).
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -37,9 +43,18 @@ for _, leaf in ipairs(rcall("SMEMBERS", leaves_key(base, ns))) do wanted[leaf] =
 if head then wanted[head] = true end
 
 local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[5]), max_bytes = tonumber(ARGV[6]), channels = { channel }, known = {}, lenient = {}, queue = {} }
+local cursor, rows = ARGV[7], tonumber(ARGV[8])
+local ids = rcall("ZRANGEBYLEX", ckpts_key(base, ns), cursor == "" and "-" or ("(" .. cursor), "+", "LIMIT", 0, rows + 1)
+local more = #ids > rows
+if more then ids[#ids] = nil end
+local final = not more
+local here = {}
 local nodes, fields, seen, strict = {}, {}, {}, {}
-for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
+for _, id in ipairs(ids) do
+  here[id] = true
   local node = rcall("HMGET", ckpt_key(base, ns, id), "parent", "ts", "blobs", "lens", "delta", "fmt")
+  -- Every stored checkpoint has a `blobs` field: without it, the node is gone.
+  if not node[3] then lost_checkpoint(ns, id) end
   local field = pick_blob(node[3], prefix)
   local count = 0
   local rebuilt = 0
@@ -60,15 +75,44 @@ for _, id in ipairs(rcall("ZRANGE", ckpts_key(base, ns), 0, -1)) do
   nodes[#nodes + 1] = field
   nodes[#nodes + 1] = count
   nodes[#nodes + 1] = rebuilt
-  if field and (wanted[id] or count == -1) and not seen[field] then
+  -- The tips' and the head's messages are fetched by the last call alone (below), wherever
+  -- their rows were read: once each.
+  if field and ((final and wanted[id]) or count == -1) and not seen[field] then
     seen[field] = true
     fields[#fields + 1] = field
   end
   -- Only nodes of storage format 2 promise that their listed values are stored.
   if field and node[6] then strict[field] = true end
-  if rebuilt == 1 and wanted[id] then
+  if final and rebuilt == 1 and wanted[id] then
     nodes[#nodes] = 2
     if node[1] then w.queue[#w.queue + 1] = { node[1], id, { 1 } } end
+  end
+end
+
+-- The last call of several: the tips and the head that earlier calls read need their messages
+-- and walks too.
+local walked_before = {}
+if final and cursor ~= "" then
+  for id in pairs(wanted) do
+    if not here[id] then
+      local node = rcall("HMGET", ckpt_key(base, ns, id), "parent", "blobs", "delta", "fmt")
+      if node[2] then
+        local field = pick_blob(node[2], prefix)
+        if field and not seen[field] then
+          seen[field] = true
+          fields[#fields + 1] = field
+        end
+        if field and node[4] then strict[field] = true end
+        if not field and node[3] then
+          for _, name in ipairs(cjson.decode(node[3])) do
+            if name == channel and node[1] then
+              w.queue[#w.queue + 1] = { node[1], id, { 1 } }
+              walked_before[#walked_before + 1] = id
+            end
+          end
+        end
+      end
+    end
   end
 end
 
@@ -78,5 +122,7 @@ for i = 1, #blobs, 2 do found[blobs[i]] = true end
 for _, field in ipairs(fields) do
   if strict[field] and not found[field] then missing("a checkpoint of namespace \"" .. ns .. "\" names messages value " .. field .. ", which is not stored") end
 end
+local owner = rcall("HGET", thread_key(base), "owner")
+if not final then return { false, {}, nodes, blobs, owner, {}, {}, thread_validator(base), ids[#ids], {} } end
 local facts, frontier = delta_walk(w)
-return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs, rcall("HGET", thread_key(base), "owner"), facts, frontier, thread_validator(base) }
+return { head, rcall("HGETALL", names_key(base, ns)), nodes, blobs, owner, facts, frontier, thread_validator(base), false, walked_before }

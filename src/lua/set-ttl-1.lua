@@ -1,7 +1,8 @@
 #!lua
 --[[
   setTTL: gives a thread its own TTL, pins it (never expires), or returns it to the saver's
-  default; every key of the thread gets the new deadline at once.
+  default; every key of the thread gets the new deadline (a big thread in steps, see
+  includes/ttl.lua).
 
   KEYS[1]  thread base `P:{T}`
 
@@ -9,7 +10,8 @@
   ARGV[2]  the saver's default TTL in ms, "0" for none
   ARGV[3]  owner the caller acts for, or "" for no owner check
 
-  Returns the deadline in ms (0 = no expiry), false when the thread does not exist, or NOT_OWNER.
+  Returns { the deadline in ms (0 = no expiry), 1 when a move to it is left to step through
+  (includes/ttl.lua) else 0 }, false when the thread does not exist, or NOT_OWNER.
 ]]
 --- @include "keys"
 --- @include "codes"
@@ -23,4 +25,5 @@ if ARGV[1] == "" then
 else
   redis.call("HSET", thread_key(base), "ttl", ARGV[1])
 end
-return apply_ttl(base, ARGV[2], {}, "force")
+local deadline, moving = apply_ttl(base, ARGV[2], {}, "force")
+return { deadline, moving and 1 or 0 }

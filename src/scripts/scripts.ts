@@ -10,9 +10,10 @@
  *
  * A script that adds data starts with `#!lua` (Redis 7 script flags): Redis then checks memory
  * before the script runs and refuses it whole when over `maxmemory`, instead of checking at its
- * first write and letting the rest through (put's first write is a DEL). The scripts that only
- * remove data (deleteThread, unindexConversation) say `allow-oom`, so that memory can be freed
- * when it is full. Reading scripts keep no flags: a read works out of memory, and the TTL they
+ * first write and letting the rest through (put's first write is a DEL). The scripts that remove
+ * data (deleteThread, prune, unindexConversation) or only move deadlines (ttlMove) say `allow-oom`,
+ * so that memory can be freed when it is full, and a put that was written is never followed by a
+ * step refused for memory. Reading scripts keep no flags: a read works out of memory, and the TTL they
  * refresh on read (PEXPIRE) is not refused for memory either.
  */
 import type { Cluster, Redis } from "ioredis";
@@ -49,15 +50,20 @@ export interface ForOperation {
 
 /**
  * One condition of a checkpoint listing's metadata filter on a checkpoint's filter field (see
- * keys.ts `metadataField`): the field holds this canonical JSON, or the field is absent, or the
- * value cannot be compared (not JSON, so never stored as a field) and matches no checkpoint.
+ * keys.ts `metadataField`): the field holds this canonical JSON, or the field is absent.
  */
-export type MetadataCondition = { field: string; json: string } | { field: string; absent: true } | { field: string; unmatchable: true };
+export type MetadataCondition = { field: string; json: string } | { field: string; absent: true };
 
 /** How much one call of a walking script may do (see src/lua/includes/delta-walk.lua). */
 export interface WalkBudget {
   maxNodes: number;
   maxBytes: number;
+  /** Checkpoints one filtered `list` call examines at most (see list-1.lua). */
+  maxExamined: number;
+  /** Conversations one filtered `listConversations` call walks at most (see list-conversations-1.lua). */
+  maxWalked: number;
+  /** Keys or checkpoints one call of a stepped script (deleteThread, prune, threadStats) handles at most. */
+  step: number;
 }
 
 /**
@@ -163,7 +169,8 @@ export class Scripts {
   /** getTuple: one checkpoint (the head without an id), its values and writes. */
   async getTuple(threadId: string, ns: string, checkpointId: string | undefined, options: OwnerCheck & { refreshTtlMs?: number }): Promise<{ tuple: StoredTuple | null; pushedDeadline: number; owner: string | null }> {
     const reply = await this.thread("getTuple", "getTuple", threadId, [ns, checkpointId ?? "", ownerArg(options), ttlArg(options.refreshTtlMs)], { checkpointId });
-    const [tuple, pushed, owner] = reply as Reply[];
+    const [tuple, pushed, owner, moving] = reply as Reply[];
+    if (moving === 1) return { tuple: parseTuple(tuple), ...(await this.moveTtl("getTuple", threadId)) };
     return { tuple: parseTuple(tuple), pushedDeadline: pushed as number, owner: owner ? text(owner) : null };
   }
 
@@ -181,7 +188,7 @@ export class Scripts {
       refreshTtlMs?: number;
       filter: readonly MetadataCondition[];
     },
-  ): Promise<{ exists: boolean; pushedDeadline: number; owner: string | null; tuples: StoredTuple[] }> {
+  ): Promise<{ exists: boolean; pushedDeadline: number; owner: string | null; resume: { id: string; ns: string } | undefined; tuples: StoredTuple[] }> {
     const reply = (await this.thread("list", "list", threadId, [
       query.ns === undefined ? "*" : "1",
       query.ns ?? "",
@@ -190,13 +197,15 @@ export class Scripts {
       query.only ?? "",
       String(query.pageSize),
       ttlArg(query.refreshTtlMs),
+      String(this.budget.maxExamined),
       String(query.filter.length),
-      // "" stands for "absent": canonical JSON is never the empty string; a NUL-led string is
-      // never canonical JSON either, so it matches nothing.
-      ...query.filter.flatMap((c) => [c.field, "json" in c ? c.json : "absent" in c ? "" : "\u0000unfilterable"]),
+      // "" stands for "absent": canonical JSON is never the empty string.
+      ...query.filter.flatMap((c) => [c.field, "json" in c ? c.json : ""]),
     ])) as Reply[];
-    const [exists, pushed, owner, ...tuples] = reply;
-    return { exists: exists === 1, pushedDeadline: pushed as number, owner: owner ? text(owner) : null, tuples: tuples.map((t) => parseTuple(t)!) };
+    const [exists, pushed, owner, moving, resumeId, resumeNs, ...tuples] = reply;
+    const resume = text(resumeId) === "" ? undefined : { id: text(resumeId), ns: text(resumeNs) };
+    const deadline = moving === 1 ? await this.moveTtl("list", threadId) : { pushedDeadline: pushed as number, owner: owner ? text(owner) : null };
+    return { exists: exists === 1, ...deadline, resume, tuples: tuples.map((t) => parseTuple(t)!) };
   }
 
   /**
@@ -228,7 +237,7 @@ export class Scripts {
     unversioned: readonly string[];
     filter: ReadonlyArray<readonly [string, string]>;
     blobs: ReadonlyArray<readonly [string, Buffer]>;
-  }): Promise<{ resend: true } | { resend: false; owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean; lists: Map<string, string> }> {
+  }): Promise<{ resend: true } | { resend: false; owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean; lists: Map<string, string>; pruneLeft: boolean }> {
     const reply = await this.run("put", "put", [this.keys.threadBase(input.threadId)], [
       input.ns,
       input.checkpointId,
@@ -254,8 +263,17 @@ export class Scripts {
     ]);
     if (reply === ScriptCode.RESEND) return { resend: true };
     if (isCode(reply)) throw codeError(reply, { operation: "put", threadId: input.threadId });
-    const [, owner, deadline, newNamespace, moved, nodes] = reply as Reply[];
-    return { resend: false, owner: owner ? text(owner) : null, deadline: deadline as number, newNamespace: newNamespace === 1, deadlineMoved: moved === 1, lists: new Map(pairs(nodes as Reply[]).map(([field, node]) => [text(field), text(node)])) };
+    const [, owner, deadline, newNamespace, moved, nodes, pruneLeft, moving] = reply as Reply[];
+    const stepped = moving === 1 ? await this.moveTtl("put", input.threadId) : undefined;
+    return {
+      resend: false,
+      owner: owner ? text(owner) : null,
+      deadline: stepped?.pushedDeadline ?? (deadline as number),
+      newNamespace: newNamespace === 1,
+      deadlineMoved: stepped !== undefined || moved === 1,
+      lists: new Map(pairs(nodes as Reply[]).map(([field, node]) => [text(field), text(node)])),
+      pruneLeft: pruneLeft === 1,
+    };
   }
 
   /**
@@ -268,15 +286,37 @@ export class Scripts {
     return (await this.thread("putWrites", "putWrites", threadId, [ns, checkpointId, String(ttlMs), ...args])) as number;
   }
 
-  /** deleteThread: every key of a thread. Throws NotFoundError when it is someone else's. */
+  /**
+   * deleteThread: every key of a thread. The first step makes the thread absent at once; the
+   * steps after it each remove up to `step` keys of what it held, one round trip each,
+   * so that no step holds Redis long (see delete-thread-1.lua). Throws NotFoundError when it is
+   * someone else's (nothing removed).
+   */
   async deleteThread(threadId: string, options: OwnerCheck): Promise<{ removed: number; owner: string | null }> {
-    const [removed, owner] = (await this.thread("deleteThread", "deleteThread", threadId, [ownerArg(options)])) as Reply[];
-    return { removed: removed as number, owner: owner ? text(owner) : null };
+    const step = async (further: boolean) => (await this.thread("deleteThread", "deleteThread", threadId, [ownerArg(options), String(this.budget.step), further ? "1" : ""])) as Reply[];
+    const [first, owner, more] = await step(false);
+    let total = first as number;
+    for (let again = more === 1; again; ) {
+      const [removed, , left] = await step(true);
+      total += removed as number;
+      again = left === 1;
+    }
+    return { removed: total, owner: owner ? text(owner) : null };
   }
 
-  /** prune: keeps the newest `keepLast` checkpoints of each namespace; returns how many went. */
-  async prune(threadId: string, keepLast: number): Promise<number> {
-    return (await this.thread("prune", "prune", threadId, [String(keepLast)])) as number;
+  /**
+   * prune: keeps the newest `keepLast` checkpoints of each namespace (or of `ns` alone); returns
+   * how many went. In calls of at most `step` checkpoints or channel values removed each, one
+   * round trip each (see includes/prune.lua).
+   */
+  async prune(threadId: string, keepLast: number, options: ForOperation & { ns?: string } = {}): Promise<number> {
+    const args = [String(keepLast), String(this.budget.step), options.ns === undefined ? "" : `=${options.ns}`];
+    let total = 0;
+    for (;;) {
+      const [removed, more] = (await this.thread(options.operation ?? "prune", "prune", threadId, args)) as number[];
+      total += removed!;
+      if (more !== 1) return total;
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -320,13 +360,19 @@ export class Scripts {
     };
   }
 
-  /** readTree: every checkpoint of a namespace as a tree node, messages where the tree needs them. */
+  /**
+   * readTree: the checkpoints of a namespace after `cursor` as tree nodes, `step` of them at most,
+   * messages where the tree needs them. `next` is the cursor of the next call, null after the
+   * last, which alone has the head, names and walk; `walkedBefore`, the rows of earlier calls the
+   * walk starts from.
+   */
   async readTree(
     threadId: string,
     ns: string,
-    options: OwnerCheck & { channel: string; blobPrefix: string },
-  ): Promise<{ head: string | null; names: Map<string, string>; rows: TreeRow[]; blobs: Array<[string, Buffer]>; owner: string | null; validator: string } & Walk> {
-    const [head, names, nodes, blobs, owner, facts, frontier, validator] = (await this.thread("getTree", "readTree", threadId, this.messagesWalkArgs(ns, options))) as Reply[];
+    options: OwnerCheck & { channel: string; blobPrefix: string; cursor: string },
+  ): Promise<{ head: string | null; names: Map<string, string>; rows: TreeRow[]; blobs: Array<[string, Buffer]>; owner: string | null; validator: string; next: string | null; walkedBefore: string[] } & Walk> {
+    const args = [...this.messagesWalkArgs(ns, options), options.cursor, String(this.budget.step)];
+    const [head, names, nodes, blobs, owner, facts, frontier, validator, next, walkedBefore] = (await this.thread("getTree", "readTree", threadId, args)) as Reply[];
     const flat = nodes as Reply[];
     const rows: TreeRow[] = [];
     for (let i = 0; i + 5 < flat.length; i += 6) {
@@ -340,6 +386,8 @@ export class Scripts {
       blobs: pairs(blobs as Reply[]).map(([field, value]) => [text(field), blobValue(value)]),
       owner: owner ? text(owner) : null,
       validator: text(validator),
+      next: next ? text(next) : null,
+      walkedBefore: (walkedBefore as Reply[]).map(text),
       ...parseWalk([options.channel], facts, frontier),
     };
   }
@@ -385,14 +433,15 @@ export class Scripts {
 
   /** forkPlant: a new thread holding the given checkpoints. Throws ConversationExistsError. Returns the deadline. */
   async forkPlant(threadId: string, ns: string, input: { owner: string; nowMs: number; ttlMs: number; checkpoints: readonly PlantedCheckpoint[] }): Promise<number> {
-    return (await this.thread("forkConversation", "forkPlant", threadId, [
+    const [deadline, moving] = (await this.thread("forkConversation", "forkPlant", threadId, [
       ns,
       ownerArg(input),
       String(input.nowMs),
       String(input.ttlMs),
       String(input.checkpoints.length),
       ...input.checkpoints.flatMap((c) => [c.id, String(c.node.length / 2), ...c.node, String(c.blobs.length / 2), ...c.blobs, String(c.writes.length / 2), ...c.writes]),
-    ])) as number;
+    ])) as number[];
+    return moving === 1 ? (await this.moveTtl("forkConversation", threadId)).pushedDeadline : deadline!;
   }
 
   /**
@@ -404,8 +453,8 @@ export class Scripts {
     const operation = input.operation ?? "createConversation";
     const reply = await this.run(operation, "claimThread", [this.keys.threadBase(threadId)], [ownerArg(input), String(input.nowMs), input.fresh ? "fresh" : "", String(input.ttlMs)]);
     if (isCode(reply)) throw codeError(reply === ScriptCode.NOT_OWNER ? ScriptCode.EXISTS : reply, { operation, threadId });
-    const [status, deadline] = reply as number[];
-    return { again: status === 2, deadline: deadline! };
+    const [status, deadline, moving] = reply as number[];
+    return { again: status === 2, deadline: moving === 1 ? (await this.moveTtl(operation, threadId)).pushedDeadline : deadline! };
   }
 
   /** setHead: the checkpoint a thread continues from. Throws NotFoundError (no such checkpoint, or someone else's). */
@@ -424,13 +473,40 @@ export class Scripts {
   async setTtl(threadId: string, ttl: ThreadTtl, options: OwnerCheck & { defaultTtlMs: number }): Promise<number | null> {
     if (typeof ttl === "object") await this.checkEviction("setConversationTTL", true);
     const own = ttl === "pinned" ? "0" : ttl === "default" ? "" : String(ttl.ms);
-    return (await this.thread("setConversationTTL", "setTtl", threadId, [own, String(options.defaultTtlMs), ownerArg(options)])) as number | null;
+    const reply = (await this.thread("setConversationTTL", "setTtl", threadId, [own, String(options.defaultTtlMs), ownerArg(options)])) as number[] | null;
+    if (reply === null) return null;
+    const [deadline, moving] = reply;
+    return moving === 1 ? (await this.moveTtl("setConversationTTL", threadId)).pushedDeadline : deadline!;
   }
 
-  /** threadStats: what one thread holds (checkpoints, keys, bytes) and whether it has an owner. */
+  /**
+   * ttlMove: steps a big thread to the deadline a script started moving it to (includes/ttl.lua),
+   * `step` checkpoints per call, one round trip each, right after that script: the deadline in
+   * force once done, and the owner (whose listing learns it).
+   */
+  private async moveTtl(operation: string, threadId: string): Promise<{ pushedDeadline: number; owner: string | null }> {
+    for (;;) {
+      const [done, deadline, owner] = (await this.thread(operation, "ttlMove", threadId, [String(this.budget.step)])) as Reply[];
+      if (done === 1) return { pushedDeadline: deadline as number, owner: owner ? text(owner) : null };
+    }
+  }
+
+  /**
+   * threadStats: what one thread holds (checkpoints, keys, bytes) and whether it has an owner, in
+   * calls of up to `step` checkpoints each (see thread-stats-1.lua).
+   */
   async threadStats(threadId: string): Promise<{ checkpoints: number; keys: number; bytes: number; owned: boolean }> {
-    const [checkpoints, keys, bytes, owned] = (await this.thread("stats", "threadStats", threadId, [])) as number[];
-    return { checkpoints: checkpoints ?? 0, keys: keys ?? 0, bytes: bytes ?? 0, owned: owned === 1 };
+    const total = { checkpoints: 0, keys: 0, bytes: 0, owned: false };
+    let cursor: [string, string] = ["", ""];
+    for (;;) {
+      const [checkpoints, keys, bytes, owned, ns, id] = (await this.thread("stats", "threadStats", threadId, [...cursor, String(this.budget.step)])) as Reply[];
+      total.checkpoints += checkpoints as number;
+      total.keys += keys as number;
+      total.bytes += bytes as number;
+      total.owned = owned === 1;
+      if (!id) return total;
+      cursor = [text(ns), text(id)];
+    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -448,22 +524,33 @@ export class Scripts {
     return reply ? { record: reply[0] as Buffer, score: text(reply[1]) } : null;
   }
 
-  /** listConversations: one page of a user's conversations. */
+  /**
+   * listConversations: one page of a user's conversations. A call walks at most `maxWalked`
+   * conversations; a filter that matches little (or a deep offset) goes on in further calls from
+   * where the walk stopped, only the first one counting the total (list-conversations-1.lua).
+   */
   async listConversations(
     userId: string,
     query: { order: "asc" | "desc"; after: string; offset: number; limit: number; agentId: string | null; tags: readonly string[] },
   ): Promise<{ total: number; more: boolean; continueAfter: string; rows: ListedConversation[] }> {
-    const [total, more, continueAfter, ...flat] = (await this.user("listConversations", "listConversations", userId, "", [
-      query.order,
-      query.after,
-      String(query.offset),
-      String(query.limit),
-      query.agentId ?? "",
-      ...query.tags,
-    ])) as Reply[];
     const rows: ListedConversation[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) rows.push({ threadId: text(flat[i]), record: flat[i + 1] as Buffer, score: text(flat[i + 2]) });
-    return { total: total as number, more: more === 1, continueAfter: text(continueAfter), rows };
+    let { after, offset, limit } = query;
+    let total = 0;
+    for (let first = true; ; first = false) {
+      const args = [query.order, after, String(offset), String(limit), query.agentId ?? "", String(this.budget.maxWalked), first ? "1" : "", ...query.tags];
+      const [counted, more, continueAfter, stopped, skipped, ...flat] = (await this.user("listConversations", "listConversations", userId, "", args)) as Reply[];
+      if (first) total = counted as number;
+      const before = rows.length;
+      for (let i = 0; i + 2 < flat.length; i += 3) rows.push({ threadId: text(flat[i]), record: flat[i + 1] as Buffer, score: text(flat[i + 2]) });
+      if (stopped !== 1) {
+        // The page ends after the last conversation this call passed, or the last one returned.
+        const end = text(continueAfter) || (rows.at(-1)?.score ?? "");
+        return { total, more: more === 1, continueAfter: end, rows };
+      }
+      offset -= skipped as number;
+      limit -= rows.length - before;
+      after = text(continueAfter);
+    }
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 import type { Checkpoint, CheckpointMetadata, SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import { packParts, unpackParts } from "../codec.js";
-import { SerializationError } from "../errors.js";
+import { InvalidInputError, SerializationError } from "../errors.js";
 import { ElementBytes } from "./elements.js";
 
 /** What a checkpoint's record holds (through the serde): one value, one (de)serialisation. */
@@ -48,12 +48,20 @@ export class Serde {
   /** List elements already serialised, reused while they hold what they held (src/threads/elements.ts). */
   readonly #elements = new ElementBytes();
 
-  constructor(serde: SerializerProtocol, isDefault: boolean) {
+  /** The largest serialised value stored (the saver's `maxValueBytes`). */
+  readonly #maxBytes: number;
+
+  constructor(serde: SerializerProtocol, isDefault: boolean, maxBytes = Number.POSITIVE_INFINITY) {
     this.serde = serde;
     this.#default = isDefault;
+    this.#maxBytes = maxBytes;
   }
 
-  /** A value as `[type, bytes]`; a value the serde cannot represent is a SerializationError. */
+  /**
+   * A value as `[type, bytes]`; a value the serde cannot represent is a SerializationError, one
+   * larger than `maxValueBytes` an InvalidInputError. Everything the saver stores is serialised
+   * here, so this is the one place that checks sizes.
+   */
   async dumpTyped(value: unknown, what: string): Promise<[string, Uint8Array]> {
     let dumped: [string, Uint8Array];
     try {
@@ -65,6 +73,9 @@ export class Serde {
     // toJSON): it writes a placeholder string instead, and the value would come back as that
     // string. Refuse it rather than store something else than what was given.
     const bytes = dumped[1];
+    if (bytes.byteLength > this.#maxBytes) {
+      throw new InvalidInputError(`${what} is ${bytes.byteLength} bytes serialised, more than maxValueBytes (${this.#maxBytes}); nothing was written`);
+    }
     if (dumped[0] === "json" && bytes.byteLength === UNSERIALIZABLE_JSON.byteLength && value !== UNSERIALIZABLE && UNSERIALIZABLE_JSON.equals(bytes)) {
       throw new SerializationError(`could not serialise ${what}: the serde cannot represent it (a BigInt, a throwing toJSON?)`, undefined);
     }

@@ -20,7 +20,7 @@ import {
   type PendingWrite,
 } from "@langchain/langgraph-checkpoint";
 import { canonicalJson, compareDesc, namesOf } from "../codec.js";
-import { NotFoundError, StorageError } from "../errors.js";
+import { InvalidInputError, NotFoundError, StorageError } from "../errors.js";
 import type { Indexes } from "../indexes.js";
 import { blobField, blobFieldPrefix, metadataField } from "../keys.js";
 import { listSpec, type RawFact, type RawSeed, type RawWrite, type Walk } from "../scripts/replies.js";
@@ -83,6 +83,18 @@ const WALK_ATTEMPTS = 5;
  */
 const LIST_CACHE_BYTES = 32 * 1024 * 1024;
 
+/**
+ * The most of each part of one call the saver accepts; more is an InvalidInputError before anything
+ * is sent. Each becomes arguments of one script: past some 50,000 arguments the call itself fails
+ * (a RangeError in the client, "too many results to unpack" in Lua), and a graph never comes near
+ * these (a channel per node and state key; a few writes per task).
+ */
+const LIMITS = { metadataKeys: 10_000, channels: 10_000, writes: 10_000, filterKeys: 1_000 } as const;
+
+function refuseOver(count: number, limit: number, what: string): void {
+  if (count > limit) throw new InvalidInputError(`${what}: ${count}, more than the ${limit} the saver accepts; nothing was written or read`);
+}
+
 /** A channel value put sends: packed whole, or a list element by element. */
 type SentValue = { channel: string; field: string } & ({ packed: Buffer } | { elements: Buffer[] });
 
@@ -122,7 +134,11 @@ export class Threads {
     return read.tuple ? decodeTuple(this.#serde, ref.threadId, read.tuple, this.#firstVersion) : undefined;
   }
 
-  /** A thread's checkpoints, newest first, a page of up to 100 per round trip. */
+  /**
+   * A thread's checkpoints, newest first, a page of up to 100 per round trip. With a filter, a call
+   * examines at most 500 checkpoints, so a filter that matches little takes a round trip per 500
+   * checkpoints it looks at.
+   */
   async *listThread(threadId: string, query: ListQuery): AsyncGenerator<CheckpointTuple> {
     const filter = filterConditions(query.filter);
     let remaining = query.limit ?? Number.POSITIVE_INFINITY;
@@ -142,7 +158,9 @@ export class Threads {
         remaining -= 1;
         yield tuple;
       }
-      if (page.tuples.length < pageSize || query.only !== undefined) return;
+      // A filtered page may stop early to keep the call short; it says where to go on from.
+      if (page.resume !== undefined) cursor = page.resume;
+      else if (page.tuples.length < pageSize || query.only !== undefined) return;
     }
   }
 
@@ -181,6 +199,8 @@ export class Threads {
   ): Promise<RunnableConfig> {
     const { channel_values: values = {}, ...bare } = checkpoint;
     const versions = checkpoint.channel_versions ?? {};
+    refuseOver(namesOf(metadata ?? {}).length, LIMITS.metadataKeys, "put: metadata keys");
+    refuseOver(Math.max(namesOf(values).length, namesOf(versions).length), LIMITS.channels, "put: channels");
 
     // A value is stored as a blob when its channel has a version (blobs are shared by the
     // checkpoints that read that version); a value without a version (LangGraph's empty
@@ -249,6 +269,9 @@ export class Threads {
       written = await put(false);
     }
     if (written.resend) throw new StorageError("put", new Error("a list sent whole was refused"));
+    // A shallow put on a namespace that held many checkpoints removed the oldest 250; the rest go
+    // now, in calls as short (rare: once, when a shallow saver meets a long thread).
+    if (written.pruneLeft) await this.#scripts.prune(at.threadId, 1, { operation: "put", ns: at.ns });
     for (const v of sent) {
       const node = written.lists.get(v.field);
       if (node !== undefined && "elements" in v) this.#lists.remember(at.threadId, at.ns, v.channel, node, v.elements);
@@ -262,6 +285,7 @@ export class Threads {
 
   /** Stores the writes of one task against a checkpoint. One round trip. */
   async writeWrites(ref: CheckpointAt, writes: PendingWrite[], taskId: string, taskPath: string): Promise<void> {
+    refuseOver(writes.length, LIMITS.writes, "putWrites: writes");
     const packed = await Promise.all(
       writes.map(async ([channel, value], i) => {
         // Writes to LangGraph's special channels (error, interrupt, resume, scheduled) overwrite;
@@ -329,8 +353,23 @@ export class Threads {
    */
   async readTree(threadId: string, ns: string, options: OwnerCheck & { channel: string }): Promise<{ head: string | null; names: Map<string, string>; rows: TreeRow[]; stored: Map<string, unknown>; walk: DecodedWalk; owner: string | null }> {
     const read = await this.#walkRetrying("getTree", async () => {
-      const first = await this.#scripts.readTree(threadId, ns, { ...options, blobPrefix: blobFieldPrefix(options.channel) });
-      return { ...first, facts: await this.#finishWalk(threadId, ns, { ...options, channels: [options.channel] }, first) };
+      // A namespace of many checkpoints is read in several short calls; a prune or a delete
+      // between two of them changes the validator, and the read starts over.
+      const rows: TreeRow[] = [];
+      const blobs: Array<[string, Buffer]> = [];
+      for (let cursor = "", validator: string | undefined; ; ) {
+        const part = await this.#scripts.readTree(threadId, ns, { ...options, blobPrefix: blobFieldPrefix(options.channel), cursor });
+        if (validator !== undefined && part.validator !== validator) throw new WalkRestart();
+        validator = part.validator;
+        rows.push(...part.rows);
+        blobs.push(...part.blobs);
+        if (part.next === null) {
+          const walked = new Set(part.walkedBefore);
+          for (const row of rows) if (walked.has(row.id)) row.walked = true;
+          return { ...part, rows, blobs, facts: await this.#finishWalk(threadId, ns, { ...options, channels: [options.channel] }, part) };
+        }
+        cursor = part.next;
+      }
     });
     const values = await this.#serde.loadMany(read.blobs.map(([, value]) => this.#serde.unpack(value, `channel "${options.channel}"`)));
     return {
@@ -574,14 +613,39 @@ export class Threads {
   }
 }
 
-/** A list filter as the script's conditions: a key equal to a value, or (undefined) absent. */
+/**
+ * A list filter as conditions on the checkpoints' filter fields (the canonical JSON of each
+ * metadata value). A filter value must be JSON data, which is what metadata reads back as: a
+ * NaN, an Infinity or a Date would otherwise match the null or the string JSON makes of them, and
+ * a BigInt or a cycle could match nothing. `undefined` asks for the key to be absent.
+ */
 function filterConditions(filter: Record<string, unknown> | undefined): MetadataCondition[] {
-  return Object.entries(filter ?? {}).map(([key, value]) => {
+  const entries = Object.entries(filter ?? {});
+  refuseOver(entries.length, LIMITS.filterKeys, "list: filter keys");
+  return entries.map(([key, value]) => {
     const field = metadataField(key);
     if (value === undefined) return { field, absent: true };
-    const json = canonicalJsonOrUndefined(value);
-    return json === undefined ? { field, unmatchable: true } : { field, json };
+    const problem = notJsonData(value, new Set());
+    if (problem !== undefined) throw new InvalidInputError(`list: filter value of ${JSON.stringify(key)} must be JSON data (null, booleans, finite numbers, strings, arrays and plain objects); it holds ${problem}`);
+    return { field, json: canonicalJson(value)! };
   });
+}
+
+/** What in `value` is not JSON data (a description), or undefined when all of it is. */
+function notJsonData(value: unknown, path: Set<object>): string | undefined {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return undefined;
+  if (typeof value === "number") return Number.isFinite(value) ? undefined : String(value);
+  if (typeof value !== "object") return `a value of type ${typeof value}`;
+  if (path.has(value)) return "a cycle";
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return `a ${value.constructor?.name ?? "class instance"}`;
+  path.add(value);
+  for (const item of Array.isArray(value) ? value : Object.values(value)) {
+    const problem = item === undefined && !Array.isArray(value) ? undefined : notJsonData(item, path);
+    if (problem !== undefined) return problem;
+  }
+  path.delete(value);
+  return undefined;
 }
 
 function canonicalJsonOrUndefined(value: unknown): string | undefined {

@@ -80,7 +80,7 @@ export function testSaver(options: Partial<RedisSaverOptions> = {}): { saver: Re
 export class OtherProcesses {
   readonly #clients: RedisClient[] = [];
 
-  saver(prefix: string, options: Partial<RedisSaverOptions> = {}, internal?: { walkMaxNodes?: number }): RedisSaver {
+  saver(prefix: string, options: Partial<RedisSaverOptions> = {}, internal?: { walkMaxNodes?: number; step?: number }): RedisSaver {
     const client = newClient();
     this.#clients.push(client);
     return new RedisSaver({ ...options, client, prefix }, internal);
@@ -99,7 +99,7 @@ export class OtherProcesses {
 export function redisPerTest(label: string): {
   readonly client: RedisClient;
   readonly prefix: string;
-  otherSaver: (options?: Partial<RedisSaverOptions>, internal?: { walkMaxNodes?: number }) => RedisSaver;
+  otherSaver: (options?: Partial<RedisSaverOptions>, internal?: { walkMaxNodes?: number; step?: number }) => RedisSaver;
 } {
   let current: { client: RedisClient; prefix: string } | undefined;
   const others = new OtherProcesses();

@@ -16,5 +16,16 @@ local function writes_key(base, ns, id) return base .. ":writes:" .. escape_part
 local function wids_key(base, ns) return base .. ":wids:" .. escape_part(ns) end
 local function leaves_key(base, ns) return base .. ":leaves:" .. escape_part(ns) end
 local function names_key(base, ns) return base .. ":names:" .. escape_part(ns) end
+-- Channel values of checkpoints a prune removed, to drop once nothing listed reads them (includes/prune.lua).
+local function dropped_key(base, ns) return base .. ":dropped:" .. escape_part(ns) end
+-- Every key of namespace `ns` that is not one checkpoint's own (its node and writes).
+local function ns_keys(base, ns)
+  return { ckpts_key(base, ns), blobs_key(base, ns), items_key(base, ns), wids_key(base, ns), leaves_key(base, ns), names_key(base, ns), dropped_key(base, ns) }
+end
+-- What a deleteThread still has to remove (see delete-thread-1.lua): the set of trash entries,
+-- the counter that names them, and the index a trash entry was renamed to.
+local function trash_key(base) return base .. ":trash" end
+local function trash_seq_key(base) return base .. ":trash-seq" end
+local function trashed_key(base, n) return base .. ":trash:" .. n end
 -- The head (active branch tip) of a namespace is a field of the thread record.
 local function head_field(ns) return "head:" .. ns end

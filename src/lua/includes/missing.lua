@@ -4,3 +4,8 @@
 local function missing(what)
   error({ err = "LGTREE_MISSING " .. what })
 end
+
+-- A checkpoint id namespace `ns` lists whose node is gone.
+local function lost_checkpoint(ns, id)
+  missing("namespace \"" .. ns .. "\" lists checkpoint " .. id .. ", which is not stored")
+end

@@ -1,5 +1,6 @@
 --- @include "blobs"
 --- @include "missing"
+--- @include "head"
 -- Reads one checkpoint with everything getTuple and list return for it, or false when the
 -- checkpoint does not exist. Reply: { id, ns, record (checkpoint, metadata and the values that
 -- have no version), parent|false, { blobField, blobValue, ... }, { writeField, writeValue, ... },
@@ -36,12 +37,22 @@ end
 -- same with an EXISTS first; reading the tuple is the existence check here). False when there is
 -- none.
 local function read_tuple_at(base, ns, id)
-  if id ~= "" then return read_tuple(base, ns, id) end
+  if id ~= "" then
+    -- A checkpoint of a thread that deleteThread is still removing (its record is gone first,
+    -- see delete-thread-1.lua) is absent, not a checkpoint whose values are missing.
+    if redis.call("EXISTS", thread_key(base)) == 0 then return false end
+    local tuple = read_tuple(base, ns, id)
+    if not tuple then must_be_unlisted(base, ns, id) end
+    return tuple
+  end
   local head = redis.call("HGET", thread_key(base), head_field(ns))
   local tuple = head and read_tuple(base, ns, head)
+  -- A recorded head that is gone was pruned, unless the namespace still lists it.
+  if head and not tuple then must_be_unlisted(base, ns, head) end
   if not tuple then
     local latest = redis.call("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1]
     tuple = latest and read_tuple(base, ns, latest)
+    if latest and not tuple then must_be_unlisted(base, ns, latest) end
   end
   return tuple
 end
