@@ -6,14 +6,20 @@
  * is gone as absent and clean it up.
  *
  * Updates that must not cost a round trip (a thread's first appearance, activity on a put) are
- * sent as soon as the thread's reply arrives and not awaited; {@link Indexes.settled} waits for
- * them, and a failure is a process warning (the data itself was stored; readers repair indexes).
+ * not awaited; {@link Indexes.settled} waits for them, and a failure is a process warning (the
+ * data itself was stored; readers repair indexes). A put's activity goes out beside the put when
+ * this process knows the thread's owner (see {@link Indexes.beforePut}), else after its reply.
  */
 import type { ForOperation, ListedConversation, Scripts } from "./scripts/scripts.js";
+
+/** Threads whose owner (or lack of one) a process remembers; the oldest go first beyond it. */
+const OWNERS_REMEMBERED = 10_000;
 
 export class Indexes {
   readonly #scripts: Scripts;
   readonly #inFlight = new Set<Promise<void>>();
+  /** Each thread's owner as the last put's reply gave it (null: not a conversation). */
+  readonly #owners = new Map<string, string | null>();
 
   constructor(scripts: Scripts) {
     this.#scripts = scripts;
@@ -40,6 +46,39 @@ export class Indexes {
   /** Every thread of the prefix, from the thread index (never a keyspace scan). */
   allThreads(operation: string, order: "oldest first" | "newest first"): Promise<string[]> {
     return this.#scripts.allThreads(operation, order);
+  }
+
+  /**
+   * A put of `threadId` is on its way: when this process knows the thread's owner, and the put is
+   * not made for someone else (`acting`, whose put the script would refuse), the activity goes to
+   * the owner's listing now, beside the put, so that a conversation's put costs the caller one
+   * round trip (on one node both commands leave in one write; on a Cluster they go to their two
+   * nodes at once). Returns the owner it went to, for {@link Indexes.afterPut}.
+   */
+  beforePut(threadId: string, acting: string | undefined): string | undefined {
+    const owner = this.#owners.get(threadId);
+    if (!owner || (acting !== undefined && acting !== owner)) return undefined;
+    this.#background("touchConversation", this.#scripts.touchConversation(owner, threadId, { activity: true }));
+    return owner;
+  }
+
+  /**
+   * A put's reply named the thread's owner (or none) and its deadline: learns the owner, and sends
+   * what {@link Indexes.beforePut} could not. When the owner changed since this process last saw
+   * it (another process deleted the conversation and made it anew for someone else), the touch that
+   * went ahead found no such conversation in the old owner's index and did nothing, so the listing
+   * stays exact: the new owner is touched now. A moved deadline is awaited (see `touched`).
+   */
+  async afterPut(threadId: string, sentTo: string | undefined, reply: { owner: string | null; deadline: number; deadlineMoved: boolean }): Promise<void> {
+    this.#remember(threadId, reply.owner);
+    if (reply.owner === null) return;
+    const activity = sentTo !== reply.owner;
+    if (activity || reply.deadlineMoved) await this.touched(reply.owner, threadId, reply.deadline, { activity, deadlineMoved: reply.deadlineMoved });
+  }
+
+  /** This process made or removed a conversation of `threadId`: its owner is now `owner`. */
+  ownerIs(threadId: string, owner: string | null): void {
+    this.#remember(threadId, owner);
   }
 
   /**
@@ -85,6 +124,12 @@ export class Indexes {
   /** Records a conversation's new expiry deadline (0: none), awaited. */
   async deadline(owner: string, threadId: string, deadline: number, options: ForOperation = {}): Promise<void> {
     await this.#scripts.touchConversation(owner, threadId, { ...options, deadline, activity: false });
+  }
+
+  #remember(threadId: string, owner: string | null): void {
+    this.#owners.delete(threadId);
+    this.#owners.set(threadId, owner);
+    if (this.#owners.size > OWNERS_REMEMBERED) this.#owners.delete(this.#owners.keys().next().value!);
   }
 
   /** Waits for the updates sent without being awaited. */

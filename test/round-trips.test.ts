@@ -4,7 +4,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
-import { recordCommands } from "./helpers/monitor.js";
+import { recordCommands, roundTripsOf } from "./helpers/monitor.js";
 import { redisUrl, testSaver } from "./helpers/redis.js";
 import { checkpointWith, collect, meta } from "./helpers/fixtures.js";
 import { chatGraph } from "./helpers/graphs.js";
@@ -47,6 +47,49 @@ describe("round trips", () => {
       await expiring.deleteThread("rt-ttl");
       await stop();
       await observed.quit();
+    });
+
+    it("a conversation's put is one round trip: its owner's activity goes beside the put, and stays exact when the owner changes", async () => {
+      const observed = newClient();
+      const saver = new RedisSaver({ client: observed, prefix });
+      const m = new ConversationManager({ saver });
+      const c = await m.createConversation({ userId: "rt-owner", threadId: "rt-owned" });
+      await m.createConversation({ userId: "rt-owner", threadId: "rt-owned-later" });
+      let config: RunnableConfig = await saver.put({ configurable: { thread_id: c.threadId } }, checkpointWith({ a: 1 }), meta(), { a: 1 });
+      const top = async (userId: string) => (await m.listConversations({ userId })).conversations.map((x) => x.threadId);
+      await m.listConversations({ userId: "rt-owner" });
+      const { sent, stop } = await recordCommands(observed);
+      let trips = 0;
+      const put = (n: number) => async () => {
+        trips = await roundTripsOf(observed, async () => (config = await saver.put(config, checkpointWith({ a: n }, { a: n }), meta(), { a: n })));
+      };
+
+      // The put's script and the touch of the owner's listing, sent together.
+      await m.createConversation({ userId: "rt-owner", threadId: "rt-owned-newer" });
+      expect(await sent(put(2))).toEqual(["evalsha", "evalsha"]);
+      expect(trips).toBe(1);
+      await observed.ping(); // after the touch, sent on this connection before put returned
+      expect((await top("rt-owner"))[0]).toBe(c.threadId);
+
+      // Another process deletes the conversation and makes it anew for someone else: the touch sent
+      // ahead finds nothing in the old owner's index, and the new owner's is touched on the reply.
+      const other = newClient();
+      const elsewhere = new ConversationManager({ saver: new RedisSaver({ client: other, prefix }) });
+      await elsewhere.deleteConversation(c.threadId, { userId: "rt-owner" });
+      await elsewhere.createConversation({ userId: "rt-new-owner", threadId: c.threadId });
+      await elsewhere.createConversation({ userId: "rt-new-owner", threadId: "rt-owned-by-new" });
+      config = await saver.put({ configurable: { thread_id: c.threadId } }, checkpointWith({ a: 3 }), meta(), { a: 3 });
+      await observed.ping(); // after the touch, sent on this connection before put returned
+      expect(await top("rt-owner")).not.toContain(c.threadId);
+      expect((await top("rt-new-owner"))[0]).toBe(c.threadId);
+      // Then it knows the new owner: one round trip again.
+      await elsewhere.createConversation({ userId: "rt-new-owner", threadId: "rt-owned-by-new-2" });
+      expect(await sent(put(4))).toEqual(["evalsha", "evalsha"]);
+      expect(trips).toBe(1);
+      await observed.ping(); // after the touch, sent on this connection before put returned
+      expect((await top("rt-new-owner"))[0]).toBe(c.threadId);
+      await stop();
+      await Promise.all([observed.quit(), other.quit()]);
     });
 
     it("getConversation and a listing page (tag filters included) are one script call each", async () => {

@@ -580,9 +580,12 @@ export class Scripts {
     return (await this.user(options.operation ?? "deleteConversation", "unindexConversation", userId, threadId, [threadId])) === 1;
   }
 
-  /** touchConversation: records activity (moves the conversation up) and the thread's deadline. */
-  async touchConversation(userId: string, threadId: string, change: ForOperation & { deadline: number; activity: boolean }): Promise<boolean> {
-    const args = [threadId, String(change.deadline), change.activity ? "1" : "0"];
+  /**
+   * touchConversation: records activity (moves the conversation up) and the thread's deadline
+   * (left as it is when undefined).
+   */
+  async touchConversation(userId: string, threadId: string, change: ForOperation & { deadline?: number; activity: boolean }): Promise<boolean> {
+    const args = [threadId, change.deadline === undefined ? "" : String(change.deadline), change.activity ? "1" : "0"];
     return (await this.user(change.operation ?? "touchConversation", "touchConversation", userId, threadId, args)) === 1;
   }
 

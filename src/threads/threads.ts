@@ -263,7 +263,9 @@ export class Threads {
       filter,
       blobs: blobs(known),
     });
-    let written = await put(true);
+    const sending = put(true);
+    const touchedOwner = this.#indexes.beforePut(at.threadId, options.owner);
+    let written = await sending;
     if (written.resend) {
       this.#lists.drop(at.threadId);
       written = await put(false);
@@ -279,7 +281,7 @@ export class Threads {
     // The thread index (its own slot) learns of a thread once, when a namespace of it first
     // appears: sent as the reply arrives, not awaited, so put stays one round trip.
     if (written.newNamespace) this.#indexes.threadAppeared(at.threadId);
-    if (written.owner) await this.#indexes.touched(written.owner, at.threadId, written.deadline, { activity: true, deadlineMoved: written.deadlineMoved });
+    await this.#indexes.afterPut(at.threadId, touchedOwner, written);
     return { configurable: { thread_id: at.threadId, checkpoint_ns: at.ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -307,6 +309,7 @@ export class Threads {
     this.#history.drop(threadId);
     this.#lists.drop(threadId);
     const { removed, owner } = await this.#scripts.deleteThread(threadId, acting);
+    this.#indexes.ownerIs(threadId, null);
     // The cross-slot index entries go once the thread is gone (never before the owner check).
     const [, unindexed] = await Promise.all([this.#indexes.threadGone("deleteThread", threadId), owner ? this.#indexes.remove(owner, threadId, { operation: "deleteThread" }) : false]);
     return removed > 0 || unindexed;
@@ -402,8 +405,10 @@ export class Threads {
   // Conversations' threads: claims, forks, branches, TTL
 
   /** Makes `owner` the owner of a thread (fresh: only of one that does not exist yet). */
-  claim(threadId: string, options: ForOperation & { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number }> {
-    return this.#scripts.claimThread(threadId, { ...options, nowMs: Date.now(), ttlMs: this.#ttlMs });
+  async claim(threadId: string, options: ForOperation & { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number }> {
+    const claimed = await this.#scripts.claimThread(threadId, { ...options, nowMs: Date.now(), ttlMs: this.#ttlMs });
+    this.#indexes.ownerIs(threadId, options.owner);
+    return claimed;
   }
 
   /**
@@ -433,7 +438,9 @@ export class Threads {
       record: ({ id, ts, versions, values }) => this.#serde.record({ v: 4, id, ts, channel_versions: versions, versions_seen: {} }, { source: "fork", step: -2, parents: {} }, values),
       unversioned: async (packed, channel) => ((await this.#serde.load(packed, "checkpoint")) as StoredRecord).values?.[channel],
     });
-    return this.#scripts.forkPlant(target, ns, { owner: options.owner, nowMs: options.nowMs, ttlMs: this.#ttlMs, checkpoints: planted });
+    const deadline = await this.#scripts.forkPlant(target, ns, { owner: options.owner, nowMs: options.nowMs, ttlMs: this.#ttlMs, checkpoints: planted });
+    this.#indexes.ownerIs(target, options.owner);
+    return deadline;
   }
 
   /** Makes a checkpoint the head of its namespace. */

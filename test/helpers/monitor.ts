@@ -37,3 +37,30 @@ export async function recordCommands(observed: Redis): Promise<CommandRecorder> 
     },
   };
 }
+
+/**
+ * Round trips `op` costs the caller on `client`, as the client sees them: each command it sends
+ * after a reply has arrived starts a new round trip, so two commands sent together (a pipeline,
+ * or one command sent beside another before either reply) count once.
+ */
+export async function roundTripsOf(client: Redis, op: () => Promise<unknown>): Promise<number> {
+  const events: Array<"send" | "reply"> = [];
+  const original = client.sendCommand;
+  client.sendCommand = function (this: Redis, ...args: Parameters<Redis["sendCommand"]>) {
+    events.push("send");
+    const [command] = args;
+    command.promise.then(
+      () => events.push("reply"),
+      () => events.push("reply"),
+    );
+    return original.apply(this, args);
+  } as Redis["sendCommand"];
+  try {
+    await op();
+  } finally {
+    client.sendCommand = original;
+  }
+  let trips = 0;
+  for (let i = 0; i < events.length; i++) if (events[i] === "send" && (i === 0 || events[i - 1] === "reply")) trips++;
+  return trips;
+}
