@@ -45,20 +45,21 @@ export async function recordCommands(observed: Redis): Promise<CommandRecorder> 
  */
 export async function roundTripsOf(client: Redis, op: () => Promise<unknown>): Promise<number> {
   const events: Array<"send" | "reply"> = [];
-  const original = client.sendCommand;
-  client.sendCommand = function (this: Redis, ...args: Parameters<Redis["sendCommand"]>) {
+  const original = client.sendCommand.bind(client);
+  client.sendCommand = (...args: Parameters<Redis["sendCommand"]>) => {
     events.push("send");
     const [command] = args;
     command.promise.then(
       () => events.push("reply"),
       () => events.push("reply"),
     );
-    return original.apply(this, args);
-  } as Redis["sendCommand"];
+    return original(...args);
+  };
   try {
     await op();
   } finally {
-    client.sendCommand = original;
+    // The instance's own property goes; the prototype's method shows again.
+    delete (client as { sendCommand?: unknown }).sendCommand;
   }
   let trips = 0;
   for (let i = 0; i < events.length; i++) if (events[i] === "send" && (i === 0 || events[i - 1] === "reply")) trips++;
