@@ -123,12 +123,14 @@ local parent_blobs = false
 for j = first_blob, first_blob + 2 * b - 1, 2 do
   local spec = ARGV[j + 1]
   if string.byte(spec, 1) == LIST_MARK then
-    if parent_blobs == false then
-      parent_blobs = parent ~= "" and rcall("HGET", ckpt_key(base, ns, parent), "blobs") or nil
-    end
     local field = ARGV[j]
-    local from = pick_blob(parent_blobs, string.match(field, "^[^:]*:"))
-    local plan = plan_list(ikey, spec, from and rcall("HGET", bkey, from))
+    local plan = plan_list(ikey, spec, function()
+      if parent_blobs == false then
+        parent_blobs = parent ~= "" and rcall("HGET", ckpt_key(base, ns, parent), "blobs") or nil
+      end
+      local from = pick_blob(parent_blobs, string.match(field, "^[^:]*:"))
+      return from and rcall("HGET", bkey, from)
+    end)
     if not plan then return RESEND end
     lists[#lists + 1] = { field, plan }
   end
@@ -179,7 +181,9 @@ end
 -- turn it back into a branch.
 if rcall("ZADD", ckpts_key(base, ns), 0, id) == 1 then rcall("SADD", leaves_key(base, ns), id) end
 if parent ~= "" then rcall("SREM", leaves_key(base, ns), parent) end
-local new_ns = rcall("SADD", nss_key(base), ns)
+-- A namespace with a head is in the namespace set already (both are written here, and by
+-- forkPlant, together; only deleteThread removes the set, with the record).
+local new_ns = head and 0 or rcall("SADD", nss_key(base), ns)
 local update = { "updated", ARGV[8] }
 if not record[3] then
   update[#update + 1] = "created"
@@ -232,6 +236,8 @@ if ARGV[13] == "1" then
     rcall("HDEL", thread, "lean:" .. ns)
   end
 end
-local deadline, ttl_moving = apply_ttl(base, ARGV[12], { node, bkey, ikey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread }, "due", { exists = true, own = record[4], expires = record[5], mv = record[7] })
+-- The keys this script may have created, to date when the thread expires (spelt only then).
+local created = (ARGV[12] ~= "0" or record[4] or record[5] or record[7]) and { node, bkey, ikey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread } or {}
+local deadline, ttl_moving = apply_ttl(base, ARGV[12], created, "due", { exists = true, own = record[4], expires = record[5], mv = record[7] })
 local moved = (deadline > 0 and string.format("%.0f", deadline) ~= record[5]) and 1 or 0
 return { 1, owner, deadline, new_ns, moved, nodes, prune_left and 1 or 0, ttl_moving and 1 or 0 }

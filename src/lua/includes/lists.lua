@@ -128,10 +128,10 @@ end
 -- Plans storing one list version, reading only. `spec` is what the saver sent (scripts.ts
 -- putList): LIST_MARK, then parts: the id of a node whose list the saver knows to be this list's
 -- start (or "" when it knows none), that list's length, and the bytes of every element after it.
--- `parent_blob` is this channel's blob in the checkpoint's parent (false if none): without a
--- known start, the list extends the parent's list when that list is its start, else it gets a
--- fresh node. Returns the plan, or nil when the named start is not stored (the saver sends the
--- whole list again).
+-- `parent_blob()` gives this channel's blob in the checkpoint's parent (false if none), asked for
+-- only without a known start (a put that names one, the usual case, skips two lookups): the
+-- list extends the parent's list when that list is its start, else it gets a fresh node. Returns
+-- the plan, or nil when the named start is not stored (the saver sends the whole list again).
 local function plan_list(ikey, spec, parent_blob)
   local rcall = redis.call
   local parts = unpack_parts(spec, 2)
@@ -147,7 +147,10 @@ local function plan_list(ikey, spec, parent_blob)
     base = parse_node(value)
     if base.len ~= known then return nil end
     base_id = hint
-  elseif is_list_blob(parent_blob) then
+  else
+    parent_blob = parent_blob()
+  end
+  if not base and is_list_blob(parent_blob) then
     local pid = string.sub(parent_blob, 2)
     local nodes = list_nodes(ikey, pid, "", true)
     local node = nodes and nodes[#nodes]
@@ -214,7 +217,11 @@ local function apply_list(ikey, bkey, field, plan)
     for i = node.at, #plan.value, REF_STEP do rcall("HINCRBY", ikey, "c" .. string.sub(plan.value, i + 1, i + REF_LEN), 1) end
   end
   rcall("HINCRBY", ikey, "r" .. plan.id, 1)
-  local old = rcall("HGET", bkey, field)
-  rcall("HSET", bkey, field, string.char(LIST_MARK) .. plan.id)
-  if is_list_blob(old) then release_node(ikey, string.sub(old, 2)) end
+  -- The blob field is new unless this version was put before (a retried put): one lookup then.
+  local blob = string.char(LIST_MARK) .. plan.id
+  if rcall("HSETNX", bkey, field, blob) == 0 then
+    local old = rcall("HGET", bkey, field)
+    rcall("HSET", bkey, field, blob)
+    if is_list_blob(old) then release_node(ikey, string.sub(old, 2)) end
+  end
 end
