@@ -41,6 +41,10 @@ elseif stored > 0 and rcall("SISMEMBER", leaves_key(base, ns), id) == 0 then
   -- change the DeltaChannel histories read through it: tell the caches (includes/delta-walk.lua).
   rcall("HINCRBY", thread_key(base), "wgen", 1)
 end
-rcall("SADD", nss_key(base), ns)
-apply_ttl(base, ARGV[3], { wkey, wids_key(base, ns), nss_key(base) }, "no")
+-- The thread record's TTL fields and the namespace's head in one read: a namespace with a head is
+-- in the namespace set already (see put-1.lua), and keys are dated only when the thread expires.
+local record = rcall("HMGET", thread_key(base), "created", "ttl", "expires", "mv", head_field(ns))
+if not record[5] then rcall("SADD", nss_key(base), ns) end
+local dated = ARGV[3] ~= "0" or record[2] or record[3] or record[4]
+apply_ttl(base, ARGV[3], dated and { wkey, wids_key(base, ns), nss_key(base) } or {}, "no", { exists = record[1] ~= false, own = record[2], expires = record[3], mv = record[4] })
 return stored
