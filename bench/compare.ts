@@ -350,7 +350,7 @@ async function main() {
     { target: "put p50 <= 1.3x write floor (c=1)", value: ratio(p50(`micro|${OURS}|put|1`), p50("micro|floor|write floor (serialise + SET)|1")), limit: 1.3, lower: true },
     { target: "put p50 in a conversation of 120 turns <= 1.3x in one of 10", value: ratio(p50(`micro|${OURS}|put (conversation of 120 turns)|1`), p50(`micro|${OURS}|put (conversation of 10 turns)|1`)), limit: 1.3, lower: true },
     { target: "end-to-end turns/s >= 2x PostgresSaver", value: ratio(rate(OURS), rate("PostgresSaver")), limit: 2, lower: false },
-    { target: "end-to-end turns/s >= 0.85x MemorySaver", value: ratio(rate(OURS), rate("MemorySaver")), limit: 0.85, lower: false },
+    { target: "end-to-end turns/s >= 0.95x the one-PING floor", value: ratio(rate(OURS), rate("floor: MemorySaver + 1 PING per call")), limit: 0.95, lower: false },
     { target: "(reference) MemorySaver + 1 PING per call vs MemorySaver", value: ratio(rate("floor: MemorySaver + 1 PING per call"), rate("MemorySaver")), limit: 0.85, lower: false },
     { target: `getTuple p50 at ${largest(THREAD_SIZES)} <= 1.1x at ${THREAD_SIZES[0]}`, value: ratio(p50(`scale|getTuple (latest)|${largest(THREAD_SIZES)}`), p50(`scale|getTuple (latest)|${THREAD_SIZES[0]}`)), limit: 1.1, lower: true },
     { target: `list p50 at ${largest(THREAD_SIZES)} <= 1.1x at ${THREAD_SIZES[0]}`, value: ratio(p50(`scale|list (limit 10)|${largest(THREAD_SIZES)}`), p50(`scale|list (limit 10)|${THREAD_SIZES[0]}`)), limit: 1.1, lower: true },
