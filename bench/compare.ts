@@ -13,7 +13,6 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
@@ -21,7 +20,7 @@ import { deltaBench } from "./delta.js";
 import { chatMemory } from "./memory.js";
 import { postgresStore, sqliteStore } from "./lib/stores.js";
 import { agentGraph, buildConversations, buildLongThread, question } from "./lib/fixtures.js";
-import { MICRO_OPS, MICRO_THREADS, conversationPuts, floorOps, microOps, type MicroOp } from "./lib/micro.js";
+import { MICRO_OPS, MICRO_THREADS, RoundTripFloor, conversationPuts, floorOps, microOps, type MicroOp } from "./lib/micro.js";
 import { median, summarize, type Summary } from "./lib/stats.js";
 import { lineChart } from "./lib/svg.js";
 
@@ -163,28 +162,6 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
 
 // ---------------------------------------------------------------------------------------------
 // 2. End to end
-
-/**
- * The end-to-end floor of any Redis saver: MemorySaver plus one PING through the same client per
- * checkpoint call, i.e. one round trip and nothing else per operation.
- */
-class RoundTripFloor extends MemorySaver {
-  constructor(private readonly redis: Redis) {
-    super();
-  }
-  override async getTuple(config: RunnableConfig) {
-    await this.redis.ping();
-    return super.getTuple(config);
-  }
-  override async put(...args: Parameters<MemorySaver["put"]>) {
-    await this.redis.ping();
-    return super.put(...args);
-  }
-  override async putWrites(...args: Parameters<MemorySaver["putWrites"]>) {
-    await this.redis.ping();
-    return super.putWrites(...args);
-  }
-}
 
 async function endToEnd(all: Contestant[], redis: Redis) {
   all = [...all, { name: "floor: MemorySaver + 1 PING per call", saver: new RoundTripFloor(redis), close: () => Promise.resolve() }];

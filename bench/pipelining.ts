@@ -8,11 +8,11 @@
 //   npm run bench:pipelining     (REDIS_URL, else 127.0.0.1:6379; BENCH_QUICK=1 for a short run)
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import type { RunnableConfig } from "@langchain/core/runnables";
-import { MemorySaver, type BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Redis } from "ioredis";
 import { RedisSaver } from "../src/index.js";
 import { agentGraph, question } from "./lib/fixtures.js";
+import { RoundTripFloor } from "./lib/micro.js";
 import { median } from "./lib/stats.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -20,25 +20,6 @@ const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ROUNDS = QUICK ? 2 : 6;
 /** Turns per measurement, shared among the threads (a thread's messages grow with its turns). */
 const TURNS = QUICK ? 64 : 320;
-
-/** MemorySaver plus one PING per checkpoint call through `redis`: a round trip and nothing else. */
-class RoundTripFloor extends MemorySaver {
-  constructor(private readonly redis: Redis) {
-    super();
-  }
-  override async getTuple(config: RunnableConfig) {
-    await this.redis.ping();
-    return super.getTuple(config);
-  }
-  override async put(...args: Parameters<MemorySaver["put"]>) {
-    await this.redis.ping();
-    return super.put(...args);
-  }
-  override async putWrites(...args: Parameters<MemorySaver["putWrites"]>) {
-    await this.redis.ping();
-    return super.putWrites(...args);
-  }
-}
 
 /** Turns per second of `threads` threads, TURNS turns in all, `threads` at a time. */
 async function run(saver: BaseCheckpointSaver, threads: number, tag: string): Promise<number> {

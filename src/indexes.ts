@@ -129,7 +129,11 @@ export class Indexes {
   #remember(threadId: string, owner: string | null): void {
     this.#owners.delete(threadId);
     this.#owners.set(threadId, owner);
-    if (this.#owners.size > OWNERS_REMEMBERED) this.#owners.delete(this.#owners.keys().next().value!);
+    // Map keeps insertion order: the first entry is the one least recently learnt.
+    for (const [oldest] of this.#owners) {
+      if (this.#owners.size <= OWNERS_REMEMBERED) break;
+      this.#owners.delete(oldest);
+    }
   }
 
   /** Waits for the updates sent without being awaited. */

@@ -2,7 +2,7 @@
 // one-round-trip floor to hold it against. Shared by bench/ops.ts and bench/compare.ts.
 import { AIMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { BaseCheckpointSaver, Checkpoint } from "@langchain/langgraph-checkpoint";
+import { MemorySaver, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
 import type { RedisClient, RedisSaver } from "../../src/index.js";
 import { chatCheckpoint, conversation, loopMetadata } from "./fixtures.js";
 
@@ -118,4 +118,27 @@ export async function conversationPuts(saver: BaseCheckpointSaver, turns: number
       s.config = await saver.put(s.config, checkpoint, loopMetadata(call++), { messages: version });
     },
   };
+}
+
+/**
+ * The end-to-end floor of any Redis saver: MemorySaver plus one PING through the same client per
+ * checkpoint call, i.e. one round trip and nothing else per operation. Shared by bench/compare.ts
+ * and bench/pipelining.ts.
+ */
+export class RoundTripFloor extends MemorySaver {
+  constructor(private readonly redis: RedisClient) {
+    super();
+  }
+  override async getTuple(config: RunnableConfig) {
+    await this.redis.ping();
+    return super.getTuple(config);
+  }
+  override async put(...args: Parameters<MemorySaver["put"]>) {
+    await this.redis.ping();
+    return super.put(...args);
+  }
+  override async putWrites(...args: Parameters<MemorySaver["putWrites"]>) {
+    await this.redis.ping();
+    return super.putWrites(...args);
+  }
 }
