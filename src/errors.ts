@@ -201,6 +201,32 @@ export class ConversationExistsError extends RedisTreeError {
 }
 
 /**
+ * A {@link ConversationManager.run} could not have the conversation: another run holds it (with
+ * `multitask: "reject"`, `reason: "busy"`), or this run's lease ran out while it ran (its process
+ * stalled longer than `leaseMs`) and another run may have taken the conversation (`reason:
+ * "lease-lost"`; the run was cancelled at that point).
+ *
+ * @example
+ * ```ts
+ * catch (err) { if (isConversationBusyError(err)) res.status(409).json({ error: "the assistant is still answering" }); }
+ * ```
+ */
+export class ConversationBusyError extends RedisTreeError {
+  override name = "ConversationBusyError";
+  readonly threadId: string;
+  readonly reason: "busy" | "lease-lost";
+
+  constructor(threadId: string, reason: "busy" | "lease-lost") {
+    super(
+      "CONFLICT",
+      reason === "busy" ? `conversation ${quoteId(threadId)} is busy with another run` : `the run on conversation ${quoteId(threadId)} lost its lease and was cancelled`,
+    );
+    this.threadId = threadId;
+    this.reason = reason;
+  }
+}
+
+/**
  * A compare-and-set lost: what was read changed before the write (another writer on the same
  * conversation). The operations that meet it read again and retry; it reaches a caller only as a
  * CONFLICT {@link RedisTreeError} when the retries run out.
@@ -232,6 +258,9 @@ export const isNotFoundError = guardFor<NotFoundError>("NotFoundError");
 
 /** Whether `err` is a {@link ConversationExistsError}. */
 export const isConversationExistsError = guardFor<ConversationExistsError>("ConversationExistsError");
+
+/** Whether `err` is a {@link ConversationBusyError}. */
+export const isConversationBusyError = guardFor<ConversationBusyError>("ConversationBusyError");
 
 /** Whether `err` is a {@link StorageError}. */
 export const isStorageError = guardFor<StorageError>("StorageError");

@@ -3,7 +3,7 @@ export type { RedisSaverClusterOptions, RedisSaverOptions, RedisSaverUrlOptions 
 export type { RedisClient } from "./scripts/scripts.js";
 export { ConversationManager } from "./conversations/manager.js";
 export type { Branch, ConversationManagerOptions, ConversationPage } from "./conversations/manager.js";
-export type { Conversation } from "./conversations/records.js";
+export type { Conversation, ConversationInterrupt, ConversationStatus } from "./conversations/records.js";
 export { TREE_SCHEMA_VERSION, TreeDocumentSchema } from "./conversations/document.js";
 export type { TreeDocument, TreeMessage, TreeNode } from "./conversations/document.js";
 export {
@@ -16,6 +16,8 @@ export {
   ImportConversationOptionsSchema,
   ConversationPatchSchema,
   CreateConversationInputSchema,
+  ConversationStatusSchema,
+  RunOptionsSchema,
   GetMessagesInputSchema,
   ListConversationsInputSchema,
   MessageInputSchema,
@@ -32,12 +34,14 @@ export type {
   ImportConversationOptions,
   ListConversationsInput,
   MessageInput,
+  RunOptions,
 } from "./conversations/schemas.js";
 export {
   RedisTreeError,
   InvalidInputError,
   NotFoundError,
   ConversationExistsError,
+  ConversationBusyError,
   StorageError,
   SerializationError,
   EvictionPolicyError,
@@ -46,6 +50,7 @@ export {
   isInvalidInputError,
   isNotFoundError,
   isConversationExistsError,
+  isConversationBusyError,
   isStorageError,
   isSerializationError,
   isEvictionPolicyError,

@@ -10,7 +10,7 @@
  * data itself was stored; readers repair indexes). A put's activity goes out beside the put when
  * this process knows the thread's owner (see {@link Indexes.beforePut}), else after its reply.
  */
-import type { ForOperation, ListedConversation, Scripts } from "./scripts/scripts.js";
+import type { ForOperation, ListedConversation, Scripts, ThreadStatus } from "./scripts/scripts.js";
 
 /** Threads whose owner (or lack of one) a process remembers; the oldest go first beyond it. */
 const OWNERS_REMEMBERED = 10_000;
@@ -93,13 +93,26 @@ export class Indexes {
     else this.#background("touchConversation", touch);
   }
 
+  /**
+   * A thread's status changed (a task of its head failed or was interrupted, or the head moved on
+   * from one): its owner's status index learns it, not awaited. Updates of one thread carry their
+   * sequence number, so that they apply in order whatever order they arrive in.
+   */
+  statusChanged(owner: string, threadId: string, status: ThreadStatus): void {
+    this.#background("setConversationStatus", this.#scripts.setConversationStatus(owner, threadId, status));
+  }
+
   /** A new conversation: its record and index entries. The activity score. Throws ConversationExistsError. */
-  add(owner: string, threadId: string, entry: ForOperation & { record: string; agentId: string | null; tags: readonly string[]; deadline: number }): Promise<string> {
+  add(
+    owner: string,
+    threadId: string,
+    entry: ForOperation & { record: string; agentId: string | null; tags: readonly string[]; custom: readonly string[]; deadline: number; status: ThreadStatus },
+  ): Promise<string> {
     return this.#scripts.indexConversation(owner, { threadId, ...entry });
   }
 
-  /** A conversation's stored record (JSON) and activity score, or null. */
-  get(owner: string, threadId: string, options: ForOperation = {}): Promise<{ record: Buffer; score: string } | null> {
+  /** A conversation's stored record (JSON), activity score and status, or null. */
+  get(owner: string, threadId: string, options: ForOperation = {}): Promise<ListedConversation | null> {
     return this.#scripts.getConversation(owner, threadId, options);
   }
 
@@ -114,6 +127,11 @@ export class Indexes {
    */
   replace(owner: string, threadId: string, change: Parameters<Scripts["updateConversation"]>[2]): Promise<string | null> {
     return this.#scripts.updateConversation(owner, threadId, change);
+  }
+
+  /** The owner's side of a run's lease on a conversation (see ConversationManager.run). */
+  lease(owner: string, threadId: string, change: Parameters<Scripts["leaseConversation"]>[2]): Promise<void> {
+    return this.#scripts.leaseConversation(owner, threadId, change);
   }
 
   /** Drops a conversation from its owner's indexes; whether it was there. */

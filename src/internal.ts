@@ -18,7 +18,7 @@ export interface SaverInternals {
 }
 
 /** Bump when SaverInternals (or what Threads and Indexes offer) changes incompatibly. */
-const REGISTRY = Symbol.for("langgraph-checkpoint-redis-tree.internals.v1");
+const REGISTRY = Symbol.for("langgraph-checkpoint-redis-tree.internals.v2");
 
 const registry: WeakMap<object, SaverInternals> = ((globalThis as Record<symbol, unknown>)[REGISTRY] ??= new WeakMap<object, SaverInternals>()) as WeakMap<
   object,

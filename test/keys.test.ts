@@ -3,6 +3,7 @@
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import { ConversationManager, RedisSaver } from "../src/index.js";
 import { internalsOf } from "../src/internal.js";
+import { customIndex } from "../src/conversations/records.js";
 import { escapeKeyPart } from "../src/keys.js";
 import { keysOf, keysUnder, testSaver } from "./helpers/redis.js";
 
@@ -49,15 +50,32 @@ describe("keys", () => {
     const saver = new RedisSaver({ client, prefix, ttl: { defaultTTL: 60 } });
     const manager = new ConversationManager({ saver });
     const user = "u:{1}%";
-    const c = await manager.createConversation({ userId: user, metadata: { agentId: "a:{b}", tags: ["t:1", "t{2}"] } });
+    const c = await manager.createConversation({ userId: user, metadata: { agentId: "a:{b}", tags: ["t:1", "t{2}"], customData: { "k:{}": 1 } } });
     await manager.listConversations({ userId: user, tags: ["t:1", "t{2}"] });
 
     const ubase = `${prefix}:{u:${escapeKeyPart(user)}}`;
     expect(keysOf(saver).userBase(user)).toBe(ubase);
-    const userKeys = (await keysUnder(client, prefix)).filter((k) => k.startsWith(`${ubase}:`));
-    expect(userKeys.sort()).toEqual(
-      [`${ubase}:convs`, `${ubase}:meta`, `${ubase}:expiry`, `${ubase}:agent:${escapeKeyPart("a:{b}")}`, `${ubase}:tag:${escapeKeyPart("t:1")}`, `${ubase}:tag:${escapeKeyPart("t{2}")}`].sort(),
-    );
+    const userKeys = async () => (await keysUnder(client, prefix)).filter((k) => k.startsWith(`${ubase}:`)).sort();
+    const indexes = [
+      `${ubase}:convs`,
+      `${ubase}:created`,
+      `${ubase}:meta`,
+      `${ubase}:expiry`,
+      `${ubase}:agent:${escapeKeyPart("a:{b}")}`,
+      `${ubase}:tag:${escapeKeyPart("t:1")}`,
+      `${ubase}:tag:${escapeKeyPart("t{2}")}`,
+      `${ubase}:cd:${customIndex({ "k:{}": 1 })[0]}`,
+      `${ubase}:cdk`,
+    ];
+    expect(await userKeys()).toEqual([...indexes, `${ubase}:st:idle`].sort());
+
+    // A run's lease: the thread's lease key, and the owner's run, runs and status set.
+    const base = keysOf(saver).threadBase(c.threadId);
+    await manager.run(c.threadId, { userId: user }, async () => {
+      expect(await userKeys()).toEqual([...indexes, `${ubase}:st:busy`, `${ubase}:run`, `${ubase}:runs`].sort());
+      expect((await keysUnder(client, prefix)).filter((k) => k.startsWith(`${base}:`))).toEqual([`${base}:thread`, `${base}:lease`].sort());
+    });
+    expect(await userKeys()).toEqual([...indexes, `${ubase}:st:idle`].sort());
     await manager.deleteConversation(c.threadId, { userId: user });
     expect(await keysUnder(client, prefix)).toEqual([]);
   });

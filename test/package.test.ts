@@ -4,7 +4,7 @@ import { execFile, execFileSync } from "node:child_process";
 import { promisify } from "node:util";
 import { HumanMessage } from "@langchain/core/messages";
 import { ConversationManager } from "../src/index.js";
-import { chatGraph, re } from "./helpers/graphs.js";
+import { approvalGraph, chatGraph, re } from "./helpers/graphs.js";
 import { redisUrl, randomPrefix, testSaver } from "./helpers/redis.js";
 
 const run = promisify(execFile);
@@ -83,6 +83,7 @@ describe("package", () => {
     const manager = new ConversationManager({ saver });
     let threadId = "";
     let tipA = "";
+    let interruptedId = "";
     afterAll(async () => {
       await ctx.cleanup();
     });
@@ -111,6 +112,9 @@ describe("package", () => {
       await graph.invoke({ messages: [new HumanMessage("Make it a week.")] }, afterFirst);
       await manager.nameBranch(threadId, tipA, "short", { userId: "ada" });
       await manager.createConversation({ userId: "ada", metadata: { title: "Another one" } });
+      const waiting = await manager.createConversation({ userId: "ada", metadata: { title: "Needs approval" } });
+      interruptedId = waiting.threadId;
+      await approvalGraph(saver, { kind: "ordinary" }).invoke({ messages: [new HumanMessage("Send the invoice.")] }, { configurable: { thread_id: interruptedId } });
     });
 
     it("inspect draws the tree: the active branch, the other one hanging off it, names, the head", async () => {
@@ -159,14 +163,21 @@ describe("package", () => {
     it("list shows a user's conversations; stats counts threads, checkpoints and memory", async () => {
       const listed = await lgtree("list", "--user", "ada", ...at);
       expect(listed.code).toBe(0);
-      expect(listed.stdout).toMatch(/^last activity\s+title\s+tags\s+thread/);
-      expect(listed.stdout).toMatch(/Another one\s+-/);
-      expect(listed.stdout).toMatch(/Trip planning\s+travel\s+/);
-      expect(listed.stdout).toContain("2 of 2 conversations");
+      expect(listed.stdout).toMatch(/^last activity\s+status\s+title\s+tags\s+thread/);
+      expect(listed.stdout).toMatch(/idle\s+Another one\s+-/);
+      expect(listed.stdout).toMatch(/idle\s+Trip planning\s+travel\s+/);
+      expect(listed.stdout).toMatch(/interrupted\s+Needs approval\s+-/);
+      expect(listed.stdout).toContain("3 of 3 conversations");
+      const inbox = await lgtree("list", "--user", "ada", "--status", "interrupted", ...at);
+      expect(inbox.stdout).toContain("1 of 1 conversation");
+      expect(inbox.stdout).not.toContain("Trip planning");
+      const waiting = await lgtree("inspect", interruptedId, ...at);
+      expect(waiting.stdout).toContain("status interrupted (1 pending interrupt)");
+      expect(waiting.stdout).toMatch(/waiting on interrupt [0-9a-f]+: \{"question":"send it\?"\}/);
       const stats = await lgtree("stats", ...at);
       expect(stats.code).toBe(0);
-      expect(stats.stdout).toMatch(/threads\s+1 \(1 with a conversation\)/);
-      expect(stats.stdout).toMatch(/checkpoints\s+9\n/);
+      expect(stats.stdout).toMatch(/threads\s+2 \(2 with a conversation\)/);
+      expect(stats.stdout).toMatch(/checkpoints\s+12\n/);
       expect(stats.stdout).toMatch(/memory\s+\d+(\.\d)? KiB/);
     });
 
@@ -177,7 +188,7 @@ describe("package", () => {
       const unknown = await lgtree("inspect", "no-such-thread", ...at);
       expect(unknown.code).toBe(1);
       expect(unknown.stderr).toBe(`lgtree: no thread "no-such-thread" under prefix "${prefix}"\n`);
-      for (const args of [["frobnicate"], ["list", ...at], ["inspect", ...at], ["list", "--user", "ada", "--limit", "zero", ...at], ["stats", "--bogus"]]) {
+      for (const args of [["frobnicate"], ["list", ...at], ["inspect", ...at], ["list", "--user", "ada", "--limit", "zero", ...at], ["list", "--user", "ada", "--status", "asleep", ...at], ["stats", "--bogus"]]) {
         const bad = await lgtree(...args);
         expect(bad.code, args.join(" ")).toBe(2);
         expect(bad.stderr).toMatch(/^lgtree: .*\n\nusage: lgtree <command>/s);

@@ -2,7 +2,7 @@
 // The inspector: `langgraph-checkpoint-redis-tree` (or `lgtree`) pointed at a Redis and a prefix.
 //
 //   lgtree inspect <threadId> [--ids]     the conversation tree, active branch marked
-//   lgtree list --user <userId>           a user's conversations
+//   lgtree list --user <userId> [--status s]  a user's conversations, with their status
 //   lgtree stats                          threads, checkpoints and memory under the prefix
 //
 // Options: --url (default $REDIS_URL, else redis://127.0.0.1:6379), --cluster host:port[,...]
@@ -10,6 +10,8 @@
 import { parseArgs } from "node:util";
 import { Cluster, Redis } from "ioredis";
 import { ConversationManager } from "../conversations/manager.js";
+import type { ConversationStatus } from "../conversations/records.js";
+import { ConversationStatusSchema } from "../conversations/schemas.js";
 import { isRedisTreeError } from "../errors.js";
 import { internalsOf } from "../internal.js";
 import { RedisSaver } from "../saver.js";
@@ -20,7 +22,7 @@ const USAGE = `usage: lgtree <command> [options]
 
 commands:
   inspect <threadId>     show a conversation as a tree: branches, the active one (●), names, messages
-  list --user <userId>   list a user's conversations: last activity, title, tags
+  list --user <userId>   list a user's conversations: last activity, status, title, tags
   stats                  count threads, checkpoints and the memory they use under the prefix
 
 options:
@@ -28,6 +30,7 @@ options:
   --cluster <h:p,...>    read a Redis Cluster through these nodes instead of --url
   --prefix <prefix>      key prefix the saver was given (default: lg)
   --user <userId>        the user, for list
+  --status <status>      only conversations with this status (idle, busy, interrupted, error), for list
   --limit <n>            at most n conversations, for list (default: 100)
   --ids                  show checkpoint ids, for inspect
   --color, --no-color    force colours on or off (default: on for a terminal, off with NO_COLOR)
@@ -40,6 +43,7 @@ interface Options {
   cluster?: string;
   prefix: string;
   user?: string;
+  status?: ConversationStatus;
   limit: number;
   ids: boolean;
   style: Style;
@@ -56,6 +60,7 @@ function parse(argv: string[]): { command: string; positional: string[]; options
         cluster: { type: "string" },
         prefix: { type: "string" },
         user: { type: "string" },
+        status: { type: "string" },
         limit: { type: "string" },
         ids: { type: "boolean" },
         color: { type: "boolean" },
@@ -71,6 +76,8 @@ function parse(argv: string[]): { command: string; positional: string[]; options
   const [command, ...positional] = positionals;
   const limit = values.limit === undefined ? 100 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a positive integer (got ${values.limit})`);
+  const status = values.status;
+  if (status !== undefined && !ConversationStatusSchema.safeParse(status).success) throw new UsageError(`--status must be one of idle, busy, interrupted, error (got ${status})`);
   const colour = values["no-color"] ? false : values.color ? true : process.stdout.isTTY === true && !process.env.NO_COLOR;
   return {
     command: command!,
@@ -80,6 +87,7 @@ function parse(argv: string[]): { command: string; positional: string[]; options
       ...(values.cluster !== undefined ? { cluster: values.cluster } : {}),
       prefix: values.prefix ?? "lg",
       ...(values.user !== undefined ? { user: values.user } : {}),
+      ...(status !== undefined ? { status: status as ConversationStatus } : {}),
       limit,
       ids: values.ids ?? false,
       style: colour ? COLOR : PLAIN,
@@ -135,7 +143,12 @@ async function list(saver: RedisSaver, options: Options): Promise<string[]> {
   let cursor: string | undefined;
   let total = 0;
   do {
-    const page: Awaited<ReturnType<ConversationManager["listConversations"]>> = await manager.listConversations({ userId: options.user, limit: Math.min(100, options.limit - conversations.length), ...(cursor ? { cursor } : {}) });
+    const page: Awaited<ReturnType<ConversationManager["listConversations"]>> = await manager.listConversations({
+      userId: options.user,
+      limit: Math.min(100, options.limit - conversations.length),
+      ...(options.status ? { status: options.status } : {}),
+      ...(cursor ? { cursor } : {}),
+    });
     conversations.push(...page.conversations);
     total = page.total;
     cursor = page.nextCursor ?? undefined;

@@ -90,6 +90,8 @@ export function renderConversationHeader(threadId: string, tree: TreeDocument, o
     lines.push(`${style.bold("conversation")} ${conversation.title ? JSON.stringify(conversation.title) : "(untitled)"} · owner ${owner} · agent ${conversation.agentId ?? "-"} · tags ${conversation.tags.join(", ") || "-"}`);
     if (conversation.forkedFrom) lines.push(`forked from ${conversation.forkedFrom.threadId} at ${conversation.forkedFrom.checkpointId}`);
     lines.push(`created ${conversation.createdAt} · last activity ${conversation.updatedAt}`);
+    lines.push(`status ${statusOf(conversation, style)}`);
+    for (const pending of conversation.interrupts) lines.push(`  waiting on interrupt ${pending.id ?? "-"}: ${preview(pending.value, 100)}`);
   } else if (owner) {
     lines.push(`owner ${owner}`);
   } else {
@@ -101,15 +103,28 @@ export function renderConversationHeader(threadId: string, tree: TreeDocument, o
 
 export function renderList(conversations: Conversation[], total: number, style: Style): string[] {
   if (conversations.length === 0) return ["no conversations"];
-  const rows = conversations.map((c) => [c.updatedAt.replace("T", " ").slice(0, 19), c.title ?? "(untitled)", c.tags.join(", ") || "-", c.threadId]);
-  const header = ["last activity", "title", "tags", "thread"];
+  const rows = conversations.map((c) => [c.updatedAt.replace("T", " ").slice(0, 19), c.status, c.title ?? "(untitled)", c.tags.join(", ") || "-", c.threadId]);
+  const header = ["last activity", "status", "title", "tags", "thread"];
   const widths = header.map((h, i) => Math.min(48, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
   const fit = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
   return [
     style.bold(header.map((h, i) => fit(h, widths[i]!)).join("  ")),
-    ...rows.map((r) => r.map((cell, i) => fit(cell, widths[i]!)).join("  ")),
+    ...rows.map((r) => r.map((cell, i) => (i === 1 ? STATUS_STYLE[cell]!(style)(fit(cell, widths[i]!)) : fit(cell, widths[i]!))).join("  ")),
     style.dim(`${conversations.length} of ${total} conversation${total === 1 ? "" : "s"}`),
   ];
+}
+
+/** How each status stands out on a terminal: the ones that want attention in colour. */
+const STATUS_STYLE: Record<string, (style: Style) => (s: string) => string> = {
+  idle: (style) => style.dim,
+  busy: (style) => style.active,
+  interrupted: (style) => style.name,
+  error: (style) => style.bold,
+};
+
+function statusOf(c: Conversation, style: Style): string {
+  const pending = c.interrupts.length > 0 ? ` (${c.interrupts.length} pending interrupt${c.interrupts.length === 1 ? "" : "s"})` : "";
+  return `${STATUS_STYLE[c.status]!(style)(c.status)}${pending}`;
 }
 
 export function humanBytes(bytes: number): string {

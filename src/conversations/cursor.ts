@@ -6,7 +6,7 @@
 import { createHash } from "node:crypto";
 import { InvalidInputError } from "../errors.js";
 
-const CURSOR_VERSION = 1;
+const CURSOR_VERSION = 2;
 
 /** What makes two listings the same one. */
 export interface ListingKey {
@@ -14,11 +14,15 @@ export interface ListingKey {
   tags: readonly string[];
   agentId: string | null;
   order: "asc" | "desc";
+  sortBy: "updatedAt" | "createdAt";
+  status: string | null;
+  /** customData index entries filtered on, sorted. */
+  custom: readonly string[];
 }
 
 export function fingerprint(listing: ListingKey): string {
   return createHash("sha1")
-    .update(JSON.stringify([listing.userId, listing.tags, listing.agentId, listing.order]))
+    .update(JSON.stringify([listing.userId, listing.tags, listing.agentId, listing.order, listing.sortBy, listing.status, listing.custom]))
     .digest("base64url")
     .slice(0, 12);
 }
@@ -38,7 +42,7 @@ export function decodeCursor(cursor: string, listing: ListingKey): string {
   }
   const c = decoded as { v?: unknown; s?: unknown; f?: unknown } | undefined;
   if (!c || c.v !== CURSOR_VERSION || typeof c.s !== "string" || !/^\d+$/.test(c.s) || c.f !== fingerprint(listing)) {
-    throw new InvalidInputError("listConversations: unknown cursor (pass the nextCursor of a page listed with the same userId, tags, agentId and order)", {
+    throw new InvalidInputError("listConversations: unknown cursor (pass the nextCursor of a page listed with the same userId, filters, sortBy and order)", {
       issues: [{ code: "custom", path: ["cursor"], message: "unknown cursor" }],
     });
   }

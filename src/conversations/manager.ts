@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { BaseMessage } from "@langchain/core/messages";
 import { copyCheckpoint, emptyCheckpoint, maxChannelVersion, uuid6, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { z } from "zod";
 import { compareDesc } from "../codec.js";
-import { InvalidInputError, NotFoundError, RedisTreeError, StorageError, isChangedError, isNotFoundError } from "../errors.js";
+import { ConversationBusyError, InvalidInputError, NotFoundError, RedisTreeError, StorageError, isChangedError, isNotFoundError } from "../errors.js";
 import type { Indexes } from "../indexes.js";
 import { internalsOf } from "../internal.js";
 import type { RedisSaver } from "../saver.js";
@@ -12,7 +13,8 @@ import { decodeCursor, encodeCursor, type ListingKey } from "./cursor.js";
 import { readTreeDocument, type TreeDocument } from "./document.js";
 import { importedMetadata, planImport } from "./import.js";
 import { appendMessage, isBaseMessage, messagesIn, toMessage } from "./messages.js";
-import { dedupe, newRecord, parseRecord, toConversation, treeMetadata, type Conversation, type StoredConversation } from "./records.js";
+import { customIndex, dedupe, newRecord, parseRecord, toConversation, treeMetadata, type Conversation, type StoredConversation } from "./records.js";
+import type { ConversationStatus, ListedConversation, ThreadStatus } from "../scripts/scripts.js";
 import {
   AccessSchema,
   BranchNameSchema,
@@ -26,6 +28,7 @@ import {
   ImportConversationOptionsSchema,
   ListConversationsInputSchema,
   MessageInputSchema,
+  RunOptionsSchema,
   ThreadIdSchema,
   type Access,
   type ConversationPatch,
@@ -35,6 +38,7 @@ import {
   type ImportConversationOptions,
   type ListConversationsInput,
   type MessageInput,
+  type RunOptions,
 } from "./schemas.js";
 import { messagesOf, rebuildMessages } from "./state.js";
 import { buildTree, type CheckpointNode } from "./tree.js";
@@ -86,6 +90,8 @@ interface ReadTree {
 /** The namespace conversations live in: the root namespace of their thread. */
 const ROOT = "";
 const UPDATE_ATTEMPTS = 10;
+/** The status of a thread no graph has run on. */
+const IDLE: ThreadStatus = { seq: 0, status: "idle", interrupts: "[]" };
 
 /**
  * Conversations on top of a {@link RedisSaver}: LangGraph threads with an owner, an agent, a title,
@@ -131,7 +137,7 @@ export class ConversationManager {
     const claimed = await this.#threads.claim(threadId, { owner: userId, fresh: false, operation: "createConversation" });
     // A create interrupted between the two halves can be retried: the claim answers "already
     // yours" and the record is written now (a complete create is refused: ConversationExistsError).
-    return this.#index("createConversation", threadId, userId, newRecord(metadata, null), claimed.deadline);
+    return this.#index("createConversation", threadId, userId, newRecord(metadata, null), claimed);
   }
 
   /** The conversation, or `null` when it does not exist or is not this user's. One round trip. */
@@ -139,25 +145,133 @@ export class ConversationManager {
     const id = parse(ThreadIdSchema, threadId, "getConversation threadId");
     const { userId } = parse(AccessSchema, access, "getConversation");
     const found = await this.#read("getConversation", id, userId);
-    return found ? toConversation(id, userId, found.record, found.score) : null;
+    return found ? toConversation(userId, found.record, found.listed) : null;
   }
 
   /**
    * One page of the user's conversations, newest activity first (or oldest, with
-   * `order: "asc"`). `tags` keeps conversations that have all of them. Page with `nextCursor`,
-   * which stays stable while conversations are added or become active, or with `offset`.
-   * One round trip, tag and agent filters included.
+   * `order: "asc"`; by creation with `sortBy: "createdAt"`). Filters combine: `tags` keeps
+   * conversations that have all of them, `agentId` those of that agent, `status` those with that
+   * status, `customData` those whose customData has those top-level values. Page with
+   * `nextCursor`, which stays stable while conversations are added, become active or change
+   * status, or with `offset`. One round trip, filters and the exact total included.
+   *
+   * @example
+   * ```ts
+   * // A human-in-the-loop inbox: the user's conversations waiting for an answer, oldest first.
+   * const inbox = await conversations.listConversations({ userId, status: "interrupted", order: "asc" });
+   * for (const c of inbox.conversations) console.log(c.title, c.interrupts[0]?.value);
+   * ```
    */
   async listConversations(input: ListConversationsInput): Promise<ConversationPage> {
     const query = parse(ListConversationsInputSchema, input, "listConversations");
-    const listing: ListingKey = { userId: query.userId, tags: dedupe(query.tags ?? []).sort(), agentId: query.agentId ?? null, order: query.order };
+    const listing: ListingKey = {
+      userId: query.userId,
+      tags: dedupe(query.tags ?? []).sort(),
+      agentId: query.agentId ?? null,
+      order: query.order,
+      sortBy: query.sortBy,
+      status: query.status ?? null,
+      custom: customIndex(query.customData ?? {}).sort(),
+    };
     const after = query.cursor === undefined ? "" : decodeCursor(query.cursor, listing);
-    const page = await this.#indexes.page(query.userId, { order: query.order, after, offset: query.offset, limit: query.limit, agentId: listing.agentId, tags: listing.tags });
+    const page = await this.#indexes.page(query.userId, {
+      order: query.order,
+      sortBy: query.sortBy === "createdAt" ? "created" : "updated",
+      after,
+      offset: query.offset,
+      limit: query.limit,
+      agentId: listing.agentId,
+      status: listing.status as ConversationStatus | null,
+      custom: listing.custom,
+      tags: listing.tags,
+    });
     return {
-      conversations: page.rows.map((row) => toConversation(row.threadId, query.userId, parseRecord(row.record, row.threadId, "listConversations"), row.score)),
+      conversations: page.rows.map((row) => toConversation(query.userId, parseRecord(row.record, row.threadId, "listConversations"), row)),
       total: page.total,
       nextCursor: page.more ? encodeCursor(page.continueAfter, listing) : null,
     };
+  }
+
+  /**
+   * Runs `fn` (a graph invocation) on the conversation while holding its lease, so that two runs
+   * never write one thread at once: the conversation is `busy` meanwhile. When another run holds
+   * it, `multitask` decides: `"reject"` (the default) throws {@link ConversationBusyError} at once,
+   * `"enqueue"` waits until the runs that came before have finished, in order of arrival, and
+   * then runs from the state they left. The lease lives in Redis with a TTL (`leaseMs`) that the
+   * run renews; a process that dies mid-run frees the conversation when the TTL runs out. A run
+   * that loses its lease (its process stalled longer than `leaseMs`) is cancelled through the
+   * signal it was given and fails with ConversationBusyError (`reason: "lease-lost"`).
+   *
+   * `fn` gets the config to pass to the graph: the thread and a signal that cancels the run
+   * (`options.signal` cancels it too). A plain `graph.invoke` on the thread does not take the
+   * lease: two of them at once each continue from the head they read, and the later checkpoints
+   * form side branches (see listBranches).
+   *
+   * @example
+   * ```ts
+   * const result = await conversations.run(threadId, { userId, multitask: "enqueue" }, (config) =>
+   *   graph.invoke({ messages: [new HumanMessage(text)] }, config),
+   * );
+   * ```
+   */
+  async run<T>(threadId: string, options: RunOptions, fn: (config: { configurable: { thread_id: string }; signal: AbortSignal }) => Promise<T>): Promise<T> {
+    const id = parse(ThreadIdSchema, threadId, "run threadId");
+    const { userId, multitask, leaseMs, pollMs, signal } = parse(RunOptionsSchema, options, "run");
+    if (typeof fn !== "function") throw new InvalidInputError("run: the third argument must be a function, (config) => graph.invoke(input, config)");
+    signal?.throwIfAborted();
+    const token = randomUUID();
+    // A waiter that stops asking for this long (its process died) leaves the line.
+    const patienceMs = Math.max(5000, 10 * pollMs);
+    let deadline: number;
+    for (;;) {
+      const got = await this.#threads.runLease(id, { mode: multitask === "reject" ? "take" : "wait", token, ttlMs: leaseMs, owner: userId, patienceMs });
+      if (typeof got === "object" && got.held) {
+        deadline = got.deadline;
+        break;
+      }
+      if (multitask === "reject") throw new ConversationBusyError(id, "busy");
+      try {
+        await sleep(pollMs, undefined, signal ? { signal } : {});
+      } catch (err) {
+        await this.#threads.runLease(id, { mode: "leave", token, ttlMs: leaseMs }).catch(() => undefined);
+        throw signal?.reason ?? err;
+      }
+    }
+
+    const controller = new AbortController();
+    const cancel = () => controller.abort(signal?.reason);
+    signal?.addEventListener("abort", cancel, { once: true });
+    let lost = false;
+    let finished = false;
+    const renew = async () => {
+      const next = await this.#threads.runLease(id, { mode: "renew", token, ttlMs: leaseMs }).catch(() => undefined);
+      if (finished || next === undefined) return; // a failed renewal is tried again at the next tick
+      if (next === 0) {
+        lost = true;
+        controller.abort(new ConversationBusyError(id, "lease-lost"));
+        return;
+      }
+      await this.#indexes.lease(userId, id, { mode: "renew", token, deadline: next as number }).catch(() => undefined);
+    };
+    const timer = setInterval(() => void renew(), Math.floor(leaseMs / 3));
+    timer.unref?.();
+    try {
+      await this.#indexes.lease(userId, id, { mode: "take", token, deadline });
+      return await fn({ configurable: { thread_id: id }, signal: controller.signal });
+    } catch (err) {
+      if (lost) throw new ConversationBusyError(id, "lease-lost");
+      throw err;
+    } finally {
+      finished = true;
+      clearInterval(timer);
+      signal?.removeEventListener("abort", cancel);
+      // A release that fails leaves the lease to run out on its own; the run's outcome stands.
+      await Promise.all([
+        this.#threads.runLease(id, { mode: "release", token, ttlMs: leaseMs }),
+        this.#indexes.lease(userId, id, { mode: "drop", token, deadline: 0 }),
+      ]).catch((err: unknown) => process.emitWarning(`langgraph-checkpoint-redis-tree: releasing the lease of conversation ${id} failed: ${String(err)}`, { code: "LGTREE_LEASE" }));
+    }
   }
 
   /**
@@ -190,13 +304,14 @@ export class ConversationManager {
           newAgentId: next.agentId,
           oldTags: found.record.tags,
           newTags: next.tags,
+          custom: customIndex(next.customData),
         });
       } catch (err) {
         if (isChangedError(err)) continue; // someone updated it since we read it: merge again
         throw err;
       }
       if (score === null) throw new NotFoundError(id);
-      return toConversation(id, userId, next, score);
+      return toConversation(userId, next, { ...found.listed, score });
     }
     throw new RedisTreeError("CONFLICT", `updateConversation: the conversation kept changing; gave up after ${UPDATE_ATTEMPTS} attempts`);
   }
@@ -379,7 +494,7 @@ export class ConversationManager {
       forkedFrom: { threadId: id, checkpointId: read.id },
     };
     // The fork's thread index entry (its own slot) and its owner's, side by side.
-    const [, conversation] = await Promise.all([this.#indexes.threadPlanted(forkId, now), this.#index("forkConversation", forkId, userId, record, deadline)]);
+    const [, conversation] = await Promise.all([this.#indexes.threadPlanted(forkId, now), this.#index("forkConversation", forkId, userId, record, { deadline, status: IDLE })]);
     return conversation;
   }
 
@@ -393,7 +508,7 @@ export class ConversationManager {
     const { userId } = parse(AccessSchema, access, "getTree");
     const [found, read] = await Promise.all([this.#read("getTree", id, userId), this.#readTree(id, userId)]);
     if (!found) throw new NotFoundError(id);
-    return this.#treeOf(id, read, toConversation(id, userId, found.record, found.score));
+    return this.#treeOf(id, read, toConversation(userId, found.record, found.listed));
   }
 
   /**
@@ -407,7 +522,7 @@ export class ConversationManager {
     const read = await this.#readTree(id);
     if (read.nodes.length === 0 && read.owner === null) return null;
     const found = read.owner === null ? null : await this.#read("inspectTree", id, read.owner);
-    const conversation = found && read.owner !== null ? toConversation(id, read.owner, found.record, found.score) : null;
+    const conversation = found && read.owner !== null ? toConversation(read.owner, found.record, found.listed) : null;
     return { tree: this.#treeOf(id, read, conversation), owner: read.owner, conversation };
   }
 
@@ -440,7 +555,7 @@ export class ConversationManager {
       const acting = { owner: userId, operation: "importConversation" };
       await Promise.all(plan.names.map((n) => this.#threads.nameBranch({ threadId, ns: ROOT, checkpointId: n.checkpointId }, n.name, acting)));
       if (plan.head) await this.#threads.setHead({ threadId, ns: ROOT, checkpointId: plan.head }, acting);
-      return await this.#index("importConversation", threadId, userId, newRecord(metadata, null), claimed.deadline);
+      return await this.#index("importConversation", threadId, userId, newRecord(metadata, null), claimed);
     } catch (err) {
       await this.#threads.remove(threadId, { owner: userId }).catch(() => undefined);
       throw err;
@@ -448,15 +563,16 @@ export class ConversationManager {
   }
 
   /** The user-side half of every new conversation: its record and index entries. */
-  async #index(operation: string, threadId: string, userId: string, record: StoredConversation, deadline: number): Promise<Conversation> {
-    const score = await this.#indexes.add(userId, threadId, { operation, record: JSON.stringify(record), agentId: record.agentId, tags: record.tags, deadline });
-    return toConversation(threadId, userId, record, score);
+  async #index(operation: string, threadId: string, userId: string, record: StoredConversation, thread: { deadline: number; status: ThreadStatus }): Promise<Conversation> {
+    const { deadline, status } = thread;
+    const score = await this.#indexes.add(userId, threadId, { operation, record: JSON.stringify(record), agentId: record.agentId, tags: record.tags, custom: customIndex(record.customData), deadline, status });
+    return toConversation(userId, record, { threadId, score, status: status.status, interrupts: status.interrupts });
   }
 
   /** The conversation's record and activity score, read for `operation` (named in its errors). */
-  async #read(operation: string, threadId: string, userId: string): Promise<{ record: StoredConversation; raw: Buffer; score: string } | null> {
+  async #read(operation: string, threadId: string, userId: string): Promise<{ record: StoredConversation; raw: Buffer; listed: ListedConversation } | null> {
     const found = await this.#indexes.get(userId, threadId, { operation });
-    return found ? { record: parseRecord(found.record, threadId, operation), raw: found.record, score: found.score } : null;
+    return found ? { record: parseRecord(found.record, threadId, operation), raw: found.record, listed: found } : null;
   }
 
   /**

@@ -2,9 +2,23 @@
  * A conversation's stored record (JSON in its owner's slot: the owner is the slot), its schema,
  * and the Conversation an application sees.
  */
+import { createHash } from "node:crypto";
 import { z } from "zod";
+import { canonicalJson } from "../codec.js";
 import { StorageError } from "../errors.js";
+import { escapeKeyPart } from "../keys.js";
+import type { ConversationStatus, ListedConversation } from "../scripts/scripts.js";
 import type { ConversationMetadata } from "./schemas.js";
+
+export type { ConversationStatus } from "../scripts/scripts.js";
+
+/** A pending interrupt of a conversation: what `interrupt(value)` raised in a node, and its id. */
+export interface ConversationInterrupt {
+  /** The interrupt's id (pass it to `Command({ resume: { [id]: value } })` to resume that one). */
+  id: string | null;
+  /** The value given to `interrupt()`, as JSON. */
+  value: unknown;
+}
 
 /** A conversation: a LangGraph thread with an owner and metadata. */
 export interface Conversation {
@@ -22,6 +36,15 @@ export interface Conversation {
   updatedAt: string;
   /** Where a fork started: the source conversation and checkpoint; `null` for others. */
   forkedFrom: { threadId: string; checkpointId: string } | null;
+  /**
+   * What the conversation is doing: `busy` while a {@link ConversationManager.run} holds it,
+   * `interrupted` when a node of its current checkpoint called `interrupt()` and waits for a
+   * resume, `error` when a node of its current checkpoint failed, else `idle`. A run that was
+   * cancelled leaves it as it was before the run.
+   */
+  status: ConversationStatus;
+  /** The pending interrupts of the current checkpoint (empty unless interrupted, or busy resuming). */
+  interrupts: ConversationInterrupt[];
 }
 
 /** A field that reads as `fallback` when it is missing or null. */
@@ -75,8 +98,12 @@ export function newRecord(metadata: ConversationMetadata, forkedFrom: StoredConv
   };
 }
 
-/** The Conversation of a record; `score` is its activity score (µs of the Redis server's clock). */
-export function toConversation(threadId: string, userId: string, record: StoredConversation, score: string): Conversation {
+/**
+ * The Conversation of a record; `listed.score` is its activity score (µs of the Redis server's
+ * clock); a conversation just made is idle.
+ */
+export function toConversation(userId: string, record: StoredConversation, listed: Pick<ListedConversation, "threadId" | "score"> & Partial<ListedConversation>): Conversation {
+  const { threadId, score } = listed;
   return {
     threadId,
     userId,
@@ -88,7 +115,28 @@ export function toConversation(threadId: string, userId: string, record: StoredC
     createdAt: record.createdAt,
     forkedFrom: record.forkedFrom,
     updatedAt: new Date(Math.floor(Number(score) / 1000)).toISOString(),
+    status: listed.status ?? "idle",
+    interrupts: listed.interrupts ? parseInterrupts(listed.interrupts, threadId) : [],
   };
+}
+
+function parseInterrupts(json: string, threadId: string): ConversationInterrupt[] {
+  try {
+    const parsed = JSON.parse(json) as unknown;
+    if (Array.isArray(parsed)) return parsed.map((i: { id?: unknown; value?: unknown }) => ({ id: typeof i?.id === "string" ? i.id : null, value: i?.value ?? null }));
+  } catch {
+    // reported below
+  }
+  throw new StorageError("readConversation", new Error(`the stored interrupts of conversation ${JSON.stringify(threadId)} are malformed`));
+}
+
+/**
+ * The customData search index of a conversation: one entry per top-level key and value, spelled
+ * `<escaped key>:<sha1 of the value's canonical JSON>`, so that equal values (whatever their key
+ * order) share an entry and a key of any size makes a short Redis key.
+ */
+export function customIndex(customData: Record<string, unknown>): string[] {
+  return Object.entries(customData).map(([key, value]) => `${escapeKeyPart(key)}:${createHash("sha1").update(canonicalJson(value) ?? "null").digest("hex")}`);
 }
 
 /** The tree document's `metadata`: the conversation's own fields, in the format's snake case. */

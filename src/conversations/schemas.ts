@@ -21,6 +21,9 @@ const JsonValueSchema: z.ZodType<unknown> = z.lazy(() =>
   z.union([z.string(), z.number().refine(Number.isFinite, "numbers must be finite"), z.boolean(), z.null(), z.array(JsonValueSchema), z.record(z.string(), JsonValueSchema)]),
 );
 
+/** Top-level customData keys a conversation may have (each is an index entry). */
+const MAX_CUSTOM_KEYS = 100;
+
 /** Metadata of a conversation. */
 export const ConversationMetadataSchema = z.strictObject({
   /** The agent (assistant, graph) the conversation is with. */
@@ -28,8 +31,14 @@ export const ConversationMetadataSchema = z.strictObject({
   title: z.string().max(1000).optional(),
   description: z.string().max(10_000).optional(),
   tags: z.array(TagSchema).max(100).optional(),
-  /** Any JSON object the application wants to keep with the conversation. */
-  customData: z.record(z.string(), JsonValueSchema).optional(),
+  /**
+   * Any JSON object the application wants to keep with the conversation, at most 100 top-level
+   * keys (each one is indexed for listConversations' `customData` filter).
+   */
+  customData: z
+    .record(z.string(), JsonValueSchema)
+    .refine((data) => Object.keys(data).length <= MAX_CUSTOM_KEYS, `customData may have at most ${MAX_CUSTOM_KEYS} top-level keys`)
+    .optional(),
 });
 export type ConversationMetadata = z.infer<typeof ConversationMetadataSchema>;
 
@@ -44,6 +53,9 @@ export type CreateConversationInput = z.input<typeof CreateConversationInputSche
 /** `{ userId }`: whom the caller acts for. */
 export const AccessSchema = z.strictObject({ userId: UserIdSchema });
 export type Access = z.infer<typeof AccessSchema>;
+
+/** What a conversation is doing (see Conversation.status). */
+export const ConversationStatusSchema = z.enum(["idle", "busy", "interrupted", "error"]);
 
 /** The deepest `offset` of listConversations (see ListConversationsInputSchema). */
 const MAX_OFFSET = 1000;
@@ -63,8 +75,20 @@ export const ListConversationsInputSchema = z.strictObject({
   offset: z.number().int().min(0).max(MAX_OFFSET).default(0),
   /** `nextCursor` of the previous page. */
   cursor: z.string().min(1).optional(),
-  /** @default "desc" (newest activity first) */
+  /** @default "desc" (newest first) */
   order: z.enum(["desc", "asc"]).default("desc"),
+  /** Order by last activity (`updatedAt`, the default) or by creation (`createdAt`). */
+  sortBy: z.enum(["updatedAt", "createdAt"]).default("updatedAt"),
+  /** Only conversations with this status (see Conversation.status). */
+  status: ConversationStatusSchema.optional(),
+  /**
+   * Only conversations whose customData has these top-level keys with these values (equal as
+   * JSON, whatever the order of object keys), at most 20.
+   */
+  customData: z
+    .record(z.string(), JsonValueSchema)
+    .refine((data) => Object.keys(data).length <= 20, "customData filters at most 20 keys")
+    .optional(),
 });
 export type ListConversationsInput = z.input<typeof ListConversationsInputSchema>;
 
@@ -122,3 +146,28 @@ export type ImportConversationOptions = z.input<typeof ImportConversationOptions
 
 /** A conversation's TTL: minutes, "pinned" (never expires) or "default" (the saver's). */
 export const ConversationTTLSchema = z.union([z.number().positive().max(60 * 24 * 365 * 100), z.enum(["pinned", "default"])]);
+
+/**
+ * Options of {@link ConversationManager.run}. `signal` is checked by hand (an AbortSignal of any
+ * realm).
+ */
+export const RunOptionsSchema = z.strictObject({
+  userId: UserIdSchema,
+  /**
+   * What to do when another run holds the conversation: `"reject"` throws ConversationBusyError,
+   * `"enqueue"` waits until the runs before it finish, in order of arrival.
+   * @default "reject"
+   */
+  multitask: z.enum(["reject", "enqueue"]).default("reject"),
+  /**
+   * How long the lease lasts without renewal, in ms: the run renews it every third of that, so a
+   * run whose process dies frees the conversation at most this long after.
+   * @default 30_000
+   */
+  leaseMs: z.number().int().min(1000).max(24 * 60 * 60 * 1000).default(30_000),
+  /** How often a waiting run (enqueue) asks whether its turn has come, in ms. @default 100 */
+  pollMs: z.number().int().min(10).max(60_000).default(100),
+  /** Gives up waiting (enqueue) or cancels the run (passed on to the graph as `signal`). */
+  signal: z.custom<AbortSignal>((v) => v === undefined || (typeof v === "object" && v !== null && typeof (v as AbortSignal).aborted === "boolean" && typeof (v as AbortSignal).addEventListener === "function"), "signal must be an AbortSignal").optional(),
+});
+export type RunOptions = z.input<typeof RunOptionsSchema>;

@@ -1,6 +1,7 @@
 --[[
-  listConversations: one page of a user's conversations by activity, with the total, in one round
-  trip. Tag and agent filters are the user's tag and agent sets (all in the user's slot):
+  listConversations: one page of a user's conversations by activity or by creation, with the
+  total, in one round trip. Tag, agent, status and customData filters are the user's sets of them
+  (all in the user's slot):
   - the page walks the listing in activity order and keeps the conversations that are in every
     filter set (SMISMEMBER per batch), so a page of a common tag costs about a page, however many
     conversations the user has. A call walks at most WALK conversations: when that finds too few
@@ -21,14 +22,19 @@
   ARGV[5]  agent id to filter on, or ""
   ARGV[6]  WALK: conversations one call walks at most
   ARGV[7]  "1" to count the total, "" not to (a call that goes on from where another stopped)
-  ARGV[8 .. ]  tags the conversations must all have
+  ARGV[8]  "updated" (order by last activity) or "created" (by creation)
+  ARGV[9]  status to filter on ("idle", "busy", "interrupted", "error"), or ""
+  ARGV[10] C, the number of customData index suffixes to filter on (includes/user-keys.lua)
+  ARGV[11 .. 10+C]  customData index suffixes
+  ARGV[11+C .. ]    tags the conversations must all have
 
   Conversations whose thread has expired are removed from the indexes first (up to 100 a call;
-  any left over are skipped on the page).
+  any left over are skipped on the page), and so are the leases of runs that died (up to 100).
 
   Returns { total (0 when not counted), 1 if there is a next page else 0, the score to continue
   after ("" for none), 1 when the walk stopped early else 0, how many of the offset this call
-  skipped, threadId, record, score, threadId, record, score, ... }. After an early stop, the
+  skipped, then six per conversation: threadId, record, activity score, order score, status,
+  pending interrupts (JSON array) }. After an early stop, the
   caller goes on after that score, with the offset less what was skipped and the page less what
   came. A page may hold fewer than ARGV[4] conversations when some turned out expired or left
   over; the continuation score still moves past them.
@@ -37,10 +43,12 @@
 --- @include "user-keys"
 --- @include "ttl"
 --- @include "unindex"
+--- @include "user-status"
 local rcall = redis.call
 local ubase = KEYS[1]
 local now = now_ms()
 sweep_expired(ubase, now, 100)
+sweep_leases(ubase, now, 100)
 local desc = ARGV[1] == "desc"
 local cursor, offset, count = ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 -- One more than the page, to know whether there is a next page.
@@ -56,10 +64,14 @@ local function range(key, from, limit)
   return rcall("ZRANGEBYSCORE", key, from == "" and "-inf" or ("(" .. from), "+inf", "WITHSCORES", "LIMIT", 0, limit)
 end
 
-local listing = user_convs_key(ubase)
+local by_creation = ARGV[8] == "created"
+local listing = by_creation and user_created_key(ubase) or user_convs_key(ubase)
 local sets = {}
 if ARGV[5] ~= "" then sets[#sets + 1] = user_agent_key(ubase, ARGV[5]) end
-for i = 8, #ARGV do sets[#sets + 1] = user_tag_key(ubase, ARGV[i]) end
+if ARGV[9] ~= "" then sets[#sets + 1] = user_status_set_key(ubase, ARGV[9]) end
+local c = tonumber(ARGV[10])
+for i = 11, 10 + c do sets[#sets + 1] = user_custom_key(ubase, ARGV[i]) end
+for i = 11 + c, #ARGV do sets[#sets + 1] = user_tag_key(ubase, ARGV[i]) end
 
 local total, matched = 0, nil
 -- The score the walk stopped at when its share of the call ran out, else false.
@@ -139,10 +151,14 @@ for i, id in ipairs(ids) do
   elseif records[i] then
     out[#out + 1] = id
     out[#out + 1] = records[i]
+    out[#out + 1] = by_creation and (rcall("ZSCORE", user_convs_key(ubase), id) or scores[i]) or scores[i]
     out[#out + 1] = scores[i]
+    out[#out + 1] = conversation_status(ubase, id, now)
+    out[#out + 1] = rcall("HGET", user_intr_key(ubase), id) or "[]"
   else
     -- A listing entry without a record is left over from an interrupted delete: clean it.
-    rcall("ZREM", listing, id)
+    rcall("ZREM", user_convs_key(ubase), id)
+    forget_status(ubase, id)
   end
 end
 return out

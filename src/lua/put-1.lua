@@ -53,7 +53,8 @@
   Returns { 1, owner or false, deadline in ms (0 = no expiry), 1 if the namespace is new else 0,
   1 if the deadline moved else 0, { blob field, list node id, ... } of the lists written, 1 if
   a shallow put left checkpoints to prune else 0, 1 when a move to a new deadline is left to step
-  through (includes/ttl.lua) else 0 } (the owner lets the caller move the
+  through (includes/ttl.lua) else 0, the thread's new status sequence number when this put made an
+  interrupted or failed thread idle again, else 0 } (the owner lets the caller move the
   conversation up in its owner's listing; a new namespace, enter the thread in the thread index;
   the node ids, name the start of the next version of each list; prune work left, finish it),
   NOT_OWNER, CHANGED (with ARGV[14]: the head moved on) or RESEND (a list spec named a start that
@@ -67,12 +68,13 @@
 --- @include "prune"
 --- @include "epoch"
 --- @include "lists"
+--- @include "thread-status"
 local rcall = redis.call
 local base = KEYS[1]
 local ns, id, parent = ARGV[1], ARGV[2], ARGV[3]
 local thread = thread_key(base)
 -- Everything this script needs of the thread record, in one read.
-local record = rcall("HMGET", thread, "owner", head_field(ns), "created", "ttl", "expires", "delta:" .. ns, "mv")
+local record = rcall("HMGET", thread, "owner", head_field(ns), "created", "ttl", "expires", "delta:" .. ns, "mv", "st", "sit", "sc")
 local owner, head = record[1], record[2]
 if ARGV[9] ~= "" and owner ~= ARGV[9] then return NOT_OWNER end
 if ARGV[14] == "1" and (head or "") ~= parent then return CHANGED end
@@ -195,9 +197,14 @@ if #names > 0 and not record[6] then
   update[#update + 1] = "delta:" .. ns
   update[#update + 1] = "1"
 end
+local status_seq = 0
 if not head or head == parent or bytes_lt(head, id) then
   update[#update + 1] = head_field(ns)
   update[#update + 1] = id
+  -- The root namespace's head moved on from a checkpoint whose task failed or was interrupted:
+  -- the thread is idle again (includes/thread-status.lua). A status noted for this checkpoint or
+  -- a newer one stays: LangGraph sends a step's writes without waiting for the puts before them.
+  if ns == "" and record[8] and bytes_lt(record[10] or "", id) then status_seq = clear_thread_status(thread, record[9]) end
 end
 rcall("HSET", thread, unpack(update))
 -- What a shallow put removes at most; a namespace that held more (a long thread a shallow saver
@@ -240,4 +247,4 @@ end
 local created = (ARGV[12] ~= "0" or record[4] or record[5] or record[7]) and { node, bkey, ikey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread } or {}
 local deadline, ttl_moving = apply_ttl(base, ARGV[12], created, "due", { exists = true, own = record[4], expires = record[5], mv = record[7] })
 local moved = (deadline > 0 and string.format("%.0f", deadline) ~= record[5]) and 1 or 0
-return { 1, owner, deadline, new_ns, moved, nodes, prune_left and 1 or 0, ttl_moving and 1 or 0 }
+return { 1, owner, deadline, new_ns, moved, nodes, prune_left and 1 or 0, ttl_moving and 1 or 0, status_seq }

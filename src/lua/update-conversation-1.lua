@@ -1,7 +1,7 @@
 #!lua
 --[[
   updateConversation: replaces a conversation's record if it is still the one the caller read
-  (compare-and-set), moves its tag and agent index entries, and counts as activity.
+  (compare-and-set), moves its tag, agent and customData index entries, and counts as activity.
 
   KEYS[1]  user base `P:{u:U}`
 
@@ -11,14 +11,17 @@
   ARGV[4]  old agent id, or ""
   ARGV[5]  new agent id, or ""
   ARGV[6]  T, the number of old tags
-  ARGV[7 .. 6+T]  old tags
-  ARGV[7+T .. ]   new tags
+  ARGV[7]  U, the number of new tags
+  ARGV[8 .. 7+T]        old tags
+  ARGV[8+T .. 7+T+U]    new tags
+  ARGV[8+T+U .. ]       the new record's customData index suffixes (includes/user-keys.lua)
 
   Returns the new activity score (string), false when there is no such conversation, or CHANGED
   when the record changed since it was read (nothing written; read again and retry).
 ]]
 --- @include "keys"
 --- @include "user-keys"
+--- @include "user-status"
 --- @include "codes"
 --- @include "next-score"
 local rcall = redis.call
@@ -26,11 +29,17 @@ local ubase, thread_id = KEYS[1], ARGV[1]
 local current = rcall("HGET", user_meta_key(ubase), thread_id)
 if not current then return false end
 if current ~= ARGV[2] then return CHANGED end
+local t, u = tonumber(ARGV[6]), tonumber(ARGV[7])
 if ARGV[4] ~= "" then rcall("SREM", user_agent_key(ubase, ARGV[4]), thread_id) end
-local t = tonumber(ARGV[6])
-for i = 7, 6 + t do rcall("SREM", user_tag_key(ubase, ARGV[i]), thread_id) end
+for i = 8, 7 + t do rcall("SREM", user_tag_key(ubase, ARGV[i]), thread_id) end
 if ARGV[5] ~= "" then rcall("SADD", user_agent_key(ubase, ARGV[5]), thread_id) end
-for i = 7 + t, #ARGV do rcall("SADD", user_tag_key(ubase, ARGV[i]), thread_id) end
+for i = 8 + t, 7 + t + u do rcall("SADD", user_tag_key(ubase, ARGV[i]), thread_id) end
+local indexed = rcall("HGET", user_cdk_key(ubase), thread_id)
+if indexed then
+  for _, suffix in ipairs(cjson.decode(indexed)) do rcall("SREM", user_custom_key(ubase, suffix), thread_id) end
+  rcall("HDEL", user_cdk_key(ubase), thread_id)
+end
+index_custom(ubase, thread_id, { unpack(ARGV, 8 + t + u) })
 rcall("HSET", user_meta_key(ubase), thread_id, ARGV[3])
 local score = next_score(ubase)
 rcall("ZADD", user_convs_key(ubase), score, thread_id)

@@ -122,7 +122,23 @@ export interface PlantedCheckpoint {
 export interface ListedConversation {
   threadId: string;
   record: Buffer;
+  /** The activity score. */
   score: string;
+  status: ConversationStatus;
+  /** Pending interrupts, a JSON array. */
+  interrupts: string;
+}
+
+/** What a conversation is doing: see Conversation.status. */
+export type ConversationStatus = "idle" | "busy" | "interrupted" | "error";
+
+/** A thread's own status as its scripts derived it (includes/thread-status.lua). */
+export interface ThreadStatus {
+  /** Orders a thread's updates: the owner's index keeps the highest. */
+  seq: number;
+  status: "idle" | "interrupted" | "error";
+  /** Pending interrupts, a JSON array. */
+  interrupts: string;
 }
 
 /** A thread's TTL as setTtl takes it: its own, none (pinned), or the saver's default. */
@@ -237,7 +253,9 @@ export class Scripts {
     unversioned: readonly string[];
     filter: ReadonlyArray<readonly [string, string]>;
     blobs: ReadonlyArray<readonly [string, Buffer]>;
-  }): Promise<{ resend: true } | { resend: false; owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean; lists: Map<string, string>; pruneLeft: boolean }> {
+  }): Promise<
+    { resend: true } | { resend: false; owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean; lists: Map<string, string>; pruneLeft: boolean; statusSeq: number }
+  > {
     const reply = await this.run("put", "put", [this.keys.threadBase(input.threadId)], [
       input.ns,
       input.checkpointId,
@@ -263,7 +281,7 @@ export class Scripts {
     ]);
     if (reply === ScriptCode.RESEND) return { resend: true };
     if (isCode(reply)) throw codeError(reply, { operation: "put", threadId: input.threadId });
-    const [, owner, deadline, newNamespace, moved, nodes, pruneLeft, moving] = reply as Reply[];
+    const [, owner, deadline, newNamespace, moved, nodes, pruneLeft, moving, statusSeq] = reply as Reply[];
     const stepped = moving === 1 ? await this.moveTtl("put", input.threadId) : undefined;
     return {
       resend: false,
@@ -273,17 +291,29 @@ export class Scripts {
       deadlineMoved: stepped !== undefined || moved === 1,
       lists: new Map(pairs(nodes as Reply[]).map(([field, node]) => [text(field), text(node)])),
       pruneLeft: pruneLeft === 1,
+      statusSeq: statusSeq as number,
     };
   }
 
   /**
    * putWrites: the writes of one task, one hash field per (task id, index). `overwrite` writes
    * (LangGraph's special channels) replace what is there; the others are stored only if absent.
-   * Returns how many were stored.
+   * `outcome`: the task failed or was interrupted (with its interrupts, a JSON array). Returns how
+   * many were stored and, when the thread's status changed, its owner and new status.
    */
-  async putWrites(threadId: string, ns: string, checkpointId: string, ttlMs: number, writes: ReadonlyArray<Omit<RawWrite, "packed"> & { overwrite: boolean }>): Promise<number> {
+  async putWrites(
+    threadId: string,
+    ns: string,
+    checkpointId: string,
+    ttlMs: number,
+    writes: ReadonlyArray<Omit<RawWrite, "packed"> & { overwrite: boolean }>,
+    outcome: { taskId: string; status: "error" } | { taskId: string; status: "interrupted"; interrupts: string } | undefined,
+  ): Promise<{ stored: number; changed?: { owner: string | null } & ThreadStatus }> {
     const args = writes.flatMap((w) => [w.overwrite ? "s" : "n", `${w.taskId}:${w.idx}`, packWrite(w)]);
-    return (await this.thread("putWrites", "putWrites", threadId, [ns, checkpointId, String(ttlMs), ...args])) as number;
+    const status = outcome === undefined ? ["", "", ""] : [outcome.status, outcome.taskId, outcome.status === "interrupted" ? outcome.interrupts : ""];
+    const [stored, owner, seq, st, interrupts] = (await this.thread("putWrites", "putWrites", threadId, [ns, checkpointId, String(ttlMs), ...status, ...args])) as Reply[];
+    if (seq === undefined) return { stored: stored as number };
+    return { stored: stored as number, changed: { owner: owner ? text(owner) : null, seq: seq as number, status: text(st) as ThreadStatus["status"], interrupts: text(interrupts) } };
   }
 
   /**
@@ -449,12 +479,16 @@ export class Scripts {
    * exist (imports). Throws ConversationExistsError when the thread is someone else's or (fresh)
    * exists: either way it has a conversation the caller cannot create.
    */
-  async claimThread(threadId: string, input: ForOperation & { owner: string; nowMs: number; fresh: boolean; ttlMs: number }): Promise<{ again: boolean; deadline: number }> {
+  async claimThread(threadId: string, input: ForOperation & { owner: string; nowMs: number; fresh: boolean; ttlMs: number }): Promise<{ again: boolean; deadline: number; status: ThreadStatus }> {
     const operation = input.operation ?? "createConversation";
     const reply = await this.run(operation, "claimThread", [this.keys.threadBase(threadId)], [ownerArg(input), String(input.nowMs), input.fresh ? "fresh" : "", String(input.ttlMs)]);
     if (isCode(reply)) throw codeError(reply === ScriptCode.NOT_OWNER ? ScriptCode.EXISTS : reply, { operation, threadId });
-    const [status, deadline, moving] = reply as number[];
-    return { again: status === 2, deadline: moving === 1 ? (await this.moveTtl(operation, threadId)).pushedDeadline : deadline! };
+    const [claimed, deadline, moving, seq, status, interrupts] = reply as Reply[];
+    return {
+      again: claimed === 2,
+      deadline: moving === 1 ? (await this.moveTtl(operation, threadId)).pushedDeadline : (deadline as number),
+      status: { seq: Number(text(seq)), status: text(status) as ThreadStatus["status"], interrupts: text(interrupts) },
+    };
   }
 
   /** setHead: the checkpoint a thread continues from. Throws NotFoundError (no such checkpoint, or someone else's). */
@@ -513,15 +547,19 @@ export class Scripts {
   // A user's conversation indexes (the user's slot)
 
   /** indexConversation: a new conversation's record and index entries. Throws ConversationExistsError. Returns the activity score. */
-  async indexConversation(userId: string, input: ForOperation & { threadId: string; record: string; agentId: string | null; deadline: number; tags: readonly string[] }): Promise<string> {
-    const args = [input.threadId, input.record, input.agentId ?? "", String(input.deadline), ...input.tags];
+  async indexConversation(
+    userId: string,
+    input: ForOperation & { threadId: string; record: string; agentId: string | null; deadline: number; tags: readonly string[]; custom: readonly string[]; status: ThreadStatus },
+  ): Promise<string> {
+    const { status } = input;
+    const args = [input.threadId, input.record, input.agentId ?? "", String(input.deadline), String(status.seq), status.status, status.interrupts, String(input.custom.length), ...input.custom, ...input.tags];
     return text((await this.user(input.operation ?? "createConversation", "indexConversation", userId, input.threadId, args)) as Reply);
   }
 
-  /** getConversation: a conversation's record and activity score, or null. */
-  async getConversation(userId: string, threadId: string, options: ForOperation = {}): Promise<{ record: Buffer; score: string } | null> {
+  /** getConversation: a conversation's record, activity score and status, or null. */
+  async getConversation(userId: string, threadId: string, options: ForOperation = {}): Promise<ListedConversation | null> {
     const reply = (await this.user(options.operation ?? "getConversation", "getConversation", userId, threadId, [threadId])) as Reply[] | null;
-    return reply ? { record: reply[0] as Buffer, score: text(reply[1]) } : null;
+    return reply ? { threadId, record: reply[0] as Buffer, score: text(reply[1]), status: text(reply[2]) as ConversationStatus, interrupts: text(reply[3]) } : null;
   }
 
   /**
@@ -531,20 +569,45 @@ export class Scripts {
    */
   async listConversations(
     userId: string,
-    query: { order: "asc" | "desc"; after: string; offset: number; limit: number; agentId: string | null; tags: readonly string[] },
+    query: {
+      order: "asc" | "desc";
+      sortBy: "updated" | "created";
+      after: string;
+      offset: number;
+      limit: number;
+      agentId: string | null;
+      status: ConversationStatus | null;
+      custom: readonly string[];
+      tags: readonly string[];
+    },
   ): Promise<{ total: number; more: boolean; continueAfter: string; rows: ListedConversation[] }> {
-    const rows: ListedConversation[] = [];
+    const rows: Array<ListedConversation & { order: string }> = [];
     let { after, offset, limit } = query;
     let total = 0;
     for (let first = true; ; first = false) {
-      const args = [query.order, after, String(offset), String(limit), query.agentId ?? "", String(this.budget.maxWalked), first ? "1" : "", ...query.tags];
+      const args = [
+        query.order,
+        after,
+        String(offset),
+        String(limit),
+        query.agentId ?? "",
+        String(this.budget.maxWalked),
+        first ? "1" : "",
+        query.sortBy,
+        query.status ?? "",
+        String(query.custom.length),
+        ...query.custom,
+        ...query.tags,
+      ];
       const [counted, more, continueAfter, stopped, skipped, ...flat] = (await this.user("listConversations", "listConversations", userId, "", args)) as Reply[];
       if (first) total = counted as number;
       const before = rows.length;
-      for (let i = 0; i + 2 < flat.length; i += 3) rows.push({ threadId: text(flat[i]), record: flat[i + 1] as Buffer, score: text(flat[i + 2]) });
+      for (let i = 0; i + 5 < flat.length; i += 6) {
+        rows.push({ threadId: text(flat[i]), record: flat[i + 1] as Buffer, score: text(flat[i + 2]), order: text(flat[i + 3]), status: text(flat[i + 4]) as ConversationStatus, interrupts: text(flat[i + 5]) });
+      }
       if (stopped !== 1) {
         // The page ends after the last conversation this call passed, or the last one returned.
-        const end = text(continueAfter) || (rows.at(-1)?.score ?? "");
+        const end = text(continueAfter) || (rows.at(-1)?.order ?? "");
         return { total, more: more === 1, continueAfter: end, rows };
       }
       offset -= skipped as number;
@@ -560,7 +623,7 @@ export class Scripts {
   async updateConversation(
     userId: string,
     threadId: string,
-    input: { current: Buffer; next: string; oldAgentId: string | null; newAgentId: string | null; oldTags: readonly string[]; newTags: readonly string[] },
+    input: { current: Buffer; next: string; oldAgentId: string | null; newAgentId: string | null; oldTags: readonly string[]; newTags: readonly string[]; custom: readonly string[] },
   ): Promise<string | null> {
     const reply = await this.user("updateConversation", "updateConversation", userId, threadId, [
       threadId,
@@ -569,8 +632,10 @@ export class Scripts {
       input.oldAgentId ?? "",
       input.newAgentId ?? "",
       String(input.oldTags.length),
+      String(input.newTags.length),
       ...input.oldTags,
       ...input.newTags,
+      ...input.custom,
     ]);
     return reply === null ? null : text(reply as Reply);
   }
@@ -587,6 +652,36 @@ export class Scripts {
   async touchConversation(userId: string, threadId: string, change: ForOperation & { deadline?: number; activity: boolean }): Promise<boolean> {
     const args = [threadId, change.deadline === undefined ? "" : String(change.deadline), change.activity ? "1" : "0"];
     return (await this.user(change.operation ?? "touchConversation", "touchConversation", userId, threadId, args)) === 1;
+  }
+
+  /**
+   * setConversationStatus: a thread's status, as its scripts reported it, into its owner's status
+   * indexes; an update older than the one there changes nothing.
+   */
+  async setConversationStatus(userId: string, threadId: string, status: ThreadStatus): Promise<void> {
+    await this.user("setConversationStatus", "setConversationStatus", userId, threadId, [threadId, String(status.seq), status.status, status.interrupts]);
+  }
+
+  /** leaseConversation: the owner's side of a run's lease: busy until `deadline`, or back (drop). */
+  async leaseConversation(userId: string, threadId: string, change: { mode: "take" | "renew" | "drop"; token: string; deadline: number }): Promise<void> {
+    await this.user("run", "leaseConversation", userId, threadId, [threadId, change.mode, change.token, String(change.deadline)]);
+  }
+
+  /**
+   * runLease: the thread's side of a run's lease (run-lease-1.lua). `take` and `wait` answer
+   * whether the run holds it (and until when), or how many wait ahead; NotFoundError when the
+   * thread is not the user's. `renew` answers the new deadline, 0 when the lease was lost.
+   */
+  async runLease(
+    threadId: string,
+    request: { mode: "take" | "wait"; token: string; ttlMs: number; owner: string; patienceMs: number } | { mode: "renew" | "release" | "leave"; token: string; ttlMs: number },
+  ): Promise<{ held: true; deadline: number } | { held: false; ahead: number | null } | number> {
+    const extra = request.mode === "take" || request.mode === "wait" ? [ownerArg(request), String(request.patienceMs)] : [];
+    const reply = await this.thread("run", "runLease", threadId, [request.mode, request.token, String(request.ttlMs), ...extra]);
+    if (typeof reply === "number") return reply;
+    const [held, value] = reply as number[];
+    if (held === 1) return { held: true, deadline: value! };
+    return { held: false, ahead: held === 2 ? value! : null };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -10,6 +10,8 @@
  */
 import type { RunnableConfig } from "@langchain/core/runnables";
 import {
+  ERROR,
+  INTERRUPT,
   WRITES_IDX_MAP,
   type ChannelVersions,
   type Checkpoint,
@@ -24,7 +26,7 @@ import { InvalidInputError, NotFoundError, StorageError } from "../errors.js";
 import type { Indexes } from "../indexes.js";
 import { blobField, blobFieldPrefix, metadataField } from "../keys.js";
 import { listSpec, type RawFact, type RawSeed, type RawWrite, type Walk } from "../scripts/replies.js";
-import type { BranchRow, ForOperation, MetadataCondition, OwnerCheck, Scripts, TreeRow, WalkCache } from "../scripts/scripts.js";
+import type { BranchRow, ForOperation, MetadataCondition, OwnerCheck, Scripts, ThreadStatus, TreeRow, WalkCache } from "../scripts/scripts.js";
 import { plantFork, type ForkSource } from "./fork.js";
 import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, pathToSeed, type WalkStore } from "./history.js";
 import { ListCache } from "./lists.js";
@@ -282,6 +284,9 @@ export class Threads {
     // appears: sent as the reply arrives, not awaited, so put stays one round trip.
     if (written.newNamespace) this.#indexes.threadAppeared(at.threadId);
     await this.#indexes.afterPut(at.threadId, touchedOwner, written);
+    // The head moved on from an interrupted or failed checkpoint: the owner's index learns that the
+    // thread is idle again (not awaited; rare: once per resume or retry).
+    if (written.statusSeq > 0 && written.owner !== null) this.#indexes.statusChanged(written.owner, at.threadId, { seq: written.statusSeq, status: "idle", interrupts: "[]" });
     return { configurable: { thread_id: at.threadId, checkpoint_ns: at.ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -298,7 +303,11 @@ export class Threads {
         return { overwrite: special !== undefined, taskId, idx, channel, taskPath, type, bytes: Buffer.from(bytes) };
       }),
     );
-    await this.#scripts.putWrites(ref.threadId, ref.ns, ref.checkpointId, this.#ttlMs, packed);
+    const reply = await this.#scripts.putWrites(ref.threadId, ref.ns, ref.checkpointId, this.#ttlMs, packed, outcomeOf(writes, taskId));
+    // A task of the head failed or was interrupted: the owner's index learns the thread's new
+    // status beside the reply (not awaited, so putWrites stays one round trip for the caller).
+    const changed = reply.changed;
+    if (changed?.owner) this.#indexes.statusChanged(changed.owner, ref.threadId, changed);
   }
 
   /**
@@ -405,7 +414,12 @@ export class Threads {
   // Conversations' threads: claims, forks, branches, TTL
 
   /** Makes `owner` the owner of a thread (fresh: only of one that does not exist yet). */
-  async claim(threadId: string, options: ForOperation & { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number }> {
+  /** A run's lease on a thread (see ConversationManager.run and run-lease-1.lua). */
+  runLease(threadId: string, request: Parameters<Scripts["runLease"]>[1]): ReturnType<Scripts["runLease"]> {
+    return this.#scripts.runLease(threadId, request);
+  }
+
+  async claim(threadId: string, options: ForOperation & { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number; status: ThreadStatus }> {
     const claimed = await this.#scripts.claimThread(threadId, { ...options, nowMs: Date.now(), ttlMs: this.#ttlMs });
     this.#indexes.ownerIs(threadId, options.owner);
     return claimed;
@@ -676,3 +690,32 @@ function checkpointIdOf(tuple: CheckpointTuple): string {
   return tuple.config.configurable?.checkpoint_id as string;
 }
 
+
+/**
+ * What a task's writes say of how it ended, for the thread's status: a write to `__error__` (the
+ * task failed) or to `__interrupt__` (its interrupts, as JSON the owner's index keeps). An
+ * interrupt value JSON cannot carry is kept as its string form.
+ */
+function outcomeOf(writes: readonly PendingWrite[], taskId: string): { taskId: string; status: "error" } | { taskId: string; status: "interrupted"; interrupts: string } | undefined {
+  // A task cancelled by its run's signal is not a failure: the status stays as it was.
+  if (writes.some(([channel, value]) => channel === ERROR && !isAbort(value))) return { taskId, status: "error" };
+  const interrupts = writes.filter(([channel]) => channel === INTERRUPT).map(([, value]) => interruptOf(value));
+  return interrupts.length > 0 ? { taskId, status: "interrupted", interrupts: `[${interrupts.join(",")}]` } : undefined;
+}
+
+/** An `__error__` write of a task that stopped because its run was cancelled. */
+function isAbort(value: unknown): boolean {
+  const { name, message } = (value ?? {}) as { name?: unknown; message?: unknown };
+  return name === "AbortError" || message === "Abort";
+}
+
+/** One interrupt as `{ id, value }` JSON. */
+function interruptOf(raw: unknown): string {
+  const { id, value } = (raw ?? {}) as { id?: unknown; value?: unknown };
+  const interrupt = { id: typeof id === "string" ? id : null, value: value ?? null };
+  try {
+    return JSON.stringify(interrupt);
+  } catch {
+    return JSON.stringify({ id: interrupt.id, value: String(value) });
+  }
+}

@@ -1,5 +1,5 @@
 // A conversation's stored record: defaults for what older records lack, and the Conversation shape.
-import { newRecord, parseRecord as parseStored, toConversation } from "../../src/conversations/records.js";
+import { customIndex, newRecord, parseRecord as parseStored, toConversation } from "../../src/conversations/records.js";
 import { isStorageError } from "../../src/index.js";
 
 const parseRecord = (raw: string) => parseStored(raw, "t1", "getConversation");
@@ -40,7 +40,16 @@ describe("conversation records", () => {
   });
 
   it("the activity score (µs of the Redis clock) is the conversation's updatedAt", () => {
-    const c = toConversation("t", "u", newRecord({}, null), "1767225600000000");
-    expect(c).toMatchObject({ threadId: "t", userId: "u", updatedAt: "2026-01-01T00:00:00.000Z", forkedFrom: null });
+    const c = toConversation("u", newRecord({}, null), { threadId: "t", score: "1767225600000000" });
+    expect(c).toMatchObject({ threadId: "t", userId: "u", updatedAt: "2026-01-01T00:00:00.000Z", forkedFrom: null, status: "idle", interrupts: [] });
+  });
+
+  it("customData index entries are equal for equal values, whatever their key order", () => {
+    const [a] = customIndex({ k: { x: 1, y: [1, "2"] } });
+    const [b] = customIndex({ k: { y: [1, "2"], x: 1 } });
+    expect(a).toBe(b);
+    expect(a).toMatch(/^k:[0-9a-f]{40}$/);
+    expect(customIndex({ k: 1 })).not.toEqual(customIndex({ k: "1" }));
+    expect(customIndex({ "a:{b}": 1 })[0]).toMatch(/^a%3A%7Bb%7D:/);
   });
 });

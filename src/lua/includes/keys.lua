@@ -27,5 +27,11 @@ end
 local function trash_key(base) return base .. ":trash" end
 local function trash_seq_key(base) return base .. ":trash-seq" end
 local function trashed_key(base, n) return base .. ":trash:" .. n end
+-- A run's lease on the thread (a string: the run's token, with the lease's TTL), and the runs
+-- waiting for it: by arrival (sorted set, µs) and by when each waiter last asked (ms). See
+-- run-lease-1.lua; they expire on their own.
+local function lease_key(base) return base .. ":lease" end
+local function queue_key(base) return base .. ":queue" end
+local function waiting_key(base) return base .. ":waiting" end
 -- The head (active branch tip) of a namespace is a field of the thread record.
 local function head_field(ns) return "head:" .. ns end

@@ -1,12 +1,15 @@
 --- @include "user-keys"
--- Removes a conversation from its user's record, listing, tag, agent and expiry indexes. The tags
--- and agent to remove are read from the stored record, so whatever was indexed is removed.
+--- @include "user-status"
+-- Removes a conversation from its user's record, listing, tag, agent, expiry, status and search
+-- indexes. The tags and agent to remove are read from the stored record, so whatever was indexed
+-- is removed.
 -- Returns 1 if the conversation had a record, else 0.
 local function unindex(ubase, thread_id)
   local rcall = redis.call
   local record = rcall("HGET", user_meta_key(ubase), thread_id)
   rcall("ZREM", user_convs_key(ubase), thread_id)
   rcall("ZREM", user_expiry_key(ubase), thread_id)
+  forget_status(ubase, thread_id)
   if not record then return 0 end
   local ok, decoded = pcall(cjson.decode, record)
   if ok and type(decoded) == "table" then

@@ -1,0 +1,69 @@
+#!lua
+--[[
+  runLease: a run's lease on a conversation's thread, so that two runs never write one thread at
+  once (ConversationManager.run). The lease is a key holding the run's token, with a TTL the run
+  renews while it lives: a run whose process dies frees the thread when its TTL runs out.
+
+  KEYS[1]  thread base `P:{T}`
+
+  ARGV[1]  "take" (reject: fail when the thread is taken), "wait" (enqueue: take it, else wait in
+           line), "renew", "release" or "leave" (a waiter gives up)
+  ARGV[2]  the run's token
+  ARGV[3]  the lease's TTL in ms (take, wait, renew)
+  ARGV[4]  the user the run is for (take, wait): the thread must be theirs
+  ARGV[5]  how long a waiter stays in line without asking again, in ms (wait)
+
+  Waiters are served in order of arrival. A waiter asks again every so often ("wait" again); one
+  that has not asked for ARGV[5] ms (its process died) leaves the line, so it never blocks the
+  runs behind it.
+
+  Returns, for take and wait: { 1, the lease's deadline in ms } when the run holds the lease,
+  { 0 } when it is taken (take), { 2, how many runs are ahead } when the run waits in line (wait),
+  or NOT_OWNER. For renew: the new deadline, or 0 when the run no longer holds the lease. For
+  release and leave: 1.
+]]
+--- @include "keys"
+--- @include "codes"
+--- @include "ttl"
+local rcall = redis.call
+local base = KEYS[1]
+local mode, token = ARGV[1], ARGV[2]
+local lease, queue, waiting = lease_key(base), queue_key(base), waiting_key(base)
+local now = now_ms()
+local ttl = tonumber(ARGV[3])
+
+if mode == "renew" then
+  if rcall("GET", lease) ~= token then return 0 end
+  rcall("PEXPIRE", lease, ttl)
+  return now + ttl
+end
+if mode == "release" or mode == "leave" then
+  if mode == "release" and rcall("GET", lease) == token then rcall("DEL", lease) end
+  rcall("ZREM", queue, token)
+  rcall("ZREM", waiting, token)
+  return 1
+end
+
+if rcall("HGET", thread_key(base), "owner") ~= ARGV[4] then return NOT_OWNER end
+-- Waiters that stopped asking are gone.
+for _, gone in ipairs(rcall("ZRANGEBYSCORE", waiting, "-inf", now)) do
+  rcall("ZREM", queue, gone)
+  rcall("ZREM", waiting, gone)
+end
+local holder = rcall("GET", lease)
+local first = rcall("ZRANGE", queue, 0, 0)[1]
+if holder == token or (not holder and (not first or first == token)) then
+  rcall("SET", lease, token, "PX", ttl)
+  rcall("ZREM", queue, token)
+  rcall("ZREM", waiting, token)
+  return { 1, now + ttl }
+end
+if mode == "take" then return { 0 } end
+local t = rcall("TIME")
+-- Scores as strings: Lua would print numbers of this size in %.14g and lose digits.
+rcall("ZADD", queue, "NX", t[1] .. string.format("%06d", tonumber(t[2])), token)
+local patience = tonumber(ARGV[5])
+rcall("ZADD", waiting, string.format("%.0f", now + patience), token)
+rcall("PEXPIRE", queue, 2 * patience)
+rcall("PEXPIRE", waiting, 2 * patience)
+return { 2, rcall("ZRANK", queue, token) }
