@@ -93,6 +93,24 @@ describe("conversation status, runs and search", () => {
     expect(ids(await conversations.listConversations({ userId: "u1", status: "interrupted" }))).toEqual(["existing"]);
   });
 
+  it("a fork of a conversation waiting on an interrupt waits on the same one, and resumes on its own", async () => {
+    const { saver, conversations } = setup();
+    const c = await conversations.createConversation({ userId: "u1" });
+    const graph = approvalGraph(saver, { kind: "ordinary" });
+    await graph.invoke({ messages: [new HumanMessage("refund?")] }, { configurable: { thread_id: c.threadId } });
+    const source = (await conversations.getConversation(c.threadId, { userId: "u1" }))!;
+    const fork = await conversations.forkConversation(c.threadId, { userId: "u1" });
+    expect(fork).toMatchObject({ status: "interrupted", interrupts: source.interrupts });
+    expect((await conversations.listConversations({ userId: "u1", status: "interrupted" })).total).toBe(2);
+    await graph.invoke(new Command({ resume: "on the fork" }), { configurable: { thread_id: fork.threadId } });
+    expect(await conversations.getConversation(fork.threadId, { userId: "u1" })).toMatchObject({ status: "idle", interrupts: [] });
+    expect((await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("interrupted");
+    // A fork of an idle conversation is idle.
+    const idle = await conversations.createConversation({ userId: "u1" });
+    await chatGraph(saver, { kind: "ordinary" }).invoke({ messages: [new HumanMessage("hi")] }, { configurable: { thread_id: idle.threadId } });
+    expect((await conversations.forkConversation(idle.threadId, { userId: "u1" })).status).toBe("idle");
+  });
+
   it("is busy while a run holds it, and a cancelled run is neither interrupted nor failed", async () => {
     const { saver, conversations } = setup();
     const c = await conversations.createConversation({ userId: "u1" });

@@ -90,8 +90,6 @@ interface ReadTree {
 /** The namespace conversations live in: the root namespace of their thread. */
 const ROOT = "";
 const UPDATE_ATTEMPTS = 10;
-/** The status of a thread no graph has run on. */
-const IDLE: ThreadStatus = { seq: 0, status: "idle", interrupts: "[]" };
 
 /**
  * Conversations on top of a {@link RedisSaver}: LangGraph threads with an owner, an agent, a title,
@@ -486,7 +484,7 @@ export class ConversationManager {
     if ("failed" in read) throw read.failed;
     const forkId = given ?? randomUUID();
     const now = Date.now();
-    const deadline = await this.#threads.plantFork(read, forkId, ROOT, { owner: userId, nowMs: now });
+    const planted = await this.#threads.plantFork(read, forkId, ROOT, { owner: userId, nowMs: now });
     const record: StoredConversation = {
       ...source.record,
       ...(title !== undefined ? { title } : {}),
@@ -494,7 +492,7 @@ export class ConversationManager {
       forkedFrom: { threadId: id, checkpointId: read.id },
     };
     // The fork's thread index entry (its own slot) and its owner's, side by side.
-    const [, conversation] = await Promise.all([this.#indexes.threadPlanted(forkId, now), this.#index("forkConversation", forkId, userId, record, { deadline, status: IDLE })]);
+    const [, conversation] = await Promise.all([this.#indexes.threadPlanted(forkId, now), this.#index("forkConversation", forkId, userId, record, planted)]);
     return conversation;
   }
 

@@ -12,7 +12,10 @@
   ARGV[2]  owner (user id)
   ARGV[3]  now, in ms since the epoch
   ARGV[4]  the saver's default TTL in ms, "0" for none
-  ARGV[5]  N, the number of checkpoints (oldest first); then for each:
+  ARGV[5]  the planted head's status, "interrupted" or "error" (its pending writes say a task was
+           interrupted or failed: the fork waits on the same interrupts), or "" for idle
+  ARGV[6]  K, then K pairs: task id, that task's interrupts (JSON array)
+  ARGV[7+2K]  N, the number of checkpoints (oldest first); then for each:
              checkpoint id,
              F, then F pairs: node field, value,
              B, then B pairs: blob field, value,
@@ -25,6 +28,7 @@
 --- @include "codes"
 --- @include "ttl"
 --- @include "epoch"
+--- @include "thread-status"
 local rcall = redis.call
 local base, ns = KEYS[1], ARGV[1]
 local thread = thread_key(base)
@@ -36,8 +40,9 @@ local function hset_pairs(key, at)
   for i = at + 1, last, 1000 do rcall("HSET", key, unpack(ARGV, i, math.min(i + 999, last))) end
   return last + 1
 end
-local at, id = 6, nil
-for _ = 1, tonumber(ARGV[5]) do
+local k = tonumber(ARGV[6])
+local at, id = 8 + 2 * k, nil
+for _ = 1, tonumber(ARGV[7 + 2 * k]) do
   id = ARGV[at]
   at = hset_pairs(ckpt_key(base, ns, id), at + 1)
   at = hset_pairs(blobs_key(base, ns), at)
@@ -49,5 +54,19 @@ rcall("SADD", nss_key(base), ns)
 rcall("HSET", thread, "owner", ARGV[2], "created", ARGV[3], "updated", ARGV[3], "epoch", new_epoch(), head_field(ns), id)
 -- The namespace has DeltaChannels if the planted checkpoint does (see put-1.lua).
 if rcall("HEXISTS", ckpt_key(base, ns, id), "dch") == 1 then rcall("HSET", thread, "delta:" .. ns, "1") end
+-- The head's status, as the put and putWrites scripts would have noted it (includes/thread-status.lua).
+if ARGV[5] ~= "" and ns == "" then
+  local status, tasks = { "st", ARGV[5], "sc", id, "sq", "1" }, {}
+  for i = 7, 6 + 2 * k, 2 do
+    tasks[#tasks + 1] = ARGV[i]
+    status[#status + 1] = "si:" .. ARGV[i]
+    status[#status + 1] = ARGV[i + 1]
+  end
+  if #tasks > 0 then
+    status[#status + 1] = "sit"
+    status[#status + 1] = cjson.encode(tasks)
+  end
+  rcall("HSET", thread, unpack(status))
+end
 local deadline, moving = apply_ttl(base, ARGV[4], {}, "force")
 return { deadline, moving and 1 or 0 }

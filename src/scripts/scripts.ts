@@ -461,13 +461,23 @@ export class Scripts {
     };
   }
 
-  /** forkPlant: a new thread holding the given checkpoints. Throws ConversationExistsError. Returns the deadline. */
-  async forkPlant(threadId: string, ns: string, input: { owner: string; nowMs: number; ttlMs: number; checkpoints: readonly PlantedCheckpoint[] }): Promise<number> {
+  /**
+   * forkPlant: a new thread holding the given checkpoints, its head with `status` (from its
+   * pending writes; interrupts per task, JSON). Throws ConversationExistsError. Returns the deadline.
+   */
+  async forkPlant(
+    threadId: string,
+    ns: string,
+    input: { owner: string; nowMs: number; ttlMs: number; status: { status: "" | "interrupted" | "error"; interrupts: ReadonlyArray<readonly [string, string]> }; checkpoints: readonly PlantedCheckpoint[] },
+  ): Promise<number> {
     const [deadline, moving] = (await this.thread("forkConversation", "forkPlant", threadId, [
       ns,
       ownerArg(input),
       String(input.nowMs),
       String(input.ttlMs),
+      input.status.status,
+      String(input.status.interrupts.length),
+      ...input.status.interrupts.flat(),
       String(input.checkpoints.length),
       ...input.checkpoints.flatMap((c) => [c.id, String(c.node.length / 2), ...c.node, String(c.blobs.length / 2), ...c.blobs, String(c.writes.length / 2), ...c.writes]),
     ])) as number[];

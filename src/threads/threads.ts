@@ -25,7 +25,7 @@ import { canonicalJson, compareDesc, namesOf } from "../codec.js";
 import { InvalidInputError, NotFoundError, StorageError } from "../errors.js";
 import type { Indexes } from "../indexes.js";
 import { blobField, blobFieldPrefix, metadataField } from "../keys.js";
-import { listSpec, type RawFact, type RawSeed, type RawWrite, type Walk } from "../scripts/replies.js";
+import { listSpec, parseWrite, type RawFact, type RawSeed, type RawWrite, type Walk } from "../scripts/replies.js";
 import type { BranchRow, ForOperation, MetadataCondition, OwnerCheck, Scripts, ThreadStatus, TreeRow, WalkCache } from "../scripts/scripts.js";
 import { plantFork, type ForkSource } from "./fork.js";
 import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, pathToSeed, type WalkStore } from "./history.js";
@@ -447,14 +447,40 @@ export class Threads {
    * `owner`. The new thread's deadline. Throws ConversationExistsError when `target` exists. The
    * caller enters the thread in the thread index (next to the owner's, in parallel).
    */
-  async plantFork(source: ForkSource, target: string, ns: string, options: { owner: string; nowMs: number }): Promise<number> {
+  async plantFork(source: ForkSource, target: string, ns: string, options: { owner: string; nowMs: number }): Promise<{ deadline: number; status: ThreadStatus }> {
     const planted = await plantFork(source, {
       record: ({ id, ts, versions, values }) => this.#serde.record({ v: 4, id, ts, channel_versions: versions, versions_seen: {} }, { source: "fork", step: -2, parents: {} }, values),
       unversioned: async (packed, channel) => ((await this.#serde.load(packed, "checkpoint")) as StoredRecord).values?.[channel],
     });
-    const deadline = await this.#scripts.forkPlant(target, ns, { owner: options.owner, nowMs: options.nowMs, ttlMs: this.#ttlMs, checkpoints: planted });
+    const status = await this.#statusOfWrites(source.writes);
+    const deadline = await this.#scripts.forkPlant(target, ns, { owner: options.owner, nowMs: options.nowMs, ttlMs: this.#ttlMs, status, checkpoints: planted });
     this.#indexes.ownerIs(target, options.owner);
-    return deadline;
+    const interrupts = status.interrupts.map(([, json]) => json.slice(1, -1)).filter((json) => json !== "");
+    return { deadline, status: status.status === "" ? { seq: 0, status: "idle", interrupts: "[]" } : { seq: 1, status: status.status, interrupts: `[${interrupts.join(",")}]` } };
+  }
+
+  /**
+   * The status a checkpoint's pending writes give its thread when it is the head (a fork copies
+   * them): as the putWrites script notes it, task by task (see outcomeOf).
+   */
+  async #statusOfWrites(flat: readonly Buffer[]): Promise<{ status: "" | "interrupted" | "error"; interrupts: Array<[string, string]> }> {
+    const byTask = new Map<string, RawWrite[]>();
+    for (let i = 1; i < flat.length; i += 2) {
+      const write = parseWrite(flat[i]!);
+      if (write.channel === ERROR || write.channel === INTERRUPT) byTask.set(write.taskId, [...(byTask.get(write.taskId) ?? []), write]);
+    }
+    let status: "" | "interrupted" | "error" = "";
+    const interrupts: Array<[string, string]> = [];
+    for (const [taskId, raw] of byTask) {
+      const values = await this.#serde.loadMany(raw.map((w) => ({ type: w.type, bytes: w.bytes, what: `write to channel "${w.channel}"` })));
+      const outcome = outcomeOf(raw.map((w, i) => [w.channel, values[i]] as PendingWrite), taskId);
+      if (outcome?.status === "error") status = "error";
+      else if (outcome?.status === "interrupted") {
+        if (status === "") status = "interrupted";
+        interrupts.push([taskId, outcome.interrupts]);
+      }
+    }
+    return { status, interrupts };
   }
 
   /** Makes a checkpoint the head of its namespace. */
