@@ -143,18 +143,22 @@ local more = #matched >= 2 * need and 1 or 0
 local skipped = math.min(offset, #matched / 2)
 local out = { total, more, stopped or scores[#scores] or "", stopped and 1 or 0, skipped }
 if #ids == 0 then return out end
+-- Everything a row shows, a few commands for the whole page (ZMSCORE: Redis 6.2).
 local records = rcall("HMGET", user_meta_key(ubase), unpack(ids))
+local deadlines = rcall("ZMSCORE", user_expiry_key(ubase), unpack(ids))
+local activity = by_creation and rcall("ZMSCORE", user_convs_key(ubase), unpack(ids)) or scores
+local statuses = statuses_of(ubase, ids, now)
+local interrupts = rcall("HMGET", user_intr_key(ubase), unpack(ids))
 for i, id in ipairs(ids) do
-  local deadline = rcall("ZSCORE", user_expiry_key(ubase), id)
-  if deadline and tonumber(deadline) <= now then
+  if deadlines[i] and tonumber(deadlines[i]) <= now then
     -- expired, beyond what the sweep above removed: not shown
   elseif records[i] then
     out[#out + 1] = id
     out[#out + 1] = records[i]
-    out[#out + 1] = by_creation and (rcall("ZSCORE", user_convs_key(ubase), id) or scores[i]) or scores[i]
+    out[#out + 1] = activity[i] or scores[i]
     out[#out + 1] = scores[i]
-    out[#out + 1] = conversation_status(ubase, id, now)
-    out[#out + 1] = rcall("HGET", user_intr_key(ubase), id) or "[]"
+    out[#out + 1] = statuses[i]
+    out[#out + 1] = interrupts[i] or "[]"
   else
     -- A listing entry without a record is left over from an interrupted delete: clean it.
     rcall("ZREM", user_convs_key(ubase), id)

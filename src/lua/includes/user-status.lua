@@ -18,6 +18,21 @@ local function conversation_status(ubase, thread_id, now)
   return stored and string.match(stored, "^%d+:(.*)$") or "idle"
 end
 
+-- The statuses of several conversations, in two commands.
+local function statuses_of(ubase, ids, now)
+  local leases = redis.call("ZMSCORE", user_runs_key(ubase), unpack(ids))
+  local stored = redis.call("HMGET", user_status_key(ubase), unpack(ids))
+  local out = {}
+  for i = 1, #ids do
+    if leases[i] and tonumber(leases[i]) > now then
+      out[i] = "busy"
+    else
+      out[i] = stored[i] and string.match(stored[i], "^%d+:(.*)$") or "idle"
+    end
+  end
+  return out
+end
+
 -- Puts a conversation in the status set it belongs to, and out of the others.
 local function place_status(ubase, thread_id, now)
   local status = conversation_status(ubase, thread_id, now)
