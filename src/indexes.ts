@@ -102,6 +102,17 @@ export class Indexes {
     this.#background("setConversationStatus", this.#scripts.setConversationStatus(owner, threadId, status));
   }
 
+  /**
+   * A thread's status read again (`reading`: a thread script's reply with it), sent to its owner's
+   * index when it is newer than what the index has; not awaited.
+   */
+  statusRefresh(owner: string, threadId: string, reading: Promise<{ status: ThreadStatus }>): void {
+    this.#background(
+      "setConversationStatus",
+      reading.then(({ status }) => (status.seq > 0 ? this.#scripts.setConversationStatus(owner, threadId, status) : undefined)),
+    );
+  }
+
   /** A new conversation: its record and index entries. The activity score. Throws ConversationExistsError. */
   add(
     owner: string,

@@ -73,9 +73,10 @@ describe("keys", () => {
     const base = keysOf(saver).threadBase(c.threadId);
     await manager.run(c.threadId, { userId: user }, async () => {
       expect(await userKeys()).toEqual([...indexes, `${ubase}:st:busy`, `${ubase}:run`, `${ubase}:runs`].sort());
-      expect((await keysUnder(client, prefix)).filter((k) => k.startsWith(`${base}:`))).toEqual([`${base}:thread`, `${base}:lease`].sort());
+      expect((await keysUnder(client, prefix)).filter((k) => k.startsWith(`${base}:`)).sort()).toEqual([`${base}:thread`, `${base}:lease`].sort());
     });
-    expect(await userKeys()).toEqual([...indexes, `${ubase}:st:idle`].sort());
+    // The run hash keeps the last lease's generation, so that a late take of an older run is refused.
+    expect(await userKeys()).toEqual([...indexes, `${ubase}:st:idle`, `${ubase}:run`].sort());
     await manager.deleteConversation(c.threadId, { userId: user });
     expect(await keysUnder(client, prefix)).toEqual([]);
   });

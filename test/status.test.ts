@@ -8,7 +8,7 @@ import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messa
 import { Command, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { ConversationBusyError, ConversationManager, InvalidInputError, NotFoundError, RedisSaver, isConversationBusyError, type Conversation } from "../src/index.js";
 import { approvalGraph, chatGraph, contents } from "./helpers/graphs.js";
-import { redisPerTest, target } from "./helpers/redis.js";
+import { keysOf, redisPerTest, target } from "./helpers/redis.js";
 
 const ids = (page: { conversations: Conversation[] }) => page.conversations.map((c) => c.threadId);
 
@@ -254,6 +254,51 @@ describe("conversation status, runs and search", () => {
     expect(Date.now() - killedAt).toBeLessThan(3000);
     const page = await conversations.listConversations({ userId: "u1", status: "idle" });
     expect(ids(page)).toEqual([c.threadId]);
+  });
+
+  it("a run that loses its lease fails with lease-lost, and does not take the busy mark from the run after it", async () => {
+    const { conversations } = setup();
+    const other = otherProcess();
+    const c = await conversations.createConversation({ userId: "u1" });
+    const hold = gate();
+    let signalled: AbortSignal | undefined;
+    const first = conversations.run(c.threadId, { userId: "u1", leaseMs: 1000 }, (config) => {
+      signalled = config.signal;
+      return hold.opened; // ignores its signal, as a graph given no config would
+    });
+    await expect.poll(async () => (await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("busy");
+    // The first run's lease is gone (its process stalled past leaseMs), and another run takes it.
+    await redis.client.del(`${keysOf(conversations.saver).threadBase(c.threadId)}:lease`);
+    const secondHolds = gate();
+    const secondDone = gate();
+    const second = other.run(c.threadId, { userId: "u1", leaseMs: 5000 }, async () => {
+      secondHolds.open();
+      await secondDone.opened;
+    });
+    await secondHolds.opened;
+    await expect.poll(() => signalled?.aborted, { timeout: 2000 }).toBe(true);
+    hold.open();
+    await expect(first).rejects.toMatchObject({ name: "ConversationBusyError", reason: "lease-lost" });
+    // The first run's release left the second run's mark alone.
+    expect((await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("busy");
+    secondDone.open();
+    await second;
+    expect((await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("idle");
+  });
+
+  it("a status update lost on the way is repaired when a run on the conversation ends", async () => {
+    const { saver, conversations } = setup();
+    const c = await conversations.createConversation({ userId: "u1" });
+    await approvalGraph(saver, { kind: "ordinary" }).invoke({ messages: [new HumanMessage("q")] }, { configurable: { thread_id: c.threadId } });
+    // The owner's index lost the update (a failover, a process that died between the two slots).
+    const ubase = keysOf(saver).userBase("u1");
+    await redis.client.hdel(`${ubase}:status`, c.threadId);
+    await redis.client.hdel(`${ubase}:intr`, c.threadId);
+    await redis.client.smove(`${ubase}:st:interrupted`, `${ubase}:st:idle`, c.threadId);
+    expect((await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("idle");
+    await conversations.run(c.threadId, { userId: "u1" }, () => Promise.resolve());
+    expect(await conversations.getConversation(c.threadId, { userId: "u1" })).toMatchObject({ status: "interrupted", interrupts: [{ value: { question: "send it?" } }] });
+    expect((await conversations.listConversations({ userId: "u1", status: "interrupted" })).total).toBe(1);
   });
 
   it("run: bad input is refused before anything is taken; another user's conversation is not found", async () => {

@@ -135,7 +135,12 @@ export class ConversationManager {
     const claimed = await this.#threads.claim(threadId, { owner: userId, fresh: false, operation: "createConversation" });
     // A create interrupted between the two halves can be retried: the claim answers "already
     // yours" and the record is written now (a complete create is refused: ConversationExistsError).
-    return this.#index("createConversation", threadId, userId, newRecord(metadata, null), claimed);
+    const conversation = await this.#index("createConversation", threadId, userId, newRecord(metadata, null), claimed);
+    // A graph may be running on a thread given by id: a status it reported between the claim and
+    // the index found no conversation to update. Read the thread's status again (claiming what is
+    // already this user's changes nothing) and send it; sequence numbers keep the newer one.
+    if (given !== undefined) this.#indexes.statusRefresh(userId, threadId, this.#threads.claim(threadId, { owner: userId, fresh: false, operation: "createConversation" }));
+    return conversation;
   }
 
   /** The conversation, or `null` when it does not exist or is not this user's. One round trip. */
@@ -221,18 +226,18 @@ export class ConversationManager {
     const token = randomUUID();
     // A waiter that stops asking for this long (its process died) leaves the line.
     const patienceMs = Math.max(5000, 10 * pollMs);
-    let deadline: number;
+    let lease: { deadline: number; generation: number };
     for (;;) {
-      const got = await this.#threads.runLease(id, { mode: multitask === "reject" ? "take" : "wait", token, ttlMs: leaseMs, owner: userId, patienceMs });
-      if (typeof got === "object" && got.held) {
-        deadline = got.deadline;
+      const got = await this.#threads.takeLease(id, { mode: multitask === "reject" ? "take" : "wait", token, ttlMs: leaseMs, owner: userId, patienceMs });
+      if (got.held) {
+        lease = got;
         break;
       }
       if (multitask === "reject") throw new ConversationBusyError(id, "busy");
       try {
         await sleep(pollMs, undefined, signal ? { signal } : {});
       } catch (err) {
-        await this.#threads.runLease(id, { mode: "leave", token, ttlMs: leaseMs }).catch(() => undefined);
+        await this.#threads.leaveLine(id, token).catch(() => undefined);
         throw signal?.reason ?? err;
       }
     }
@@ -240,23 +245,28 @@ export class ConversationManager {
     const controller = new AbortController();
     const cancel = () => controller.abort(signal?.reason);
     signal?.addEventListener("abort", cancel, { once: true });
+    if (signal?.aborted) cancel(); // aborted while the lease was being taken
     let lost = false;
     let finished = false;
     const renew = async () => {
-      const next = await this.#threads.runLease(id, { mode: "renew", token, ttlMs: leaseMs }).catch(() => undefined);
+      const next = await this.#threads.renewLease(id, token, leaseMs).catch(() => undefined);
       if (finished || next === undefined) return; // a failed renewal is tried again at the next tick
       if (next === 0) {
         lost = true;
         controller.abort(new ConversationBusyError(id, "lease-lost"));
         return;
       }
-      await this.#indexes.lease(userId, id, { mode: "renew", token, deadline: next as number }).catch(() => undefined);
+      await this.#indexes.lease(userId, id, { mode: "renew", token, deadline: next }).catch(() => undefined);
     };
     const timer = setInterval(() => void renew(), Math.floor(leaseMs / 3));
     timer.unref?.();
     try {
-      await this.#indexes.lease(userId, id, { mode: "take", token, deadline });
-      return await fn({ configurable: { thread_id: id }, signal: controller.signal });
+      await this.#indexes.lease(userId, id, { mode: "take", token, deadline: lease.deadline, generation: lease.generation });
+      const result = await fn({ configurable: { thread_id: id }, signal: controller.signal });
+      // A run that ignored its signal may have finished after losing the lease: another run may
+      // have written the thread meanwhile, so it does not count as a success.
+      if (lost) throw new ConversationBusyError(id, "lease-lost");
+      return result;
     } catch (err) {
       if (lost) throw new ConversationBusyError(id, "lease-lost");
       throw err;
@@ -264,9 +274,11 @@ export class ConversationManager {
       finished = true;
       clearInterval(timer);
       signal?.removeEventListener("abort", cancel);
-      // A release that fails leaves the lease to run out on its own; the run's outcome stands.
+      // The release answers the thread's status, which goes to the owner's index again: an update
+      // lost on the way during the run (a failover, a process that died between the two slots)
+      // is repaired here. A release that fails leaves the lease to run out on its own.
       await Promise.all([
-        this.#threads.runLease(id, { mode: "release", token, ttlMs: leaseMs }),
+        this.#threads.releaseLease(id, token).then((status) => this.#indexes.statusRefresh(userId, id, Promise.resolve({ status }))),
         this.#indexes.lease(userId, id, { mode: "drop", token, deadline: 0 }),
       ]).catch((err: unknown) => process.emitWarning(`langgraph-checkpoint-redis-tree: releasing the lease of conversation ${id} failed: ${String(err)}`, { code: "LGTREE_LEASE" }));
     }

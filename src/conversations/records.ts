@@ -133,7 +133,8 @@ function parseInterrupts(json: string, threadId: string): ConversationInterrupt[
 /**
  * The customData search index of a conversation: one entry per top-level key and value, spelled
  * `<escaped key>:<sha1 of the value's canonical JSON>`, so that equal values (whatever their key
- * order) share an entry and a key of any size makes a short Redis key.
+ * order) share an entry and a value of any size makes a short Redis key (top-level keys are at
+ * most 256 characters: schemas.ts).
  */
 export function customIndex(customData: Record<string, unknown>): string[] {
   return Object.entries(customData).map(([key, value]) => `${escapeKeyPart(key)}:${createHash("sha1").update(canonicalJson(value) ?? "null").digest("hex")}`);

@@ -23,6 +23,8 @@ const JsonValueSchema: z.ZodType<unknown> = z.lazy(() =>
 
 /** Top-level customData keys a conversation may have (each is an index entry). */
 const MAX_CUSTOM_KEYS = 100;
+/** A top-level customData key: part of an index key's name, so at most 256 characters. */
+const CustomKeySchema = z.string().max(256, "a top-level customData key has at most 256 characters");
 
 /** Metadata of a conversation. */
 export const ConversationMetadataSchema = z.strictObject({
@@ -36,7 +38,7 @@ export const ConversationMetadataSchema = z.strictObject({
    * keys (each one is indexed for listConversations' `customData` filter).
    */
   customData: z
-    .record(z.string(), JsonValueSchema)
+    .record(CustomKeySchema, JsonValueSchema)
     .refine((data) => Object.keys(data).length <= MAX_CUSTOM_KEYS, `customData may have at most ${MAX_CUSTOM_KEYS} top-level keys`)
     .optional(),
 });
@@ -86,7 +88,7 @@ export const ListConversationsInputSchema = z.strictObject({
    * JSON, whatever the order of object keys), at most 20.
    */
   customData: z
-    .record(z.string(), JsonValueSchema)
+    .record(CustomKeySchema, JsonValueSchema)
     .refine((data) => Object.keys(data).length <= 20, "customData filters at most 20 keys")
     .optional(),
 });

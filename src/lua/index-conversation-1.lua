@@ -35,7 +35,8 @@ rcall("ZADD", user_convs_key(ubase), score, thread_id)
 rcall("ZADD", user_created_key(ubase), score, thread_id)
 if ARGV[3] ~= "" then rcall("SADD", user_agent_key(ubase, ARGV[3]), thread_id) end
 if ARGV[4] ~= "0" then rcall("ZADD", user_expiry_key(ubase), ARGV[4], thread_id) end
-if ARGV[6] ~= "idle" then rcall("HSET", user_status_key(ubase), thread_id, ARGV[5] .. ":" .. ARGV[6]) end
+-- The sequence number too, whenever the thread has one: an older update arriving late changes nothing.
+if ARGV[5] ~= "0" then rcall("HSET", user_status_key(ubase), thread_id, ARGV[5] .. ":" .. ARGV[6]) end
 if ARGV[7] ~= "[]" then rcall("HSET", user_intr_key(ubase), thread_id, ARGV[7]) end
 place_status(ubase, thread_id, now_ms())
 local c = tonumber(ARGV[8])

@@ -17,14 +17,18 @@
   that has not asked for ARGV[5] ms (its process died) leaves the line, so it never blocks the
   runs behind it.
 
-  Returns, for take and wait: { 1, the lease's deadline in ms } when the run holds the lease,
-  { 0 } when it is taken (take), { 2, how many runs are ahead } when the run waits in line (wait),
-  or NOT_OWNER. For renew: the new deadline, or 0 when the run no longer holds the lease. For
-  release and leave: 1.
+  Returns, for take and wait: { 1, the lease's deadline in ms, the lease's generation (it goes up
+  with every lease taken on the thread: the owner's index keeps the newest, see
+  lease-conversation-1.lua) } when the run holds the lease, { 0 } when it is taken (take),
+  { 2, how many runs are ahead } when the run waits in line (wait), or NOT_OWNER. For renew: the
+  new deadline, or 0 when the run no longer holds the lease. For release: the thread's status
+  sequence number, status and pending interrupts (the run re-sends them to the owner's index, in
+  case an update was lost on the way). For leave: 1.
 ]]
 --- @include "keys"
 --- @include "codes"
 --- @include "ttl"
+--- @include "thread-status"
 local rcall = redis.call
 local base = KEYS[1]
 local mode, token = ARGV[1], ARGV[2]
@@ -41,7 +45,9 @@ if mode == "release" or mode == "leave" then
   if mode == "release" and rcall("GET", lease) == token then rcall("DEL", lease) end
   rcall("ZREM", queue, token)
   rcall("ZREM", waiting, token)
-  return 1
+  if mode == "leave" then return 1 end
+  local st = rcall("HMGET", thread_key(base), "sq", "st", "sit")
+  return { st[1] or "0", st[2] or "idle", thread_interrupts(thread_key(base), st[3]) }
 end
 
 if rcall("HGET", thread_key(base), "owner") ~= ARGV[4] then return NOT_OWNER end
@@ -56,7 +62,7 @@ if holder == token or (not holder and (not first or first == token)) then
   rcall("SET", lease, token, "PX", ttl)
   rcall("ZREM", queue, token)
   rcall("ZREM", waiting, token)
-  return { 1, now + ttl }
+  return { 1, now + ttl, rcall("HINCRBY", thread_key(base), "lg", 1) }
 end
 if mode == "take" then return { 0 } end
 local t = rcall("TIME")
@@ -64,6 +70,8 @@ local t = rcall("TIME")
 rcall("ZADD", queue, "NX", t[1] .. string.format("%06d", tonumber(t[2])), token)
 local patience = tonumber(ARGV[5])
 rcall("ZADD", waiting, string.format("%.0f", now + patience), token)
-rcall("PEXPIRE", queue, 2 * patience)
-rcall("PEXPIRE", waiting, 2 * patience)
+-- The line outlives its most patient waiter: a TTL is only ever lengthened here.
+for _, key in ipairs({ queue, waiting }) do
+  if rcall("PTTL", key) < 2 * patience then rcall("PEXPIRE", key, 2 * patience) end
+end
 return { 2, rcall("ZRANK", queue, token) }

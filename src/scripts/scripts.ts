@@ -672,26 +672,42 @@ export class Scripts {
     await this.user("setConversationStatus", "setConversationStatus", userId, threadId, [threadId, String(status.seq), status.status, status.interrupts]);
   }
 
-  /** leaseConversation: the owner's side of a run's lease: busy until `deadline`, or back (drop). */
-  async leaseConversation(userId: string, threadId: string, change: { mode: "take" | "renew" | "drop"; token: string; deadline: number }): Promise<void> {
-    await this.user("run", "leaseConversation", userId, threadId, [threadId, change.mode, change.token, String(change.deadline)]);
+  /**
+   * leaseConversation: the owner's side of a run's lease: busy until `deadline` (take, with the
+   * lease's generation; renew), or back to its own status (drop).
+   */
+  async leaseConversation(userId: string, threadId: string, change: { mode: "take"; token: string; deadline: number; generation: number } | { mode: "renew" | "drop"; token: string; deadline: number }): Promise<void> {
+    await this.user("run", "leaseConversation", userId, threadId, [threadId, change.mode, change.token, String(change.deadline), change.mode === "take" ? String(change.generation) : ""]);
   }
 
   /**
    * runLease: the thread's side of a run's lease (run-lease-1.lua). `take` and `wait` answer
-   * whether the run holds it (and until when), or how many wait ahead; NotFoundError when the
-   * thread is not the user's. `renew` answers the new deadline, 0 when the lease was lost.
+   * whether the run holds it (until when, and the lease's generation), or how many wait ahead;
+   * NotFoundError when the thread is not the user's.
    */
   async runLease(
     threadId: string,
-    request: { mode: "take" | "wait"; token: string; ttlMs: number; owner: string; patienceMs: number } | { mode: "renew" | "release" | "leave"; token: string; ttlMs: number },
-  ): Promise<{ held: true; deadline: number } | { held: false; ahead: number | null } | number> {
-    const extra = request.mode === "take" || request.mode === "wait" ? [ownerArg(request), String(request.patienceMs)] : [];
-    const reply = await this.thread("run", "runLease", threadId, [request.mode, request.token, String(request.ttlMs), ...extra]);
-    if (typeof reply === "number") return reply;
-    const [held, value] = reply as number[];
-    if (held === 1) return { held: true, deadline: value! };
+    request: { mode: "take" | "wait"; token: string; ttlMs: number; owner: string; patienceMs: number },
+  ): Promise<{ held: true; deadline: number; generation: number } | { held: false; ahead: number | null }> {
+    const reply = (await this.thread("run", "runLease", threadId, [request.mode, request.token, String(request.ttlMs), ownerArg(request), String(request.patienceMs)])) as number[];
+    const [held, value, generation] = reply;
+    if (held === 1) return { held: true, deadline: value!, generation: generation! };
     return { held: false, ahead: held === 2 ? value! : null };
+  }
+
+  /** runLease renew: the lease's new deadline, or 0 when the run no longer holds it. */
+  async renewLease(threadId: string, token: string, ttlMs: number): Promise<number> {
+    return (await this.thread("run", "runLease", threadId, ["renew", token, String(ttlMs)])) as number;
+  }
+
+  /** runLease release (returns the thread's status, to re-send) or leave (a waiter gives up). */
+  async endLease(threadId: string, mode: "release", token: string): Promise<ThreadStatus>;
+  async endLease(threadId: string, mode: "leave", token: string): Promise<void>;
+  async endLease(threadId: string, mode: "release" | "leave", token: string): Promise<ThreadStatus | void> {
+    const reply = await this.thread("run", "runLease", threadId, [mode, token, "0"]);
+    if (mode === "leave") return;
+    const [seq, status, interrupts] = reply as Reply[];
+    return { seq: Number(text(seq)), status: text(status) as ThreadStatus["status"], interrupts: text(interrupts) };
   }
 
   // -------------------------------------------------------------------------------------------

@@ -273,6 +273,9 @@ export class Threads {
       written = await put(false);
     }
     if (written.resend) throw new StorageError("put", new Error("a list sent whole was refused"));
+    // The head moved on from an interrupted or failed checkpoint: the owner's index learns that the
+    // thread is idle again, as soon as the reply says so (not awaited; rare: once per resume or retry).
+    if (written.statusSeq > 0 && written.owner !== null) this.#indexes.statusChanged(written.owner, at.threadId, { seq: written.statusSeq, status: "idle", interrupts: "[]" });
     // A shallow put on a namespace that held many checkpoints removed the oldest 250; the rest go
     // now, in calls as short (rare: once, when a shallow saver meets a long thread).
     if (written.pruneLeft) await this.#scripts.prune(at.threadId, 1, { operation: "put", ns: at.ns });
@@ -284,9 +287,6 @@ export class Threads {
     // appears: sent as the reply arrives, not awaited, so put stays one round trip.
     if (written.newNamespace) this.#indexes.threadAppeared(at.threadId);
     await this.#indexes.afterPut(at.threadId, touchedOwner, written);
-    // The head moved on from an interrupted or failed checkpoint: the owner's index learns that the
-    // thread is idle again (not awaited; rare: once per resume or retry).
-    if (written.statusSeq > 0 && written.owner !== null) this.#indexes.statusChanged(written.owner, at.threadId, { seq: written.statusSeq, status: "idle", interrupts: "[]" });
     return { configurable: { thread_id: at.threadId, checkpoint_ns: at.ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -414,9 +414,24 @@ export class Threads {
   // Conversations' threads: claims, forks, branches, TTL
 
   /** Makes `owner` the owner of a thread (fresh: only of one that does not exist yet). */
-  /** A run's lease on a thread (see ConversationManager.run and run-lease-1.lua). */
-  runLease(threadId: string, request: Parameters<Scripts["runLease"]>[1]): ReturnType<Scripts["runLease"]> {
+  /** A run's lease on a thread: take it, or wait in line for it (see run-lease-1.lua). */
+  takeLease(threadId: string, request: Parameters<Scripts["runLease"]>[1]): ReturnType<Scripts["runLease"]> {
     return this.#scripts.runLease(threadId, request);
+  }
+
+  /** Renews a run's lease: the new deadline, 0 when the run lost it. */
+  renewLease(threadId: string, token: string, ttlMs: number): Promise<number> {
+    return this.#scripts.renewLease(threadId, token, ttlMs);
+  }
+
+  /** Releases a run's lease; the thread's status, for the owner's index. */
+  releaseLease(threadId: string, token: string): Promise<ThreadStatus> {
+    return this.#scripts.endLease(threadId, "release", token);
+  }
+
+  /** A waiting run gives up its place in line. */
+  leaveLine(threadId: string, token: string): Promise<void> {
+    return this.#scripts.endLease(threadId, "leave", token);
   }
 
   async claim(threadId: string, options: ForOperation & { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number; status: ThreadStatus }> {
@@ -735,13 +750,22 @@ function isAbort(value: unknown): boolean {
   return name === "AbortError" || message === "Abort";
 }
 
+/**
+ * The largest interrupt summary the owner's index keeps (JSON): listings return it on every row.
+ * A larger value is summarised by its size; the value itself stays in the pending write.
+ */
+const MAX_INTERRUPT_JSON = 16 * 1024;
+
 /** One interrupt as `{ id, value }` JSON. */
 function interruptOf(raw: unknown): string {
   const { id, value } = (raw ?? {}) as { id?: unknown; value?: unknown };
-  const interrupt = { id: typeof id === "string" ? id : null, value: value ?? null };
+  const interruptId = typeof id === "string" ? id : null;
+  let json: string;
   try {
-    return JSON.stringify(interrupt);
+    json = JSON.stringify({ id: interruptId, value: value ?? null });
   } catch {
-    return JSON.stringify({ id: interrupt.id, value: String(value) });
+    json = JSON.stringify({ id: interruptId, value: String(value) });
   }
+  if (json.length <= MAX_INTERRUPT_JSON) return json;
+  return JSON.stringify({ id: interruptId, value: `(an interrupt value of ${json.length} characters: read it with graph.getState)` });
 }

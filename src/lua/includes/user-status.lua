@@ -4,8 +4,9 @@
 --                   error) as the thread's scripts last reported it (includes/thread-status.lua);
 --                   absent: idle
 --   intr hash       thread id -> JSON array of the pending interrupts (only when there are some)
---   run hash, runs  thread id -> the token of the run holding the conversation's lease, and its
---                   lease deadline (ms): busy while the deadline has not passed
+--   run hash, runs  thread id -> `<generation>:<token>` of the last run that held the
+--                   conversation's lease (lease-conversation-1.lua), and that lease's deadline (ms)
+--                   while it holds it: busy while the deadline has not passed
 --   st:<status>     the conversations whose status, busy included, is that one: each conversation
 --                   is in exactly one of the four sets
 local STATUSES = { "idle", "busy", "interrupted", "error" }
@@ -47,7 +48,6 @@ end
 local function sweep_leases(ubase, now, limit)
   for _, id in ipairs(redis.call("ZRANGEBYSCORE", user_runs_key(ubase), "-inf", now, "LIMIT", 0, limit)) do
     redis.call("ZREM", user_runs_key(ubase), id)
-    redis.call("HDEL", user_run_key(ubase), id)
     place_status(ubase, id, now)
   end
 end
