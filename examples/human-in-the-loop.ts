@@ -1,10 +1,11 @@
-// Human in the loop: a graph stops at interrupt() to ask for approval; the pending interrupt is
-// read back from Redis, and the run resumes with Command({ resume }), here from a new connection.
+// Human in the loop: a graph stops at interrupt() to ask for approval; the conversation shows up in
+// its owner's inbox (listConversations({ status: "interrupted" })) with the question, and the run
+// resumes with Command({ resume }), here from a new connection, holding the conversation's lease.
 //
 //   npx tsx examples/human-in-the-loop.ts
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import { Command, END, MessagesAnnotation, START, StateGraph, interrupt } from "@langchain/langgraph";
-import { RedisSaver } from "langgraph-checkpoint-redis-tree";
+import { ConversationManager, RedisSaver } from "langgraph-checkpoint-redis-tree";
 import { exampleRedis, line, runIfMain, show } from "./lib/setup.js";
 
 const builder = new StateGraph(MessagesAnnotation)
@@ -20,24 +21,33 @@ const builder = new StateGraph(MessagesAnnotation)
 
 export async function main(): Promise<void> {
   const { url } = await exampleRedis();
-  const config = { configurable: { thread_id: `approval-${Date.now()}` } };
+  const userId = `agent-ann-${Date.now()}`;
 
   const first = RedisSaver.fromUrl(url, { prefix: "example" });
+  const conversation = await new ConversationManager({ saver: first }).createConversation({ userId, metadata: { title: "Broken parcel, order 42" } });
+  const config = { configurable: { thread_id: conversation.threadId } };
   await builder.compile({ checkpointer: first }).invoke({ messages: [new HumanMessage("My order 42 arrived broken.")] }, config);
   await first.close();
 
-  // Later, elsewhere: what is the graph waiting for?
+  // Later, elsewhere: what waits for a human?
   const saver = RedisSaver.fromUrl(url, { prefix: "example" });
+  const conversations = new ConversationManager({ saver });
+  const inbox = await conversations.listConversations({ userId, status: "interrupted" });
+  for (const c of inbox.conversations) line(`inbox: "${c.title}" asks ${JSON.stringify(c.interrupts[0]?.value)}`);
+
   const graph = builder.compile({ checkpointer: saver });
   const state = await graph.getState(config);
   line(`waiting at: ${state.next.join(", ")}`);
   line(`pending interrupt: ${JSON.stringify(state.tasks[0]?.interrupts[0]?.value)}`);
 
-  const done = await graph.invoke(new Command({ resume: "yes" }), config);
+  // Resumed inside a run: a second click on "approve" would be refused, not run twice.
+  const done = await conversations.run(conversation.threadId, { userId }, (runConfig) => graph.invoke(new Command({ resume: "yes" }), runConfig));
   line("after resuming with \"yes\":");
   show(done.messages);
+  line(`status now: ${(await conversations.getConversation(conversation.threadId, { userId }))?.status}`);
+  line(`inbox: ${(await conversations.listConversations({ userId, status: "interrupted" })).total} waiting`);
 
-  await saver.deleteThread(config.configurable.thread_id);
+  await conversations.deleteConversation(conversation.threadId, { userId });
   await saver.close();
 }
 

@@ -14,10 +14,12 @@ import { startOwnServer, type OwnServer } from "../scripts/dev/own-server.js";
 const meta = { source: "loop" as const, step: 1, parents: {} };
 
 async function replicate(primary: OwnServer, replica: OwnServer): Promise<void> {
+  // Redis 7 waits 5 s (repl-diskless-sync-delay) for more replicas before the first full sync, and
+  // a loaded machine adds to it: wait up to 15 s.
   const r = new Redis(replica.url);
   await r.call("REPLICAOF", "127.0.0.1", String(primary.port));
   for (let i = 0; !/master_link_status:up/.test(await r.info("replication")); i++) {
-    if (i > 200) throw new Error("the replica did not connect");
+    if (i > 600) throw new Error("the replica did not connect");
     await new Promise((res) => setTimeout(res, 25));
   }
   await r.quit();

@@ -18,11 +18,14 @@ describe("examples", () => {
     expect(out).toContain("ai    Your name is Ada.");
   });
 
-  it("human-in-the-loop: the pending interrupt is read back and the run resumes", async () => {
+  it("human-in-the-loop: the conversation is in its owner's inbox, the pending interrupt is read back and the run resumes", async () => {
     const out = await example("examples/human-in-the-loop.ts");
     expect(out).toContain("waiting at: approve");
     expect(out).toContain('pending interrupt: {"question":"Refund order 42?"}');
     expect(out).toContain("ai    Refund sent.");
+    expect(out).toContain('inbox: "Broken parcel, order 42" asks {"question":"Refund order 42?"}');
+    expect(out).toContain("status now: idle");
+    expect(out).toContain("inbox: 0 waiting");
   });
 
   it("time-travel: replay, branches, switch, fork", async () => {
