@@ -1,14 +1,14 @@
 // listConversations p50 for one user with 100 and with 100,000 conversations: a page must cost
-// the same whatever the user's history (target: the larger within 1.2x of the smaller). A tenth of
-// the conversations wait on an interrupt (the status filter's inbox), a quarter are on the "pro"
-// plan (customData).
+// the same whatever the user's history (target: the larger within 1.2x of the smaller). Each has
+// two of five tags; a tenth wait on an interrupt (the status filter's inbox), a quarter are on the
+// "pro" plan (customData): see bench/lib/fixtures.ts buildConversations.
 //
 //   npm run bench:listing        (REDIS_URL, else 127.0.0.1:6379; BENCH_LARGE to change 100,000)
 import { randomBytes } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
-import { internalsOf } from "../src/internal.js";
+import { buildConversations } from "./lib/fixtures.js";
 
 const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const SIZES = [100, Number(process.env.BENCH_LARGE ?? 100_000)];
@@ -25,29 +25,12 @@ async function main() {
   const prefix = `lgbench-${randomBytes(4).toString("hex")}`;
   const saver = new RedisSaver({ client, prefix });
   const manager = new ConversationManager({ saver });
-  const indexes = internalsOf(saver)!.indexes;
-  const tags = ["billing", "support", "urgent", "refund", "vip"];
-
   const users: Record<number, { userId: string; some: string }> = {};
   for (const size of SIZES) {
     const userId = `user-${size}`;
     const t0 = performance.now();
-    let some = "";
-    for (let i = 0; i < size; i += 500) {
-      const batch = await Promise.all(
-        Array.from({ length: Math.min(500, size - i) }, (_, j) =>
-          manager.createConversation({ userId, metadata: { title: `Conversation ${i + j}`, agentId: "support", tags: [tags[(i + j) % 5]!, tags[(i + j + 1) % 5]!], customData: { n: i + j, plan: (i + j) % 4 === 0 ? "pro" : "free" } } }),
-        ),
-      );
-      some = batch[0]!.threadId;
-      // Every tenth waits on an interrupt: set as the put and putWrites scripts report it (how a
-      // status arrives does not change what a listing costs).
-      batch.forEach((c, j) => {
-        if ((i + j) % 10 === 0) indexes.statusChanged(userId, c.threadId, { seq: 1, status: "interrupted", interrupts: '[{"id":"x","value":{"question":"send it?"}}]' });
-      });
-      await indexes.settled();
-    }
-    users[size] = { userId, some };
+    const ids = await buildConversations(manager, userId, size);
+    users[size] = { userId, some: ids[0]! };
     console.log(`created ${size} conversations for ${userId} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   }
 

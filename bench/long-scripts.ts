@@ -70,6 +70,8 @@ async function main(): Promise<void> {
     await measure("`listConversations`, one tag", () => manager.listConversations({ userId: "many", tags: ["vip"] }));
     await measure("`listConversations`, two tags that never meet", () => manager.listConversations({ userId: "many", tags: ["billing", "refund"] }));
     await measure("`listConversations`, two tags and the agent", () => manager.listConversations({ userId: "many", tags: ["billing", "support"], agentId: "support" }));
+    await measure("`listConversations`, status interrupted", () => manager.listConversations({ userId: "many", status: "interrupted" }));
+    await measure("`listConversations`, status interrupted and customData plan pro", () => manager.listConversations({ userId: "many", status: "interrupted", customData: { plan: "pro" } }));
   } finally {
     await client.quit();
     await server.stop();

@@ -20,19 +20,19 @@
  * | `P:{T}:dropped:<ns>`         | set         | during a prune of several calls: channel values of removed checkpoints, dropped once nothing listed reads them |
  * | `P:{T}:trash`, `P:{T}:trash-seq`, `P:{T}:trash:<n>` | set, string, sorted set or set | during a deleteThread of several calls: the indexes of what is left to remove |
  * | `P:{T}:lease`                | string      | the token of the run holding the thread (ConversationManager.run), with the lease's TTL |
-| `P:{T}:queue`, `P:{T}:waiting` | sorted sets | runs waiting for the lease: by arrival (µs), by when each last asked (ms); they expire |
-| `P:threads`                  | sorted set  | every thread id, by when it first appeared (ms)    |
+ * | `P:{T}:queue`, `P:{T}:waiting` | sorted sets | runs waiting for the lease: by arrival (µs), by when each last asked (ms); they expire |
+ * | `P:threads`                  | sorted set  | every thread id, by when it first appeared (ms)    |
  * | `P:{u:U}:convs`              | sorted set  | user U's conversations by activity (µs, unique)    |
-| `P:{u:U}:created`            | sorted set  | U's conversations by creation (their first activity score) |
+ * | `P:{u:U}:created`            | sorted set  | U's conversations by creation (their first activity score) |
  * | `P:{u:U}:meta`               | hash        | thread id → conversation record (JSON)             |
- * | `P:{u:U}:tag:<tag>`          | set         | U's conversations with that tag                    |
- * | `P:{u:U}:agent:<agent>`      | set         | U's conversations with that agent                  |
+ * | `P:{u:U}:by-tag:<tag>`       | sorted set  | U's conversations with that tag (filter indexes: scores all 0, ordered by id, so that a count can step through them) |
+ * | `P:{u:U}:by-agent:<agent>`   | sorted set  | U's conversations with that agent                  |
+ * | `P:{u:U}:by-status:<status>` | sorted set  | U's conversations with that status (idle, busy, interrupted, error): each in exactly one |
+ * | `P:{u:U}:by-cd:<key>:<sha1>` | sorted set  | U's conversations whose customData has that top-level key and value (records.ts customIndex) |
+ * | `P:{u:U}:cdk`                | hash        | thread id → the `by-cd` entries it is in (JSON)    |
  * | `P:{u:U}:expiry`             | sorted set  | U's expiring conversations by their thread's deadline |
-| `P:{u:U}:status`, `P:{u:U}:intr` | hashes  | thread id → `<seq>:<status>` its thread last reported; → its pending interrupts (JSON) |
-| `P:{u:U}:run`, `P:{u:U}:runs` | hash, sorted set | thread id → the token of the run holding it; → that lease's deadline (ms) |
-| `P:{u:U}:st:<status>`        | set         | U's conversations with that status (idle, busy, interrupted, error): each in exactly one |
-| `P:{u:U}:cd:<key>:<sha1>`    | set         | U's conversations whose customData has that top-level key and value (records.ts customIndex) |
-| `P:{u:U}:cdk`                | hash        | thread id → the `cd` entries it is in (JSON)       |
+ * | `P:{u:U}:status`, `P:{u:U}:intr` | hashes  | thread id → `<seq>:<status>` its thread last reported; → its pending interrupts (JSON) |
+ * | `P:{u:U}:run`, `P:{u:U}:runs` | hash, sorted set | thread id → `<generation>:<token>` of the last run that held it; → that lease's deadline (ms), while held |
  * | `P:{u:U}:tmp`                | sorted set  | scratch of a listing script (created and removed in it) |
  *
  * A thread's record (`P:{T}:thread`) holds its `owner`; the conversation's metadata lives in its

@@ -61,22 +61,22 @@ describe("keys", () => {
       `${ubase}:created`,
       `${ubase}:meta`,
       `${ubase}:expiry`,
-      `${ubase}:agent:${escapeKeyPart("a:{b}")}`,
-      `${ubase}:tag:${escapeKeyPart("t:1")}`,
-      `${ubase}:tag:${escapeKeyPart("t{2}")}`,
-      `${ubase}:cd:${customIndex({ "k:{}": 1 })[0]}`,
+      `${ubase}:by-agent:${escapeKeyPart("a:{b}")}`,
+      `${ubase}:by-tag:${escapeKeyPart("t:1")}`,
+      `${ubase}:by-tag:${escapeKeyPart("t{2}")}`,
+      `${ubase}:by-cd:${customIndex({ "k:{}": 1 })[0]}`,
       `${ubase}:cdk`,
     ];
-    expect(await userKeys()).toEqual([...indexes, `${ubase}:st:idle`].sort());
+    expect(await userKeys()).toEqual([...indexes, `${ubase}:by-status:idle`].sort());
 
     // A run's lease: the thread's lease key, and the owner's run, runs and status set.
     const base = keysOf(saver).threadBase(c.threadId);
     await manager.run(c.threadId, { userId: user }, async () => {
-      expect(await userKeys()).toEqual([...indexes, `${ubase}:st:busy`, `${ubase}:run`, `${ubase}:runs`].sort());
+      expect(await userKeys()).toEqual([...indexes, `${ubase}:by-status:busy`, `${ubase}:run`, `${ubase}:runs`].sort());
       expect((await keysUnder(client, prefix)).filter((k) => k.startsWith(`${base}:`)).sort()).toEqual([`${base}:thread`, `${base}:lease`].sort());
     });
     // The run hash keeps the last lease's generation, so that a late take of an older run is refused.
-    expect(await userKeys()).toEqual([...indexes, `${ubase}:st:idle`, `${ubase}:run`].sort());
+    expect(await userKeys()).toEqual([...indexes, `${ubase}:by-status:idle`, `${ubase}:run`].sort());
     await manager.deleteConversation(c.threadId, { userId: user });
     expect(await keysUnder(client, prefix)).toEqual([]);
   });

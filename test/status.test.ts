@@ -294,7 +294,8 @@ describe("conversation status, runs and search", () => {
     const ubase = keysOf(saver).userBase("u1");
     await redis.client.hdel(`${ubase}:status`, c.threadId);
     await redis.client.hdel(`${ubase}:intr`, c.threadId);
-    await redis.client.smove(`${ubase}:st:interrupted`, `${ubase}:st:idle`, c.threadId);
+    await redis.client.zrem(`${ubase}:by-status:interrupted`, c.threadId);
+    await redis.client.zadd(`${ubase}:by-status:idle`, 0, c.threadId);
     expect((await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("idle");
     await conversations.run(c.threadId, { userId: "u1" }, () => Promise.resolve());
     expect(await conversations.getConversation(c.threadId, { userId: "u1" })).toMatchObject({ status: "interrupted", interrupts: [{ value: { question: "send it?" } }] });
@@ -366,6 +367,25 @@ describe("conversation status, runs and search", () => {
     await expect(conversations.listConversations({ userId: "u1", status: "waiting" as "idle" })).rejects.toBeInstanceOf(InvalidInputError);
   });
 
+  it("the exact total of filters whose smallest index is large is counted in short steps", async () => {
+    const { conversations } = setup();
+    // 12,000 conversations: "a" on the even ones (6,000), "b" on those not divisible by 3 (8,000).
+    for (let i = 0; i < 12_000; i += 500) {
+      await Promise.all(
+        Array.from({ length: 500 }, (_, j) => {
+          const n = i + j;
+          const tags = [...(n % 2 === 0 ? ["a"] : []), ...(n % 3 !== 0 ? ["b"] : [])];
+          return conversations.createConversation({ userId: "many", metadata: { tags } });
+        }),
+      );
+    }
+    const both = await conversations.listConversations({ userId: "many", tags: ["a", "b"], limit: 5 });
+    expect(both.total).toBe(4000); // even and not divisible by 3
+    expect(both.conversations).toHaveLength(5);
+    expect((await conversations.listConversations({ userId: "many", tags: ["a"], status: "idle" })).total).toBe(6000);
+    expect((await conversations.listConversations({ userId: "many", tags: ["b"], status: "busy" })).total).toBe(0);
+  });
+
   it("deleting a conversation removes it from the status and search indexes", async () => {
     const { saver, conversations } = setup();
     const c = await conversations.createConversation({ userId: "u1", metadata: { customData: { plan: "pro" } } });
@@ -374,6 +394,6 @@ describe("conversation status, runs and search", () => {
     await conversations.deleteConversation(c.threadId, { userId: "u1" });
     expect((await conversations.listConversations({ userId: "u1", status: "interrupted" })).total).toBe(0);
     expect((await conversations.listConversations({ userId: "u1", customData: { plan: "pro" } })).total).toBe(0);
-    expect(await redis.client.exists(`${redis.prefix}:{u:u1}:status`, `${redis.prefix}:{u:u1}:intr`, `${redis.prefix}:{u:u1}:cdk`, `${redis.prefix}:{u:u1}:st:interrupted`)).toBe(0);
+    expect(await redis.client.exists(`${redis.prefix}:{u:u1}:status`, `${redis.prefix}:{u:u1}:intr`, `${redis.prefix}:{u:u1}:cdk`, `${redis.prefix}:{u:u1}:by-status:interrupted`)).toBe(0);
   });
 });

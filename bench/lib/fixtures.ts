@@ -5,6 +5,7 @@ import { Annotation, END, START, StateGraph, messagesStateReducer } from "@langc
 import { emptyCheckpoint, uuid6, type BaseCheckpointSaver, type Checkpoint, type CheckpointMetadata } from "@langchain/langgraph-checkpoint";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import type { ConversationManager, RedisSaver } from "../../src/index.js";
+import { internalsOf } from "../../src/internal.js";
 import { KeySpace } from "../../src/keys.js";
 
 export const loopMetadata = (step = 1) => ({ source: "loop", step, parents: {} }) as CheckpointMetadata;
@@ -66,17 +67,30 @@ export async function buildLongThread(saver: BaseCheckpointSaver, threadId: stri
   return config;
 }
 
-/** `count` conversations for one user, created 500 at a time. */
+/**
+ * `count` conversations of one user, created 500 at a time: two of five tags each, the agent "support", customData with
+ * `plan: "pro"` on a quarter of them, and a tenth waiting on an interrupt.
+ */
 export async function buildConversations(manager: ConversationManager, userId: string, count: number): Promise<string[]> {
+  const indexes = internalsOf(manager.saver)!.indexes;
   const tags = ["billing", "support", "urgent", "refund", "vip"];
   const ids: string[] = [];
   for (let i = 0; i < count; i += 500) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(500, count - i) }, (_, j) =>
-        manager.createConversation({ userId, metadata: { title: `Conversation ${i + j}`, agentId: "support", tags: [tags[(i + j) % 5]!, tags[(i + j + 1) % 5]!], customData: { n: i + j } } }),
+        manager.createConversation({
+          userId,
+          metadata: { title: `Conversation ${i + j}`, agentId: "support", tags: [tags[(i + j) % 5]!, tags[(i + j + 1) % 5]!], customData: { n: i + j, plan: (i + j) % 4 === 0 ? "pro" : "free" } },
+        }),
       ),
     );
     ids.push(...batch.map((c) => c.threadId));
+    // Every tenth waits on an interrupt, set as the put and putWrites scripts report it (how a
+    // status arrives does not change what a listing costs).
+    batch.forEach((c, j) => {
+      if ((i + j) % 10 === 0) indexes.statusChanged(userId, c.threadId, { seq: 1, status: "interrupted", interrupts: '[{"id":"x","value":{"question":"send it?"}}]' });
+    });
+    await indexes.settled();
   }
   return ids;
 }

@@ -1,17 +1,18 @@
 --[[
   listConversations: one page of a user's conversations by activity or by creation, with the
-  total, in one round trip. Tag, agent, status and customData filters are the user's sets of them
-  (all in the user's slot):
+  total, in one round trip. Tag, agent, status and customData filters are the user's indexes of
+  them (sorted sets with scores 0, all in the user's slot; includes/user-keys.lua):
   - the page walks the listing in activity order and keeps the conversations that are in every
-    filter set (SMISMEMBER per batch), so a page of a common tag costs about a page, however many
+    filter index (ZMSCORE per batch), so a page of a common tag costs about a page, however many
     conversations the user has. A call walks at most WALK conversations: when that finds too few
     (a rare combination, a deep offset) it returns what it found and where it stopped, and the
     caller goes on from there, so that no call holds Redis long;
-  - when a filter set is small, the page comes from intersecting the listing with the sets instead
-    (ZINTERSTORE into a key of the user's slot that the script removes), which costs about the
-    small set;
-  - the total is the size of the one set, or of the sets' intersection (SINTERCARD where the
-    server has it), which Redis counts in time proportional to the smallest set.
+  - when a filter index is small, the page comes from intersecting the listing with the indexes
+    instead (ZINTERSTORE into a key of the user's slot that the script removes), which costs about
+    the small index;
+  - the total is the size of the one index, or of the indexes' intersection (ZINTERCARD), which
+    Redis counts in time proportional to the smallest index: up to COUNT_INLINE members here,
+    beyond that the caller counts in steps (count-conversations-1.lua) and this script answers -1.
 
   KEYS[1]  user base `P:{u:U}`
 
@@ -31,7 +32,7 @@
   Conversations whose thread has expired are removed from the indexes first (up to 100 a call;
   any left over are skipped on the page), and so are the leases of runs that died (up to 100).
 
-  Returns { total (0 when not counted), 1 if there is a next page else 0, the score to continue
+  Returns { total (0 when not counted, -1 when left to count in steps), 1 if there is a next page else 0, the score to continue
   after ("" for none), 1 when the walk stopped early else 0, how many of the offset this call
   skipped, then six per conversation: threadId, record, activity score, order score, status,
   pending interrupts (JSON array) }. After an early stop, the
@@ -44,6 +45,7 @@
 --- @include "ttl"
 --- @include "unindex"
 --- @include "user-status"
+--- @include "user-filters"
 local rcall = redis.call
 local ubase = KEYS[1]
 local now = now_ms()
@@ -66,12 +68,7 @@ end
 
 local by_creation = ARGV[8] == "created"
 local listing = by_creation and user_created_key(ubase) or user_convs_key(ubase)
-local sets = {}
-if ARGV[5] ~= "" then sets[#sets + 1] = user_agent_key(ubase, ARGV[5]) end
-if ARGV[9] ~= "" then sets[#sets + 1] = user_status_set_key(ubase, ARGV[9]) end
-local c = tonumber(ARGV[10])
-for i = 11, 10 + c do sets[#sets + 1] = user_custom_key(ubase, ARGV[i]) end
-for i = 11 + c, #ARGV do sets[#sets + 1] = user_tag_key(ubase, ARGV[i]) end
+local sets = filter_keys(ubase, ARGV[5], ARGV[9], 10)
 
 local total, matched = 0, nil
 -- The score the walk stopped at when its share of the call ran out, else false.
@@ -80,15 +77,14 @@ if #sets == 0 then
   if counted then total = rcall("ZCARD", listing) end
   matched = range(listing, cursor, need)
 else
-  if counted and #sets == 1 then
-    -- SINTERCARD of one set walks it; SCARD is O(1).
-    total = rcall("SCARD", sets[1])
-  elseif counted then
-    local ok, n = pcall(rcall, "SINTERCARD", #sets, unpack(sets))
-    total = ok and n or #rcall("SINTER", unpack(sets))
-  end
   local smallest = math.huge
-  for _, key in ipairs(sets) do smallest = math.min(smallest, rcall("SCARD", key)) end
+  for _, key in ipairs(sets) do smallest = math.min(smallest, rcall("ZCARD", key)) end
+  if counted and #sets == 1 then
+    total = smallest
+  elseif counted then
+    -- ZINTERCARD walks the smallest index: beyond COUNT_INLINE members the caller counts in steps.
+    total = smallest <= COUNT_INLINE and rcall("ZINTERCARD", #sets, unpack(sets)) or -1
+  end
 
   matched = {}
   if smallest > 4 * need + 64 then
@@ -107,8 +103,8 @@ else
       local keep = {}
       for i = 1, #ids do keep[i] = true end
       for _, key in ipairs(sets) do
-        local member = rcall("SMISMEMBER", key, unpack(ids))
-        for i = 1, #ids do if member[i] == 0 then keep[i] = false end end
+        local member = rcall("ZMSCORE", key, unpack(ids))
+        for i = 1, #ids do if not member[i] then keep[i] = false end end
       end
       for i = 1, #ids do
         if keep[i] then
@@ -121,7 +117,7 @@ else
       if #ids < take then break end
     end
   else
-    -- Weight 0 for the sets: the intersection keeps the listing's activity scores.
+    -- Weight 0 for the indexes: the intersection keeps the listing's scores.
     local tmp = user_tmp_key(ubase)
     local args = { tmp, #sets + 1, listing }
     for _, key in ipairs(sets) do args[#args + 1] = key end

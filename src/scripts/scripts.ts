@@ -155,6 +155,13 @@ export interface Safety {
 }
 
 /** The scripts that write (they start with `#!lua`, see above): with `durability`, they wait for replicas. */
+/**
+ * Members of the smallest filter index one step of a listing's total counts (when the listing
+ * script leaves it: COUNT_INLINE in src/lua/includes/user-filters.lua). A step copies them (about
+ * 1.3 µs each) and looks each up in the other indexes (0.5 to 1 µs each): some 2 to 4 ms.
+ */
+const COUNT_STEP = 1000;
+
 const WRITING = new Set<ScriptName>((namesOf(luaScripts) as ScriptName[]).filter((name) => luaScripts[name].lua.startsWith("#!lua")));
 
 export class Scripts {
@@ -610,7 +617,7 @@ export class Scripts {
         ...query.tags,
       ];
       const [counted, more, continueAfter, stopped, skipped, ...flat] = (await this.user("listConversations", "listConversations", userId, "", args)) as Reply[];
-      if (first) total = counted as number;
+      if (first) total = (counted as number) < 0 ? await this.countConversations(userId, query) : (counted as number);
       const before = rows.length;
       for (let i = 0; i + 5 < flat.length; i += 6) {
         rows.push({ threadId: text(flat[i]), record: flat[i + 1] as Buffer, score: text(flat[i + 2]), order: text(flat[i + 3]), status: text(flat[i + 4]) as ConversationStatus, interrupts: text(flat[i + 5]) });
@@ -624,6 +631,25 @@ export class Scripts {
       limit -= rows.length - before;
       after = text(continueAfter);
     }
+  }
+
+  /**
+   * countConversations: the total of a listing whose smallest filter index is larger than one
+   * short script counts (list-conversations-1.lua answers -1), in steps of COUNT_STEP members of
+   * that index, one round trip each (count-conversations-1.lua).
+   */
+  private async countConversations(userId: string, query: { agentId: string | null; status: ConversationStatus | null; custom: readonly string[]; tags: readonly string[] }): Promise<number> {
+    const filters = [query.agentId ?? "", query.status ?? "", String(query.custom.length), ...query.custom, ...query.tags];
+    let total = 0;
+    let pivot = "";
+    let from = "";
+    do {
+      const [count, index, last] = (await this.user("listConversations", "countConversations", userId, "", [pivot, from, String(COUNT_STEP), ...filters])) as Reply[];
+      total += count as number;
+      pivot = String(index);
+      from = text(last);
+    } while (from !== "");
+    return total;
   }
 
   /**

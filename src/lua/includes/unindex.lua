@@ -13,10 +13,10 @@ local function unindex(ubase, thread_id)
   if not record then return 0 end
   local ok, decoded = pcall(cjson.decode, record)
   if ok and type(decoded) == "table" then
-    if type(decoded.agentId) == "string" then rcall("SREM", user_agent_key(ubase, decoded.agentId), thread_id) end
+    if type(decoded.agentId) == "string" then index_remove(user_agent_key(ubase, decoded.agentId), thread_id) end
     if type(decoded.tags) == "table" then
       for _, tag in ipairs(decoded.tags) do
-        if type(tag) == "string" then rcall("SREM", user_tag_key(ubase, tag), thread_id) end
+        if type(tag) == "string" then index_remove(user_tag_key(ubase, tag), thread_id) end
       end
     end
   end
