@@ -47,7 +47,11 @@ async function putLoop(saver: RedisSaver, threadId: string, until: () => boolean
 async function failover(durability: { replicas: number; timeoutMs: number } | undefined) {
   const primary = await startOwnServer({ persist: false });
   const replica = await startOwnServer({ persist: false });
-  await replicate(primary, replica);
+  // A replica that never connects must not leave the two servers running.
+  await replicate(primary, replica).catch(async (err: unknown) => {
+    await Promise.all([primary.stop(), replica.stop()]);
+    throw err;
+  });
   const client = new Redis(primary.url, { maxRetriesPerRequest: 0, retryStrategy: () => null });
   client.on("error", () => {});
   const saver = new RedisSaver({ client, prefix: "durable", ...(durability ? { durability } : {}) });

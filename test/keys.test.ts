@@ -66,6 +66,7 @@ describe("keys", () => {
       `${ubase}:by-tag:${escapeKeyPart("t{2}")}`,
       `${ubase}:by-cd:${customIndex({ "k:{}": 1 })[0]}`,
       `${ubase}:cdk`,
+      `${ubase}:gen`,
     ];
     expect(await userKeys()).toEqual([...indexes, `${ubase}:by-status:idle`].sort());
 

@@ -384,6 +384,20 @@ describe("conversation status, runs and search", () => {
     expect(both.conversations).toHaveLength(5);
     expect((await conversations.listConversations({ userId: "many", tags: ["a"], status: "idle" })).total).toBe(6000);
     expect((await conversations.listConversations({ userId: "many", tags: ["b"], status: "busy" })).total).toBe(0);
+
+    // The next page reuses the total counted (one script), for as long as nothing it counted changes.
+    const next = await conversations.listConversations({ userId: "many", tags: ["a", "b"], limit: 5, cursor: both.nextCursor! });
+    expect(next.total).toBe(4000);
+    const added = await conversations.createConversation({ userId: "many", metadata: { tags: ["b", "a"] } });
+    expect((await conversations.listConversations({ userId: "many", tags: ["a", "b"] })).total).toBe(4001);
+    await conversations.updateConversation(added.threadId, { tags: ["a"] }, { userId: "many" });
+    expect((await conversations.listConversations({ userId: "many", tags: ["a", "b"] })).total).toBe(4000);
+    // A status change moves the totals with a status filter.
+    await conversations.run(added.threadId, { userId: "many" }, async () => {
+      expect((await conversations.listConversations({ userId: "many", tags: ["a"], status: "idle" })).total).toBe(6000);
+      expect((await conversations.listConversations({ userId: "many", tags: ["a"], status: "busy" })).total).toBe(1);
+    });
+    expect((await conversations.listConversations({ userId: "many", tags: ["a"], status: "idle" })).total).toBe(6001);
   });
 
   it("deleting a conversation removes it from the status and search indexes", async () => {

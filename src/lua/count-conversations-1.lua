@@ -10,11 +10,17 @@
   ARGV[1]  the index stepped through (its place in the filter list), or "" to pick the smallest
   ARGV[2]  the last thread id counted, or "" to start
   ARGV[3]  members per step
-  ARGV[4]  agent id to filter on, or ""
-  ARGV[5]  status to filter on, or ""
-  ARGV[6]  C, the number of customData index suffixes
-  ARGV[7 .. 6+C]  customData index suffixes
-  ARGV[7+C .. ]   tags
+  ARGV[4]  the generations the count started at (list-conversations-1.lua)
+  ARGV[5]  how many the steps before this one counted
+  ARGV[6]  agent id to filter on, or ""
+  ARGV[7]  status to filter on, or ""
+  ARGV[8]  C, the number of customData index suffixes
+  ARGV[9 .. 8+C]  customData index suffixes
+  ARGV[9+C .. ]   tags
+
+  The last step keeps the total with the generations the count started at (includes/
+  user-filters.lua): if anything changed meanwhile, those have moved and the next listing counts
+  again.
 
   Returns { how many of this step's members are in every index, the index stepped through, the
   last thread id of this step or "" when the index has no more }.
@@ -22,7 +28,7 @@
 --- @include "keys"
 --- @include "user-filters"
 local rcall = redis.call
-local keys = filter_keys(KEYS[1], ARGV[4], ARGV[5], 6)
+local keys = filter_keys(KEYS[1], ARGV[6], ARGV[7], 8)
 local pivot = tonumber(ARGV[1])
 if not pivot then
   local smallest = math.huge
@@ -35,7 +41,10 @@ end
 -- indexes there (ZINTERCARD): both native, so a step costs no Lua value per member.
 local tmp = user_tmp_key(KEYS[1])
 local n = rcall("ZRANGESTORE", tmp, keys[pivot], ARGV[2] == "" and "-" or ("(" .. ARGV[2]), "+", "BYLEX", "LIMIT", 0, tonumber(ARGV[3]))
-if n == 0 then return { 0, pivot, "" } end
+if n == 0 then
+  keep_total(KEYS[1], total_field(keys), ARGV[4], tonumber(ARGV[5]))
+  return { 0, pivot, "" }
+end
 local others = { tmp }
 for j, key in ipairs(keys) do
   if j ~= pivot then others[#others + 1] = key end
@@ -43,4 +52,8 @@ end
 local count = rcall("ZINTERCARD", #others, unpack(others))
 local last = rcall("ZRANGE", tmp, -1, -1)[1]
 rcall("DEL", tmp)
-return { count, pivot, n < tonumber(ARGV[3]) and "" or last }
+if n < tonumber(ARGV[3]) then
+  keep_total(KEYS[1], total_field(keys), ARGV[4], tonumber(ARGV[5]) + count)
+  return { count, pivot, "" }
+end
+return { count, pivot, last }

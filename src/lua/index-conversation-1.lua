@@ -33,7 +33,7 @@ rcall("HSET", user_meta_key(ubase), thread_id, ARGV[2])
 rcall("ZADD", user_convs_key(ubase), score, thread_id)
 -- Creation order: the first activity score is unique and never changes.
 rcall("ZADD", user_created_key(ubase), score, thread_id)
-if ARGV[3] ~= "" then index_add(user_agent_key(ubase, ARGV[3]), thread_id) end
+if ARGV[3] ~= "" then index_add(ubase, user_agent_key(ubase, ARGV[3]), thread_id) end
 if ARGV[4] ~= "0" then rcall("ZADD", user_expiry_key(ubase), ARGV[4], thread_id) end
 -- The sequence number too, whenever the thread has one: an older update arriving late changes nothing.
 if ARGV[5] ~= "0" then rcall("HSET", user_status_key(ubase), thread_id, ARGV[5] .. ":" .. ARGV[6]) end
@@ -41,5 +41,5 @@ if ARGV[7] ~= "[]" then rcall("HSET", user_intr_key(ubase), thread_id, ARGV[7]) 
 place_status(ubase, thread_id, now_ms())
 local c = tonumber(ARGV[8])
 index_custom(ubase, thread_id, { unpack(ARGV, 9, 8 + c) })
-for i = 9 + c, #ARGV do index_add(user_tag_key(ubase, ARGV[i]), thread_id) end
+for i = 9 + c, #ARGV do index_add(ubase, user_tag_key(ubase, ARGV[i]), thread_id) end
 return score

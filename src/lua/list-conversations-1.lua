@@ -32,9 +32,10 @@
   Conversations whose thread has expired are removed from the indexes first (up to 100 a call;
   any left over are skipped on the page), and so are the leases of runs that died (up to 100).
 
-  Returns { total (0 when not counted, -1 when left to count in steps), 1 if there is a next page else 0, the score to continue
-  after ("" for none), 1 when the walk stopped early else 0, how many of the offset this call
-  skipped, then six per conversation: threadId, record, activity score, order score, status,
+  Returns { total (0 when not counted, -1 when left to count in steps), 1 if there is a next page
+  else 0, the score to continue after ("" for none), 1 when the walk stopped early else 0, how many
+  of the offset this call skipped, the generations to count the total at (with -1, else ""), then
+  six per conversation: threadId, record, activity score, order score, status,
   pending interrupts (JSON array) }. After an early stop, the
   caller goes on after that score, with the offset less what was skipped and the page less what
   came. A page may hold fewer than ARGV[4] conversations when some turned out expired or left
@@ -71,6 +72,8 @@ local listing = by_creation and user_created_key(ubase) or user_convs_key(ubase)
 local sets = filter_keys(ubase, ARGV[5], ARGV[9], 10)
 
 local total, matched = 0, nil
+-- The generations a total left to count in steps is counted at, else "".
+local pending = ""
 -- The score the walk stopped at when its share of the call ran out, else false.
 local stopped = false
 if #sets == 0 then
@@ -81,9 +84,14 @@ else
   for _, key in ipairs(sets) do smallest = math.min(smallest, rcall("ZCARD", key)) end
   if counted and #sets == 1 then
     total = smallest
+  elseif counted and smallest <= COUNT_INLINE then
+    total = rcall("ZINTERCARD", #sets, unpack(sets))
   elseif counted then
-    -- ZINTERCARD walks the smallest index: beyond COUNT_INLINE members the caller counts in steps.
-    total = smallest <= COUNT_INLINE and rcall("ZINTERCARD", #sets, unpack(sets)) or -1
+    -- ZINTERCARD walks the smallest index: beyond COUNT_INLINE members the caller counts in steps,
+    -- unless a total counted at the indexes' current generations is kept.
+    pending = total_generations(ubase, ARGV[9] ~= "")
+    total = kept_total(ubase, total_field(sets), pending)
+    if total then pending = "" else total = -1 end
   end
 
   matched = {}
@@ -137,7 +145,7 @@ for i = 2 * offset + 1, math.min(#matched, 2 * (need - 1)), 2 do
 end
 local more = #matched >= 2 * need and 1 or 0
 local skipped = math.min(offset, #matched / 2)
-local out = { total, more, stopped or scores[#scores] or "", stopped and 1 or 0, skipped }
+local out = { total, more, stopped or scores[#scores] or "", stopped and 1 or 0, skipped, pending }
 if #ids == 0 then return out end
 -- Everything a row shows, a few commands for the whole page (ZMSCORE: Redis 6.2).
 local records = rcall("HMGET", user_meta_key(ubase), unpack(ids))

@@ -30,13 +30,13 @@ local current = rcall("HGET", user_meta_key(ubase), thread_id)
 if not current then return false end
 if current ~= ARGV[2] then return CHANGED end
 local t, u = tonumber(ARGV[6]), tonumber(ARGV[7])
-if ARGV[4] ~= "" then index_remove(user_agent_key(ubase, ARGV[4]), thread_id) end
-for i = 8, 7 + t do index_remove(user_tag_key(ubase, ARGV[i]), thread_id) end
-if ARGV[5] ~= "" then index_add(user_agent_key(ubase, ARGV[5]), thread_id) end
-for i = 8 + t, 7 + t + u do index_add(user_tag_key(ubase, ARGV[i]), thread_id) end
+if ARGV[4] ~= "" then index_remove(ubase, user_agent_key(ubase, ARGV[4]), thread_id) end
+for i = 8, 7 + t do index_remove(ubase, user_tag_key(ubase, ARGV[i]), thread_id) end
+if ARGV[5] ~= "" then index_add(ubase, user_agent_key(ubase, ARGV[5]), thread_id) end
+for i = 8 + t, 7 + t + u do index_add(ubase, user_tag_key(ubase, ARGV[i]), thread_id) end
 local indexed = rcall("HGET", user_cdk_key(ubase), thread_id)
 if indexed then
-  for _, suffix in ipairs(cjson.decode(indexed)) do index_remove(user_custom_key(ubase, suffix), thread_id) end
+  for _, suffix in ipairs(cjson.decode(indexed)) do index_remove(ubase, user_custom_key(ubase, suffix), thread_id) end
   rcall("HDEL", user_cdk_key(ubase), thread_id)
 end
 index_custom(ubase, thread_id, { unpack(ARGV, 8 + t + u) })

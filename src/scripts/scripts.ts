@@ -616,8 +616,8 @@ export class Scripts {
         ...query.custom,
         ...query.tags,
       ];
-      const [counted, more, continueAfter, stopped, skipped, ...flat] = (await this.user("listConversations", "listConversations", userId, "", args)) as Reply[];
-      if (first) total = (counted as number) < 0 ? await this.countConversations(userId, query) : (counted as number);
+      const [counted, more, continueAfter, stopped, skipped, pending, ...flat] = (await this.user("listConversations", "listConversations", userId, "", args)) as Reply[];
+      if (first) total = (counted as number) < 0 ? await this.countConversations(userId, query, text(pending)) : (counted as number);
       const before = rows.length;
       for (let i = 0; i + 5 < flat.length; i += 6) {
         rows.push({ threadId: text(flat[i]), record: flat[i + 1] as Buffer, score: text(flat[i + 2]), order: text(flat[i + 3]), status: text(flat[i + 4]) as ConversationStatus, interrupts: text(flat[i + 5]) });
@@ -636,15 +636,20 @@ export class Scripts {
   /**
    * countConversations: the total of a listing whose smallest filter index is larger than one
    * short script counts (list-conversations-1.lua answers -1), in steps of COUNT_STEP members of
-   * that index, one round trip each (count-conversations-1.lua).
+   * that index, one round trip each (count-conversations-1.lua). The last step keeps the total
+   * with the indexes' `generations` the count started at, for the next pages of the listing.
    */
-  private async countConversations(userId: string, query: { agentId: string | null; status: ConversationStatus | null; custom: readonly string[]; tags: readonly string[] }): Promise<number> {
+  private async countConversations(
+    userId: string,
+    query: { agentId: string | null; status: ConversationStatus | null; custom: readonly string[]; tags: readonly string[] },
+    generations: string,
+  ): Promise<number> {
     const filters = [query.agentId ?? "", query.status ?? "", String(query.custom.length), ...query.custom, ...query.tags];
     let total = 0;
     let pivot = "";
     let from = "";
     do {
-      const [count, index, last] = (await this.user("listConversations", "countConversations", userId, "", [pivot, from, String(COUNT_STEP), ...filters])) as Reply[];
+      const [count, index, last] = (await this.user("listConversations", "countConversations", userId, "", [pivot, from, String(COUNT_STEP), generations, String(total), ...filters])) as Reply[];
       total += count as number;
       pivot = String(index);
       from = text(last);

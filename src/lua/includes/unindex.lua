@@ -13,14 +13,16 @@ local function unindex(ubase, thread_id)
   if not record then return 0 end
   local ok, decoded = pcall(cjson.decode, record)
   if ok and type(decoded) == "table" then
-    if type(decoded.agentId) == "string" then index_remove(user_agent_key(ubase, decoded.agentId), thread_id) end
+    if type(decoded.agentId) == "string" then index_remove(ubase, user_agent_key(ubase, decoded.agentId), thread_id) end
     if type(decoded.tags) == "table" then
       for _, tag in ipairs(decoded.tags) do
-        if type(tag) == "string" then index_remove(user_tag_key(ubase, tag), thread_id) end
+        if type(tag) == "string" then index_remove(ubase, user_tag_key(ubase, tag), thread_id) end
       end
     end
   end
   rcall("HDEL", user_meta_key(ubase), thread_id)
+  -- The user's last conversation: nothing is left that a kept total or a generation describes.
+  if rcall("HLEN", user_meta_key(ubase)) == 0 then rcall("DEL", user_gen_key(ubase), user_totals_key(ubase)) end
   return 1
 end
 

@@ -39,9 +39,9 @@ local function place_status(ubase, thread_id, now)
   local status = conversation_status(ubase, thread_id, now)
   for _, name in ipairs(STATUSES) do
     if name == status then
-      index_add(user_status_set_key(ubase, name), thread_id)
+      index_add(ubase, user_status_set_key(ubase, name), thread_id, "s")
     else
-      index_remove(user_status_set_key(ubase, name), thread_id)
+      index_remove(ubase, user_status_set_key(ubase, name), thread_id, "s")
     end
   end
   return status
@@ -59,7 +59,7 @@ end
 -- Everything the status and search indexes hold of a conversation.
 local function forget_status(ubase, thread_id)
   local rcall = redis.call
-  for _, name in ipairs(STATUSES) do index_remove(user_status_set_key(ubase, name), thread_id) end
+  for _, name in ipairs(STATUSES) do index_remove(ubase, user_status_set_key(ubase, name), thread_id, "s") end
   rcall("HDEL", user_status_key(ubase), thread_id)
   rcall("HDEL", user_intr_key(ubase), thread_id)
   rcall("HDEL", user_run_key(ubase), thread_id)
@@ -67,7 +67,7 @@ local function forget_status(ubase, thread_id)
   rcall("ZREM", user_created_key(ubase), thread_id)
   local indexed = rcall("HGET", user_cdk_key(ubase), thread_id)
   if indexed then
-    for _, suffix in ipairs(cjson.decode(indexed)) do index_remove(user_custom_key(ubase, suffix), thread_id) end
+    for _, suffix in ipairs(cjson.decode(indexed)) do index_remove(ubase, user_custom_key(ubase, suffix), thread_id) end
     rcall("HDEL", user_cdk_key(ubase), thread_id)
   end
 end
@@ -75,6 +75,6 @@ end
 -- Indexes a conversation's customData: `suffixes` name one set per top-level key and value.
 local function index_custom(ubase, thread_id, suffixes)
   if #suffixes == 0 then return end
-  for _, suffix in ipairs(suffixes) do index_add(user_custom_key(ubase, suffix), thread_id) end
+  for _, suffix in ipairs(suffixes) do index_add(ubase, user_custom_key(ubase, suffix), thread_id) end
   redis.call("HSET", user_cdk_key(ubase), thread_id, cjson.encode(suffixes))
 end
