@@ -157,7 +157,9 @@ export class ConversationManager {
    * conversations that have all of them, `agentId` those of that agent, `status` those with that
    * status, `customData` those whose customData has those top-level values. Page with
    * `nextCursor`, which stays stable while conversations are added, become active or change
-   * status, or with `offset`. One round trip, filters and the exact total included.
+   * status, or with `offset`. One round trip, filters and the exact total included, except when
+   * the total counts the intersection of filters whose smallest index is large (over 2,000): it is
+   * then counted in short steps, and kept for the next pages until those indexes change.
    *
    * @example
    * ```ts
