@@ -69,28 +69,28 @@ end
 
 local by_creation = ARGV[8] == "created"
 local listing = by_creation and user_created_key(ubase) or user_convs_key(ubase)
-local sets = filter_keys(ubase, ARGV[5], ARGV[9], 10)
+local filters = filter_keys(ubase, ARGV[5], ARGV[9], 10)
 
 local total, matched = 0, nil
 -- The generations a total left to count in steps is counted at, else "".
 local pending = ""
 -- The score the walk stopped at when its share of the call ran out, else false.
 local stopped = false
-if #sets == 0 then
+if #filters == 0 then
   if counted then total = rcall("ZCARD", listing) end
   matched = range(listing, cursor, need)
 else
   local smallest = math.huge
-  for _, key in ipairs(sets) do smallest = math.min(smallest, rcall("ZCARD", key)) end
-  if counted and #sets == 1 then
+  for _, key in ipairs(filters) do smallest = math.min(smallest, rcall("ZCARD", key)) end
+  if counted and #filters == 1 then
     total = smallest
   elseif counted and smallest <= COUNT_INLINE then
-    total = rcall("ZINTERCARD", #sets, unpack(sets))
+    total = rcall("ZINTERCARD", #filters, unpack(filters))
   elseif counted then
     -- ZINTERCARD walks the smallest index: beyond COUNT_INLINE members the caller counts in steps,
     -- unless a total counted at the indexes' current generations is kept.
     pending = total_generations(ubase, ARGV[9] ~= "")
-    total = kept_total(ubase, total_field(sets), pending)
+    total = kept_total(ubase, total_field(filters), pending)
     if total then pending = "" else total = -1 end
   end
 
@@ -110,7 +110,7 @@ else
       if #ids == 0 then break end
       local keep = {}
       for i = 1, #ids do keep[i] = true end
-      for _, key in ipairs(sets) do
+      for _, key in ipairs(filters) do
         local member = rcall("ZMSCORE", key, unpack(ids))
         for i = 1, #ids do if not member[i] then keep[i] = false end end
       end
@@ -127,11 +127,11 @@ else
   else
     -- Weight 0 for the indexes: the intersection keeps the listing's scores.
     local tmp = user_tmp_key(ubase)
-    local args = { tmp, #sets + 1, listing }
-    for _, key in ipairs(sets) do args[#args + 1] = key end
+    local args = { tmp, #filters + 1, listing }
+    for _, key in ipairs(filters) do args[#args + 1] = key end
     args[#args + 1] = "WEIGHTS"
     args[#args + 1] = 1
-    for _ = 1, #sets do args[#args + 1] = 0 end
+    for _ = 1, #filters do args[#args + 1] = 0 end
     rcall("ZINTERSTORE", unpack(args))
     matched = range(tmp, cursor, need)
     rcall("DEL", tmp)

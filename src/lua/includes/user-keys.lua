@@ -34,7 +34,7 @@ local function user_status_set_key(ubase, status) return ubase .. ":by-status:" 
 local function user_intr_key(ubase) return ubase .. ":intr" end
 local function user_run_key(ubase) return ubase .. ":run" end
 local function user_runs_key(ubase) return ubase .. ":runs" end
--- customData search: one set per top-level key and value; the suffix `<escaped key>:<sha1 of the
+-- customData search: one index per top-level key and value; the suffix `<escaped key>:<sha1 of the
 -- value's canonical JSON>` is made in TypeScript (src/conversations/records.ts customIndex), and
 -- `cdk` remembers each conversation's suffixes so that they can be removed.
 local function user_custom_key(ubase, suffix) return ubase .. ":by-cd:" .. suffix end

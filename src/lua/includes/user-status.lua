@@ -7,8 +7,8 @@
 --   run hash, runs  thread id -> `<generation>:<token>` of the last run that held the
 --                   conversation's lease (lease-conversation-1.lua), and that lease's deadline (ms)
 --                   while it holds it: busy while the deadline has not passed
---   st:<status>     the conversations whose status, busy included, is that one: each conversation
---                   is in exactly one of the four sets
+--   by-status:<s>   the conversations whose status, busy included, is that one: each conversation
+--                   is in exactly one of the four indexes (includes/user-keys.lua)
 local STATUSES = { "idle", "busy", "interrupted", "error" }
 
 -- The status a conversation shows now.
@@ -34,7 +34,7 @@ local function statuses_of(ubase, ids, now)
   return out
 end
 
--- Puts a conversation in the status set it belongs to, and out of the others.
+-- Puts a conversation in the status index it belongs to, and out of the others.
 local function place_status(ubase, thread_id, now)
   local status = conversation_status(ubase, thread_id, now)
   for _, name in ipairs(STATUSES) do
@@ -72,7 +72,7 @@ local function forget_status(ubase, thread_id)
   end
 end
 
--- Indexes a conversation's customData: `suffixes` name one set per top-level key and value.
+-- Indexes a conversation's customData: `suffixes` name one index per top-level key and value.
 local function index_custom(ubase, thread_id, suffixes)
   if #suffixes == 0 then return end
   for _, suffix in ipairs(suffixes) do index_add(ubase, user_custom_key(ubase, suffix), thread_id) end
