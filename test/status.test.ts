@@ -235,6 +235,21 @@ describe("conversation status, runs and search", () => {
     expect(order).toEqual(["w1", "w3"]);
   });
 
+  it("a waiter whose process died leaves the line once it stops asking, and the runs behind it go on", async () => {
+    const { conversations } = setup();
+    const c = await conversations.createConversation({ userId: "u1" });
+    // A waiter first in line that asked 0 ms ago and will never ask again (its process died).
+    const base = keysOf(conversations.saver).threadBase(c.threadId);
+    const stillAliveFor = 300;
+    await redis.client.zadd(`${base}:queue`, 1, "dead-waiter");
+    await redis.client.zadd(`${base}:waiting`, Date.now() + stillAliveFor, "dead-waiter");
+    await expect(conversations.run(c.threadId, { userId: "u1" }, () => Promise.resolve())).rejects.toMatchObject({ reason: "busy" });
+    const started = Date.now();
+    expect(await conversations.run(c.threadId, { userId: "u1", multitask: "enqueue", pollMs: 20 }, () => Promise.resolve("ran"))).toBe("ran");
+    expect(Date.now() - started).toBeGreaterThanOrEqual(stillAliveFor - 100);
+    expect(await redis.client.zcard(`${base}:queue`)).toBe(0);
+  });
+
   it("a killed process's lease runs out, and the conversation is free again", async () => {
     const { conversations } = setup();
     const c = await conversations.createConversation({ userId: "u1" });
