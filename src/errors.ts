@@ -202,9 +202,10 @@ export class ConversationExistsError extends RedisTreeError {
 
 /**
  * A {@link ConversationManager.run} could not have the conversation: another run holds it (with
- * `multitask: "reject"`, `reason: "busy"`), or this run's lease ran out while it ran (its process
- * stalled longer than `leaseMs`) and another run may have taken the conversation (`reason:
- * "lease-lost"`; the run was cancelled at that point).
+ * `multitask: "reject"`, `reason: "busy"`), a newer run with `multitask: "interrupt"` stopped this
+ * one at its next checkpoint (`reason: "interrupted"`), or this run's lease ran out while it ran
+ * (its process stalled longer than `leaseMs`) and another run may have taken the conversation
+ * (`reason: "lease-lost"`; the run was cancelled at that point).
  *
  * @example
  * ```ts
@@ -214,12 +215,16 @@ export class ConversationExistsError extends RedisTreeError {
 export class ConversationBusyError extends RedisTreeError {
   override name = "ConversationBusyError";
   readonly threadId: string;
-  readonly reason: "busy" | "lease-lost";
+  readonly reason: "busy" | "interrupted" | "lease-lost";
 
-  constructor(threadId: string, reason: "busy" | "lease-lost") {
+  constructor(threadId: string, reason: "busy" | "interrupted" | "lease-lost") {
     super(
       "CONFLICT",
-      reason === "busy" ? `conversation ${quoteId(threadId)} is busy with another run` : `the run on conversation ${quoteId(threadId)} lost its lease and was cancelled`,
+      reason === "busy"
+        ? `conversation ${quoteId(threadId)} is busy with another run`
+        : reason === "interrupted"
+          ? `the run on conversation ${quoteId(threadId)} was stopped at a checkpoint for a newer run (multitask "interrupt")`
+          : `the run on conversation ${quoteId(threadId)} lost its lease and was cancelled`,
     );
     this.threadId = threadId;
     this.reason = reason;

@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
-import { Command, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
+import { Annotation, Command, END, MessagesAnnotation, START, StateGraph } from "@langchain/langgraph";
 import { ConversationBusyError, ConversationManager, InvalidInputError, NotFoundError, RedisSaver, isConversationBusyError, type Conversation } from "../src/index.js";
 import { approvalGraph, chatGraph, contents } from "./helpers/graphs.js";
 import { keysOf, redisPerTest, target } from "./helpers/redis.js";
@@ -212,6 +212,36 @@ describe("conversation status, runs and search", () => {
     expect((await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("idle");
   });
 
+  it("interrupt: the running run stops at its next checkpoint, the new one runs from there, and nothing forks", async () => {
+    const { saver, conversations } = setup();
+    const other = otherProcess();
+    const c = await conversations.createConversation({ userId: "u1" });
+    // A slow job: one checkpoint per step, 40 steps of 15 ms, counting in `done`.
+    const State = Annotation.Root({ ...MessagesAnnotation.spec, done: Annotation<number>({ reducer: (_, b) => b, default: () => 0 }) });
+    const job = (checkpointer: RedisSaver) =>
+      new StateGraph(State)
+        .addNode("step", async (s) => {
+          await new Promise((r) => setTimeout(r, 15));
+          return { done: s.done + 1 };
+        })
+        .addEdge(START, "step")
+        .addConditionalEdges("step", (s) => (s.done >= 40 ? END : "step"))
+        .compile({ checkpointer });
+    const first = conversations.run(c.threadId, { userId: "u1" }, (config) => job(saver).invoke({ messages: [new HumanMessage("start the job")] }, { ...config, recursionLimit: 100 }));
+    await expect.poll(async () => ((await saver.getTuple({ configurable: { thread_id: c.threadId } }))?.checkpoint.channel_values.done as number | undefined) ?? 0, { interval: 10 }).toBeGreaterThan(3);
+    // Another process sends a new message and interrupts the job.
+    const second = other.run(c.threadId, { userId: "u1", multitask: "interrupt", pollMs: 10 }, (config) => job(other.saver).invoke({ messages: [new HumanMessage("actually, stop")] }, { ...config, recursionLimit: 100 }));
+    await expect(first).rejects.toMatchObject({ name: "ConversationBusyError", reason: "interrupted" });
+    const result = await second;
+    // The second run went on from where the first stopped: the job finished once, on one branch.
+    expect(result.done).toBe(40);
+    expect(contents(result.messages)).toEqual(["human:start the job", "human:actually, stop"]);
+    expect(await conversations.listBranches(c.threadId, { userId: "u1" })).toHaveLength(1);
+    expect((await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("idle");
+    // With nothing running, interrupt simply runs.
+    expect(await conversations.run(c.threadId, { userId: "u1", multitask: "interrupt" }, () => Promise.resolve("ran"))).toBe("ran");
+  });
+
   it("enqueue serves waiters in order of arrival, and a waiter that gives up leaves the line", async () => {
     const { conversations } = setup();
     const c = await conversations.createConversation({ userId: "u1" });
@@ -320,7 +350,7 @@ describe("conversation status, runs and search", () => {
   it("run: bad input is refused before anything is taken; another user's conversation is not found", async () => {
     const { conversations } = setup();
     const c = await conversations.createConversation({ userId: "u1" });
-    await expect(conversations.run(c.threadId, { userId: "u1", multitask: "interrupt" as "reject" }, () => Promise.resolve(1))).rejects.toBeInstanceOf(InvalidInputError);
+    await expect(conversations.run(c.threadId, { userId: "u1", multitask: "rollback" as "reject" }, () => Promise.resolve(1))).rejects.toBeInstanceOf(InvalidInputError);
     await expect(conversations.run(c.threadId, { userId: "u1", leaseMs: 10 }, () => Promise.resolve(1))).rejects.toBeInstanceOf(InvalidInputError);
     await expect(conversations.run(c.threadId, { userId: "u1" }, "nope" as never)).rejects.toBeInstanceOf(InvalidInputError);
     await expect(conversations.run(c.threadId, { userId: "u2" }, () => Promise.resolve(1))).rejects.toBeInstanceOf(NotFoundError);

@@ -203,7 +203,9 @@ export class ConversationManager {
    * never write one thread at once: the conversation is `busy` meanwhile. When another run holds
    * it, `multitask` decides: `"reject"` (the default) throws {@link ConversationBusyError} at once,
    * `"enqueue"` waits until the runs that came before have finished, in order of arrival, and
-   * then runs from the state they left. The lease lives in Redis with a TTL (`leaseMs`) that the
+   * then runs from the state they left; `"interrupt"` also asks the running one to stop at its next
+   * checkpoint (it fails with ConversationBusyError, reason `"interrupted"`; its graph must use
+   * this manager's saver, whose put replies carry the request), then runs from there. The lease lives in Redis with a TTL (`leaseMs`) that the
    * run renews; a process that dies mid-run frees the conversation when the TTL runs out. A run
    * that loses its lease (its process stalled longer than `leaseMs`) is cancelled through the
    * signal it was given and fails with ConversationBusyError (`reason: "lease-lost"`).
@@ -230,7 +232,8 @@ export class ConversationManager {
     const patienceMs = Math.max(5000, 10 * pollMs);
     let lease: { deadline: number; generation: number };
     for (;;) {
-      const got = await this.#threads.takeLease(id, { mode: multitask === "reject" ? "take" : "wait", token, ttlMs: leaseMs, owner: userId, patienceMs });
+      const mode = multitask === "reject" ? "take" : multitask === "enqueue" ? "wait" : "interrupt";
+      const got = await this.#threads.takeLease(id, { mode, token, ttlMs: leaseMs, owner: userId, patienceMs });
       if (got.held) {
         lease = got;
         break;
@@ -249,7 +252,14 @@ export class ConversationManager {
     signal?.addEventListener("abort", cancel, { once: true });
     if (signal?.aborted) cancel(); // aborted while the lease was being taken
     let lost = false;
+    let stopped = false;
     let finished = false;
+    // A newer run with multitask "interrupt" asks this one to stop: the saver learns it from the
+    // reply of this run's next put, and the run is cancelled right after that checkpoint.
+    const forget = this.#threads.runningHere(id, token, () => {
+      stopped = true;
+      controller.abort(new ConversationBusyError(id, "interrupted"));
+    });
     const renew = async () => {
       const next = await this.#threads.renewLease(id, token, leaseMs).catch(() => undefined);
       if (finished || next === undefined) return; // a failed renewal is tried again at the next tick
@@ -271,9 +281,11 @@ export class ConversationManager {
       return result;
     } catch (err) {
       if (lost) throw new ConversationBusyError(id, "lease-lost");
+      if (stopped) throw new ConversationBusyError(id, "interrupted");
       throw err;
     } finally {
       finished = true;
+      forget();
       clearInterval(timer);
       signal?.removeEventListener("abort", cancel);
       // The release answers the thread's status, which goes to the owner's index again: an update

@@ -157,10 +157,12 @@ export const RunOptionsSchema = z.strictObject({
   userId: UserIdSchema,
   /**
    * What to do when another run holds the conversation: `"reject"` throws ConversationBusyError,
-   * `"enqueue"` waits until the runs before it finish, in order of arrival.
+   * `"enqueue"` waits until the runs before it finish, in order of arrival, `"interrupt"` also asks
+   * the running one to stop at its next checkpoint (it fails with ConversationBusyError, reason
+   * "interrupted") and then runs from there.
    * @default "reject"
    */
-  multitask: z.enum(["reject", "enqueue"]).default("reject"),
+  multitask: z.enum(["reject", "enqueue", "interrupt"]).default("reject"),
   /**
    * How long the lease lasts without renewal, in ms: the run renews it every third of that, so a
    * run whose process dies frees the conversation at most this long after.

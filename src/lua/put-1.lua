@@ -54,7 +54,8 @@
   1 if the deadline moved else 0, { blob field, list node id, ... } of the lists written, 1 if
   a shallow put left checkpoints to prune else 0, 1 when a move to a new deadline is left to step
   through (includes/ttl.lua) else 0, the thread's new status sequence number when this put made an
-  interrupted or failed thread idle again, else 0 } (the owner lets the caller move the
+  interrupted or failed thread idle again, else 0, the token of a run asked to stop at its next
+  checkpoint (run-lease-1.lua "interrupt"), else "" } (the owner lets the caller move the
   conversation up in its owner's listing; a new namespace, enter the thread in the thread index;
   the node ids, name the start of the next version of each list; prune work left, finish it),
   NOT_OWNER, CHANGED (with ARGV[14]: the head moved on) or RESEND (a list spec named a start that
@@ -74,7 +75,7 @@ local base = KEYS[1]
 local ns, id, parent = ARGV[1], ARGV[2], ARGV[3]
 local thread = thread_key(base)
 -- Everything this script needs of the thread record, in one read.
-local record = rcall("HMGET", thread, "owner", head_field(ns), "created", "ttl", "expires", "delta:" .. ns, "mv", "st", "sit", "sc")
+local record = rcall("HMGET", thread, "owner", head_field(ns), "created", "ttl", "expires", "delta:" .. ns, "mv", "st", "sit", "sc", "stop")
 local owner, head = record[1], record[2]
 if ARGV[9] ~= "" and owner ~= ARGV[9] then return NOT_OWNER end
 if ARGV[14] == "1" and (head or "") ~= parent then return CHANGED end
@@ -247,4 +248,4 @@ end
 local created = (ARGV[12] ~= "0" or record[4] or record[5] or record[7]) and { node, bkey, ikey, ckpts_key(base, ns), leaves_key(base, ns), nss_key(base), thread } or {}
 local deadline, ttl_moving = apply_ttl(base, ARGV[12], created, "due", { exists = true, own = record[4], expires = record[5], mv = record[7] })
 local moved = (deadline > 0 and string.format("%.0f", deadline) ~= record[5]) and 1 or 0
-return { 1, owner, deadline, new_ns, moved, nodes, prune_left and 1 or 0, ttl_moving and 1 or 0, status_seq }
+return { 1, owner, deadline, new_ns, moved, nodes, prune_left and 1 or 0, ttl_moving and 1 or 0, status_seq, record[11] or "" }

@@ -7,7 +7,9 @@
   KEYS[1]  thread base `P:{T}`
 
   ARGV[1]  "take" (reject: fail when the thread is taken), "wait" (enqueue: take it, else wait in
-           line), "renew", "release" or "leave" (a waiter gives up)
+           line), "interrupt" (as wait, and ask the run holding the thread to stop at its next
+           checkpoint: the thread record's `stop` field names it, and put-1.lua tells that run's
+           saver in its reply), "renew", "release" or "leave" (a waiter gives up)
   ARGV[2]  the run's token
   ARGV[3]  the lease's TTL in ms (take, wait, renew)
   ARGV[4]  the user the run is for (take, wait): the thread must be theirs
@@ -17,7 +19,7 @@
   that has not asked for ARGV[5] ms (its process died) leaves the line, so it never blocks the
   runs behind it.
 
-  Returns, for take and wait: { 1, the lease's deadline in ms, the lease's generation (it goes up
+  Returns, for take, wait and interrupt: { 1, the lease's deadline in ms, the lease's generation (it goes up
   with every lease taken on the thread: the owner's index keeps the newest, see
   lease-conversation-1.lua) } when the run holds the lease, { 0 } when it is taken (take),
   { 2, how many runs are ahead } when the run waits in line (wait), or NOT_OWNER. For renew: the
@@ -43,6 +45,7 @@ if mode == "renew" then
 end
 if mode == "release" or mode == "leave" then
   if mode == "release" and rcall("GET", lease) == token then rcall("DEL", lease) end
+  if rcall("HGET", thread_key(base), "stop") == token then rcall("HDEL", thread_key(base), "stop") end
   rcall("ZREM", queue, token)
   rcall("ZREM", waiting, token)
   if mode == "leave" then return 1 end
@@ -62,9 +65,12 @@ if holder == token or (not holder and (not first or first == token)) then
   rcall("SET", lease, token, "PX", ttl)
   rcall("ZREM", queue, token)
   rcall("ZREM", waiting, token)
+  -- A stop asked of an earlier holder is not this run's.
+  if holder ~= token then rcall("HDEL", thread_key(base), "stop") end
   return { 1, now + ttl, rcall("HINCRBY", thread_key(base), "lg", 1) }
 end
 if mode == "take" then return { 0 } end
+if mode == "interrupt" and holder then rcall("HSET", thread_key(base), "stop", holder) end
 local t = rcall("TIME")
 -- Scores as strings: Lua would print numbers of this size in %.14g and lose digits.
 rcall("ZADD", queue, "NX", t[1] .. string.format("%06d", tonumber(t[2])), token)

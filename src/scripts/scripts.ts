@@ -261,7 +261,8 @@ export class Scripts {
     filter: ReadonlyArray<readonly [string, string]>;
     blobs: ReadonlyArray<readonly [string, Buffer]>;
   }): Promise<
-    { resend: true } | { resend: false; owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean; lists: Map<string, string>; pruneLeft: boolean; statusSeq: number }
+    | { resend: true }
+    | { resend: false; owner: string | null; deadline: number; newNamespace: boolean; deadlineMoved: boolean; lists: Map<string, string>; pruneLeft: boolean; statusSeq: number; stop: string }
   > {
     const reply = await this.run("put", "put", [this.keys.threadBase(input.threadId)], [
       input.ns,
@@ -288,7 +289,7 @@ export class Scripts {
     ]);
     if (reply === ScriptCode.RESEND) return { resend: true };
     if (isCode(reply)) throw codeError(reply, { operation: "put", threadId: input.threadId });
-    const [, owner, deadline, newNamespace, moved, nodes, pruneLeft, moving, statusSeq] = reply as Reply[];
+    const [, owner, deadline, newNamespace, moved, nodes, pruneLeft, moving, statusSeq, stop] = reply as Reply[];
     const stepped = moving === 1 ? await this.moveTtl("put", input.threadId) : undefined;
     return {
       resend: false,
@@ -299,6 +300,7 @@ export class Scripts {
       lists: new Map(pairs(nodes as Reply[]).map(([field, node]) => [text(field), text(node)])),
       pruneLeft: pruneLeft === 1,
       statusSeq: statusSeq as number,
+      stop: text(stop),
     };
   }
 
@@ -718,7 +720,7 @@ export class Scripts {
    */
   async runLease(
     threadId: string,
-    request: { mode: "take" | "wait"; token: string; ttlMs: number; owner: string; patienceMs: number },
+    request: { mode: "take" | "wait" | "interrupt"; token: string; ttlMs: number; owner: string; patienceMs: number },
   ): Promise<{ held: true; deadline: number; generation: number } | { held: false; ahead: number | null }> {
     const reply = (await this.thread("run", "runLease", threadId, [request.mode, request.token, String(request.ttlMs), ownerArg(request), String(request.patienceMs)])) as number[];
     const [held, value, generation] = reply;

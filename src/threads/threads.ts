@@ -113,6 +113,8 @@ export class Threads {
   readonly #shallow: boolean;
   readonly #history: HistoryCache;
   readonly #lists = new ListCache(LIST_CACHE_BYTES);
+  /** The runs of this process that hold a thread's lease, by thread (see runningHere). */
+  readonly #runs = new Map<string, { stopIf: (asked: string) => void }>();
   readonly #firstVersion: () => number | string;
 
   constructor(options: ThreadsOptions) {
@@ -273,6 +275,8 @@ export class Threads {
       written = await put(false);
     }
     if (written.resend) throw new StorageError("put", new Error("a list sent whole was refused"));
+    // A newer run asked the run holding this thread to stop at its next checkpoint: this one.
+    if (written.stop !== "") this.#runs.get(at.threadId)?.stopIf(written.stop);
     // The head moved on from an interrupted or failed checkpoint: the owner's index learns that the
     // thread is idle again, as soon as the reply says so (not awaited; rare: once per resume or retry).
     if (written.statusSeq > 0 && written.owner !== null) this.#indexes.statusChanged(written.owner, at.threadId, { seq: written.statusSeq, status: "idle", interrupts: "[]" });
@@ -414,6 +418,19 @@ export class Threads {
   // Conversations' threads: claims, forks, branches, TTL
 
   /** Makes `owner` the owner of a thread (fresh: only of one that does not exist yet). */
+  /**
+   * A run of this process holds `threadId` under `token` (ConversationManager.run): when a put of
+   * the thread comes back saying a newer run asked that token to stop (multitask "interrupt"),
+   * `stop` is called. Returns the function that forgets it.
+   */
+  runningHere(threadId: string, token: string, stop: () => void): () => void {
+    const run = { stopIf: (asked: string) => asked === token && stop() };
+    this.#runs.set(threadId, run);
+    return () => {
+      if (this.#runs.get(threadId) === run) this.#runs.delete(threadId);
+    };
+  }
+
   /** A run's lease on a thread: take it, or wait in line for it (see run-lease-1.lua). */
   takeLease(threadId: string, request: Parameters<Scripts["runLease"]>[1]): ReturnType<Scripts["runLease"]> {
     return this.#scripts.runLease(threadId, request);
