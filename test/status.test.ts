@@ -93,10 +93,10 @@ describe("conversation status, runs and search", () => {
     expect(ids(await conversations.listConversations({ userId: "u1", status: "interrupted" }))).toEqual(["existing"]);
   });
 
-  it("a fork of a conversation waiting on an interrupt waits on the same one, and resumes on its own", async () => {
+  it.each(["ordinary", "delta"] as const)("a fork of a conversation waiting on an interrupt waits on the same one, and resumes on its own (%s messages)", async (kind) => {
     const { saver, conversations } = setup();
     const c = await conversations.createConversation({ userId: "u1" });
-    const graph = approvalGraph(saver, { kind: "ordinary" });
+    const graph = approvalGraph(saver, { kind });
     await graph.invoke({ messages: [new HumanMessage("refund?")] }, { configurable: { thread_id: c.threadId } });
     const source = (await conversations.getConversation(c.threadId, { userId: "u1" }))!;
     const fork = await conversations.forkConversation(c.threadId, { userId: "u1" });
@@ -104,10 +104,12 @@ describe("conversation status, runs and search", () => {
     expect((await conversations.listConversations({ userId: "u1", status: "interrupted" })).total).toBe(2);
     await graph.invoke(new Command({ resume: "on the fork" }), { configurable: { thread_id: fork.threadId } });
     expect(await conversations.getConversation(fork.threadId, { userId: "u1" })).toMatchObject({ status: "idle", interrupts: [] });
+    // The fork resumed from the state it copied, through the one state reader.
+    expect(contents(await conversations.getMessages(fork.threadId, { userId: "u1" }))).toEqual(["human:refund?", "ai:echo refund? (#1)", "ai:approved: on the fork"]);
     expect((await conversations.getConversation(c.threadId, { userId: "u1" }))?.status).toBe("interrupted");
     // A fork of an idle conversation is idle.
     const idle = await conversations.createConversation({ userId: "u1" });
-    await chatGraph(saver, { kind: "ordinary" }).invoke({ messages: [new HumanMessage("hi")] }, { configurable: { thread_id: idle.threadId } });
+    await chatGraph(saver, { kind }).invoke({ messages: [new HumanMessage("hi")] }, { configurable: { thread_id: idle.threadId } });
     expect((await conversations.forkConversation(idle.threadId, { userId: "u1" })).status).toBe("idle");
   });
 

@@ -4,6 +4,7 @@
  * nothing is written.
  */
 import { z } from "zod";
+import { namesOf } from "../codec.js";
 import { MESSAGE_ROLES } from "./messages.js";
 
 const wellFormed = (s: string) => s.isWellFormed();
@@ -39,7 +40,7 @@ export const ConversationMetadataSchema = z.strictObject({
    */
   customData: z
     .record(CustomKeySchema, JsonValueSchema)
-    .refine((data) => Object.keys(data).length <= MAX_CUSTOM_KEYS, `customData may have at most ${MAX_CUSTOM_KEYS} top-level keys`)
+    .refine((data) => namesOf(data).length <= MAX_CUSTOM_KEYS, `customData may have at most ${MAX_CUSTOM_KEYS} top-level keys`)
     .optional(),
 });
 export type ConversationMetadata = z.infer<typeof ConversationMetadataSchema>;
@@ -89,7 +90,7 @@ export const ListConversationsInputSchema = z.strictObject({
    */
   customData: z
     .record(CustomKeySchema, JsonValueSchema)
-    .refine((data) => Object.keys(data).length <= 20, "customData filters at most 20 keys")
+    .refine((data) => namesOf(data).length <= 20, "customData filters at most 20 keys")
     .optional(),
 });
 export type ListConversationsInput = z.input<typeof ListConversationsInputSchema>;
