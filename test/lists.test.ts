@@ -2,10 +2,11 @@
 // exactly, across branches, duplicates and edits, from this process and a cold one; each element
 // is stored once per thread; prune, forks and deletes keep what kept checkpoints need and release
 // the rest; a list start that is gone is sent again, never read wrong; a lost element is an error.
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
+import type { Redis } from "ioredis";
 import { ConversationManager, RedisSaver, isStorageError } from "../src/index.js";
 import { escapeKeyPart } from "../src/keys.js";
 import { chatGraph, contents, re } from "./helpers/graphs.js";
@@ -44,9 +45,12 @@ describe("lists element by element", () => {
         fc.record({ append: fc.array(fc.nat({ max: pool.length - 1 }), { minLength: 1, maxLength: 4 }) }),
         fc.record({ remove: fc.nat() }),
         fc.record({ replace: fc.nat(), by: fc.nat({ max: pool.length - 1 }) }),
+        fc.record({ mutate: fc.nat() }),
         fc.constant({ same: true }),
       ),
       cold: fc.boolean(),
+      // Build on the parent's list as getTuple reads it (as a graph run does), not on the objects put.
+      read: fc.boolean(),
     });
     let run = 0;
     await fc.assert(
@@ -56,13 +60,21 @@ describe("lists element by element", () => {
         const stored: Array<{ config: RunnableConfig; list: unknown[] }> = [];
         for (const s of steps) {
           const parent = stored.length > 0 ? stored[s.from % stored.length] : undefined;
-          let list = [...(parent?.list ?? [])];
+          const saver = s.cold ? redis.otherSaver() : warm;
+          const read = s.read && parent ? ((await listAt(saver, parent.config)) as unknown[]) : undefined;
+          let list = [...(read ?? parent?.list ?? [])];
           const e = s.edit;
           if ("append" in e) list.push(...e.append.map((i) => structuredClone(pool[i])));
           else if ("remove" in e && list.length > 1) list.splice(e.remove % list.length, 1);
           else if ("replace" in e && list.length > 0) list[e.replace % list.length] = structuredClone(pool[e.by]);
+          else if ("mutate" in e && read && list.length > 0) {
+            // An element just read, changed in place before the put (only read ones: the objects
+            // put before are the expected values of earlier checkpoints).
+            const target = list[e.mutate % list.length];
+            if (Array.isArray(target)) target.push(run);
+            else if (typeof target === "object" && target !== null) (target as Record<string, unknown>).text = `changed ${run}`;
+          }
           if (list.length === 0) list = [pool[0]];
-          const saver = s.cold ? redis.otherSaver() : warm;
           stored.push({ config: await putList(saver, threadId, parent?.config, list), list });
         }
         const reader = redis.otherSaver();
@@ -104,6 +116,61 @@ describe("lists element by element", () => {
       const messages = tuple.checkpoint.channel_values.messages as unknown[] | undefined;
       expect(messages?.length ?? 0).toBeLessThanOrEqual(40);
     }
+  });
+
+  it("a run on a thread it has just read, in this process or a cold one, serialises and sends only its new messages", async () => {
+    const saver = newSaver();
+    const config = { configurable: { thread_id: "resumed" } };
+    const ask = (i: number) => ({ messages: [new HumanMessage(`question ${i}: ${"why is the sky blue at noon and red at dusk? ".repeat(12)}`)] });
+    const warm = chatGraph(saver, { kind: "ordinary", model: re });
+    for (let i = 0; i < 20; i++) await warm.invoke(ask(i), config);
+    const stored = await items(saver, "resumed");
+    const messageBytes = stored.elements.reduce((n, [, v]) => n + v.byteLength, 0);
+
+    for (const [label, runner] of [["this process", saver], ["a cold process", redis.otherSaver()]] as const) {
+      // Messages serialised one by one (put's elements; putWrites serialises its lists whole),
+      // and bytes the client sends, during one turn.
+      let serialised = 0;
+      const dumpsTyped = runner.serde.dumpsTyped.bind(runner.serde);
+      runner.serde.dumpsTyped = (value: unknown) => {
+        if (isBaseMessage(value)) serialised += 1;
+        return dumpsTyped(value);
+      };
+      let sent = 0;
+      const client = runner.client as Redis;
+      const sendCommand = client.sendCommand.bind(client);
+      client.sendCommand = (...args: Parameters<Redis["sendCommand"]>) => {
+        for (const arg of args[0].args) sent += typeof arg === "string" ? Buffer.byteLength(arg) : Buffer.isBuffer(arg) ? arg.byteLength : 0;
+        return sendCommand(...args);
+      };
+      const turn = label === "this process" ? 20 : 21;
+      await chatGraph(runner, { kind: "ordinary", model: re }).invoke(ask(turn), config);
+      client.sendCommand = sendCommand;
+      runner.serde.dumpsTyped = dumpsTyped;
+      expect({ label, serialised }).toEqual({ label, serialised: 2 }); // the question and its answer, once each
+      // The turn's two messages (each in its write and in its put), records and writes: a put
+      // that sent the list whole would send more than the thread's messages.
+      expect(sent, label).toBeLessThan(messageBytes / 2);
+    }
+    const messages = (await warm.getState(config)).values.messages as BaseMessage[];
+    expect(contents(messages).slice(-4).map((c) => c.slice(0, 12))).toEqual(["human:questi", "ai:re: quest", "human:questi", "ai:re: quest"]);
+    expect(messages).toHaveLength(44);
+    expect((await items(saver, "resumed")).elements).toHaveLength(44);
+  });
+
+  it("a message read, then changed in place before the next put, is stored as it is now", async () => {
+    const saver = newSaver();
+    const before = await putList(saver, "read-edit", undefined, [new HumanMessage({ content: "book a table for two", id: "h1" }), new AIMessage({ content: "for when?", id: "a1" })]);
+    for (const reader of [saver, redis.otherSaver()]) {
+      const read = (await listAt(reader, before)) as BaseMessage[];
+      read[0]!.content = `book a table for ${reader === saver ? "four" : "six"}`;
+      (read[1] as AIMessage).additional_kwargs.edited = true;
+      const after = await putList(reader, "read-edit", before, [...read, new HumanMessage({ content: "tonight", id: "h2" })]);
+      const now = (await listAt(redis.otherSaver(), after)) as AIMessage[];
+      expect(contents(now)).toEqual([`human:book a table for ${reader === saver ? "four" : "six"}`, "ai:for when?", "human:tonight"]);
+      expect(now[1]!.additional_kwargs).toEqual({ edited: true });
+    }
+    expect(contents((await listAt(redis.otherSaver(), before)) as AIMessage[])).toEqual(["human:book a table for two", "ai:for when?"]);
   });
 
   it("a prune and a fork keep every message of what they keep", async () => {
@@ -148,6 +215,16 @@ describe("lists element by element", () => {
     const again = await putList(saver, "gone", undefined, ["one", "two", "three"]);
     expect(await listAt(redis.otherSaver(), again)).toEqual(["one", "two", "three"]);
     expect((await items(saver, "gone")).elements).toHaveLength(3);
+  });
+
+  it("a list read, then deleted by another process before the next put, is sent whole again and reads back right", async () => {
+    const saver = newSaver();
+    const first = await putList(redis.otherSaver(), "read-gone", undefined, ["one", { two: 2 }]);
+    const read = (await listAt(saver, first)) as unknown[];
+    await redis.otherSaver().deleteThread("read-gone");
+    const again = await putList(saver, "read-gone", undefined, [...read, "three"]);
+    expect(await listAt(redis.otherSaver(), again)).toEqual(["one", { two: 2 }, "three"]);
+    expect((await items(saver, "read-gone")).elements).toHaveLength(3);
   });
 
   it("a list element or node lost behind the saver's back is a StorageError naming it, never a shorter list", async () => {

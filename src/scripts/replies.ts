@@ -62,6 +62,8 @@ export interface StoredTuple {
   parent: string | null;
   /** Blob field and packed value of each channel value the checkpoint reads. */
   blobs: Array<[string, Buffer]>;
+  /** Blob field and list node of the values among them stored element by element. */
+  lists: Map<string, string>;
   writes: RawWrite[];
   /** Before checkpoint format 4: the parent's writes, where pending sends lived. */
   parentWrites: RawWrite[] | null;
@@ -121,34 +123,47 @@ const COMMA = Buffer.from(",");
 const CLOSE = Buffer.from("]");
 
 /**
- * A channel value as a script returns it: a packed serde value, or the elements of a list stored
- * element by element (includes/lists.lua), which become the packed JSON of the whole list: byte
- * for byte what the serde wrote for that list (Serde.dumpElements).
+ * A channel value as a script returns it: a packed serde value, or a list stored element by
+ * element (includes/lists.lua list_value: its node id, then its elements), which becomes the
+ * packed JSON of the whole list: byte for byte what the serde wrote for that list
+ * (Serde.dumpElements).
  */
 export function blobValue(reply: Reply | undefined): Buffer {
   if (!Array.isArray(reply)) return reply as Buffer;
   const parts: Buffer[] = [Buffer.alloc(0), OPEN];
-  let length = 2 + Math.max(0, reply.length - 1);
-  reply.forEach((element, i) => {
-    if (i > 0) parts.push(COMMA);
-    parts.push(element as Buffer);
-    length += (element as Buffer).byteLength;
-  });
+  let length = 2 + Math.max(0, reply.length - 2);
+  for (let i = 1; i < reply.length; i++) {
+    if (i > 1) parts.push(COMMA);
+    parts.push(reply[i] as Buffer);
+    length += (reply[i] as Buffer).byteLength;
+  }
   parts.push(CLOSE);
   parts[0] = jsonHeader(length);
   return Buffer.concat(parts, 12 + length);
+}
+
+/** The list node a channel value as a script returns it was read from; undefined for a value stored whole. */
+export function listNode(reply: Reply | undefined): string | undefined {
+  return Array.isArray(reply) ? text(reply[0]) : undefined;
 }
 
 /** The tuple of read_tuple, or null for `false`. */
 export function parseTuple(reply: Reply | undefined): StoredTuple | null {
   if (!Array.isArray(reply)) return null;
   const [id, ns, record, parent, blobs, writes, parentWrites] = reply;
+  const values = pairs((blobs as Reply[] | null) ?? []);
+  const lists = new Map<string, string>();
+  for (const [field, value] of values) {
+    const node = listNode(value);
+    if (node !== undefined) lists.set(text(field), node);
+  }
   return {
     id: text(id),
     ns: text(ns),
     record: record as Buffer,
     parent: parent ? text(parent) : null,
-    blobs: pairs((blobs as Reply[] | null) ?? []).map(([field, value]) => [text(field), blobValue(value)]),
+    blobs: values.map(([field, value]) => [text(field), blobValue(value)]),
+    lists,
     writes: pairs((writes as Buffer[] | null) ?? []).map(([, value]) => parseWrite(value)),
     parentWrites: Array.isArray(parentWrites) ? pairs(parentWrites as Buffer[]).map(([, value]) => parseWrite(value)) : null,
   };

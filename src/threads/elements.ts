@@ -94,6 +94,19 @@ export class ElementBytes {
     if (shape === undefined || typeof element !== "object" || element === null) return;
     if (same(element, shape, 0) === shape.length) this.#entries.set(element, { bytes, shape });
   }
+
+  /**
+   * Remembers `bytes` for an element just deserialised from them, before anything else could
+   * reach it: the stored bytes stand for the element while it holds what it holds now, as the
+   * bytes of a serialisation do (the next put stores them again instead of serialising the element
+   * again). False when the element cannot be cached.
+   */
+  adopt(element: unknown, bytes: Buffer): boolean {
+    const shape = this.shape(element);
+    if (shape === undefined) return false;
+    this.#entries.set(element as object, { bytes, shape });
+    return true;
+  }
 }
 
 /** Appends `value`'s shape to `shape`; false when the element cannot be cached. */

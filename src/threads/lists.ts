@@ -1,7 +1,8 @@
 /**
  * What the saver remembers of the lists it stored element by element (src/lua/includes/lists.lua),
  * so that the next version of a list sends only the elements it adds: per thread, namespace and
- * channel, the list node of the last version written and that version's serialised elements.
+ * channel, the list node of the last version written (or read by getTuple, which a graph run
+ * does before its first put) and that version's serialised elements.
  * A new version whose first elements are byte for byte that version's names its node as its
  * start. Bounded by the bytes it holds, oldest out first; an entry whose node is gone from Redis
  * (pruned, expired, deleted elsewhere) costs one resend, never a wrong list (ids are content
@@ -36,7 +37,12 @@ export class ListCache {
     return { node: entry.node, length: entry.elements.length };
   }
 
-  /** Remembers the list just stored as `node`. */
+  /** The list node and elements remembered for a channel, if any. */
+  known(threadId: string, ns: string, channel: string): { node: string; elements: readonly Buffer[] } | undefined {
+    return this.#entries.get(keyOf(threadId, ns, channel));
+  }
+
+  /** Remembers the list just stored (or read) as `node`. */
   remember(threadId: string, ns: string, channel: string, node: string, elements: Buffer[]): void {
     const key = keyOf(threadId, ns, channel);
     this.#forget(key);

@@ -118,6 +118,22 @@ export class Serde {
     return out;
   }
 
+  /**
+   * After a read: remembers, for each element of a list just deserialised from the packed JSON
+   * `packed` (a list stored element by element), the bytes it was read from, so that the next put
+   * of a list that holds it does not serialise it again (a graph run reads its thread, then puts
+   * the same messages and one more). `known` are those bytes when the caller already has them;
+   * otherwise they are found in `packed`. Returns the elements' bytes, or undefined when the
+   * list cannot be taken apart (another serde, a count that does not match).
+   */
+  adoptElements(list: readonly unknown[], packed: Buffer, known?: readonly Buffer[]): Buffer[] | undefined {
+    if (!this.#default || list.length === 0) return undefined;
+    const elements = known !== undefined && known.length === list.length ? [...known] : splitJsonList(packed);
+    if (elements === undefined || elements.length !== list.length) return undefined;
+    for (let i = 0; i < list.length; i++) this.#elements.adopt(list[i], elements[i]!);
+    return elements;
+  }
+
   /** A checkpoint's record as stored; values without a version only when there are some. */
   record(checkpoint: Omit<Checkpoint, "channel_values">, metadata: CheckpointMetadata, values: Record<string, unknown>): Promise<Buffer> {
     const record: StoredRecord = { checkpoint, metadata };
@@ -178,4 +194,53 @@ export class Serde {
       throw new SerializationError(`could not deserialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
     }
   }
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COMMA = 0x2c;
+
+/**
+ * The elements of a packed JSON list (packParts `["json", "[e1,e2,...]"]`, as blobValue builds
+ * it), as views of `packed`: split at the commas outside strings, objects and arrays. Undefined
+ * when it is not such a value. UTF-8 never uses bytes under 0x80 inside a multi-byte character, so
+ * scanning bytes for `"`, `\` and the brackets is exact.
+ */
+export function splitJsonList(packed: Buffer): Buffer[] | undefined {
+  let parts: Buffer[];
+  try {
+    parts = unpackParts(packed);
+  } catch {
+    return undefined;
+  }
+  if (parts.length !== 2 || parts[0]!.toString("latin1") !== "json") return undefined;
+  const json = parts[1]!;
+  const end = json.length - 1;
+  if (json[0] !== 0x5b || json[end] !== 0x5d) return undefined;
+  if (end === 1) return [];
+  const out: Buffer[] = [];
+  let depth = 0;
+  let start = 1;
+  for (let i = 1; i < end; i++) {
+    const c = json[i]!;
+    if (c === QUOTE) {
+      // To the closing quote: the next quote not escaped by an odd run of backslashes.
+      for (;;) {
+        i = json.indexOf(QUOTE, i + 1);
+        if (i < 0 || i >= end) return undefined;
+        let backslashes = 0;
+        while (json[i - 1 - backslashes] === BACKSLASH) backslashes++;
+        if (backslashes % 2 === 0) break;
+      }
+    } else if (c === 0x7b || c === 0x5b) depth++;
+    else if (c === 0x7d || c === 0x5d) depth--;
+    else if (c === COMMA && depth === 0) {
+      if (i === start) return undefined;
+      out.push(json.subarray(start, i));
+      start = i + 1;
+    }
+  }
+  if (depth !== 0 || start >= end) return undefined;
+  out.push(json.subarray(start, end));
+  return out;
 }

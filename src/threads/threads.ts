@@ -25,7 +25,7 @@ import { canonicalJson, compareDesc, namesOf } from "../codec.js";
 import { InvalidInputError, NotFoundError, StorageError } from "../errors.js";
 import type { Indexes } from "../indexes.js";
 import { blobField, blobFieldPrefix, metadataField } from "../keys.js";
-import { listSpec, parseWrite, type RawFact, type RawSeed, type RawWrite, type Walk } from "../scripts/replies.js";
+import { listSpec, parseWrite, type RawFact, type RawSeed, type RawWrite, type StoredTuple, type Walk } from "../scripts/replies.js";
 import type { BranchRow, ForOperation, MetadataCondition, OwnerCheck, Scripts, ThreadStatus, TreeRow, WalkCache } from "../scripts/scripts.js";
 import { plantFork, type ForkSource } from "./fork.js";
 import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, pathToSeed, type WalkStore } from "./history.js";
@@ -135,7 +135,32 @@ export class Threads {
   async readTuple(ref: CheckpointRef, acting: OwnerCheck = {}): Promise<CheckpointTuple | undefined> {
     const read = await this.#scripts.getTuple(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ...this.#refresh() });
     if (read.pushedDeadline > 0 && read.owner) await this.#indexes.touched(read.owner, ref.threadId, read.pushedDeadline, { activity: false, deadlineMoved: true });
-    return read.tuple ? decodeTuple(this.#serde, ref.threadId, read.tuple, this.#firstVersion) : undefined;
+    if (!read.tuple) return undefined;
+    const tuple = await decodeTuple(this.#serde, ref.threadId, read.tuple, this.#firstVersion);
+    this.#adoptLists(ref.threadId, read.tuple, tuple);
+    return tuple;
+  }
+
+  /**
+   * A graph run reads its thread (getTuple), then puts the same list and one more element. So that
+   * this put neither serialises every element again nor, in a process that has not written the
+   * thread, sends them all, the elements just read keep the bytes they were read from, and the
+   * list's node becomes the start the next put names (Serde.adoptElements, ListCache). Done before
+   * the tuple is handed out, so nothing can have changed an element yet. A list this process has
+   * just written is not taken apart again: its bytes are the ones the cache holds.
+   */
+  #adoptLists(threadId: string, stored: StoredTuple, tuple: CheckpointTuple): void {
+    if (stored.lists.size === 0 || this.#shallow) return;
+    const values = tuple.checkpoint.channel_values;
+    for (const [channel, version] of Object.entries(tuple.checkpoint.channel_versions ?? {})) {
+      const node = stored.lists.get(blobField(channel, version));
+      const value = values[channel];
+      if (node === undefined || !Array.isArray(value)) continue;
+      const packed = stored.blobs.find(([field]) => field === blobField(channel, version))?.[1];
+      const known = this.#lists.known(threadId, stored.ns, channel);
+      const elements = packed && this.#serde.adoptElements(value, packed, known?.node === node ? known.elements : undefined);
+      if (elements) this.#lists.remember(threadId, stored.ns, channel, node, elements);
+    }
   }
 
   /**

@@ -8,6 +8,7 @@ import { Serializable } from "@langchain/core/load/serializable";
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
 import { isSerializationError } from "../../src/errors.js";
+import { blobValue } from "../../src/scripts/replies.js";
 import { Serde } from "../../src/threads/serde.js";
 
 const langgraphSerde = new MemorySaver().serde;
@@ -181,5 +182,38 @@ describe("the element cache", () => {
       edit();
       expect((await stored(serde, el)).toString()).toBe((await fresh(el)).toString());
     }
+  });
+
+  it("an element read back keeps the bytes it was read from while unchanged; changed in place, a put stores what it holds now", async () => {
+    await fc.assert(
+      fc.asyncProperty(element, fc.array(change, { maxLength: 4 }), async (el, changes) => {
+        const serde = new Serde(langgraphSerde, true);
+        const written = await outcome(serde, el);
+        fc.pre(written.stored !== REFUSED);
+        // As a getTuple reads it: the list's elements joined, deserialised in one piece.
+        const read = Buffer.from(written.stored);
+        const [loaded] = (await serde.load(blobValue([Buffer.from("node"), read]), "list")) as [object];
+        const adopted = serde.adoptElements([loaded], blobValue([Buffer.from("node"), read]));
+        if (adopted === undefined) return; // a list element the serde writes otherwise (not JSON): stored whole
+        expect(adopted[0]!.equals(read)).toBe(true);
+        const toJSON = vi.spyOn(Serializable.prototype, "toJSON");
+        try {
+          expect((await stored(serde, loaded)).equals(read)).toBe(true);
+          expect(toJSON).not.toHaveBeenCalled();
+        } finally {
+          toJSON.mockRestore();
+        }
+        for (const c of changes) apply(loaded, c);
+        // What a put stores is what the serde writes now or, when nothing changed, the bytes it
+        // was read from, which read back as the element is now.
+        const now = await outcome(serde, loaded);
+        if (now.stored !== now.fresh) {
+          expect(now.stored).toBe(read.toString());
+          const back = async (bytes: string) => serde.load(blobValue([Buffer.from("node"), Buffer.from(bytes)]), "list");
+          expect(await back(now.stored)).toEqual(await back(now.fresh));
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -6,8 +6,8 @@ import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
 import { blobValue, listSpec } from "../../src/scripts/replies.js";
-import { Serde } from "../../src/threads/serde.js";
-import { unpackParts } from "../../src/codec.js";
+import { Serde, splitJsonList } from "../../src/threads/serde.js";
+import { packParts, unpackParts } from "../../src/codec.js";
 
 const langgraphSerde = new MemorySaver().serde;
 const serde = new Serde(langgraphSerde, true);
@@ -16,7 +16,7 @@ const serde = new Serde(langgraphSerde, true);
 async function bothWays(list: unknown[]): Promise<{ whole: Buffer; joined: Buffer } | undefined> {
   const elements = await serde.dumpElements(list, "list");
   if (elements === undefined) return undefined;
-  return { whole: await serde.dump(list, "list"), joined: blobValue(elements) };
+  return { whole: await serde.dump(list, "list"), joined: blobValue([Buffer.from("node id"), ...elements]) };
 }
 
 const json = fc.jsonValue();
@@ -64,5 +64,27 @@ describe("lists element by element", () => {
     expect(unpackParts(listSpec(undefined, [Buffer.from("1")]).subarray(1)).map((p) => p.toString())).toEqual(["", "0", "1"]);
     // A packed serde value starts with the high byte of its type's length: 0.
     expect((await serde.dump(1, "x"))[0]).toBe(0);
+  });
+
+  it("a list read back comes apart into its elements' own bytes, whatever they hold (strings with quotes, escapes, brackets, commas)", async () => {
+    const text = fc.oneof(fc.string(), fc.constantFrom('"', "\\", '\\"', "a,b", "[", "]}{", "\u2028", "é, ü", '\\\\"],[{'));
+    const tricky = fc.oneof(json, text);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(tricky, messages, fc.array(tricky), fc.dictionary(text, tricky)), { minLength: 1, maxLength: 12 }), async (list) => {
+        const elements = await serde.dumpElements(list, "list");
+        expect(elements).toBeDefined();
+        const split = splitJsonList(await serde.dump(list, "list"));
+        expect(split?.map((b) => b.toString())).toEqual(elements!.map((b) => b.toString()));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("what is not a packed JSON list does not come apart", () => {
+    const packed = (type: string, text: string) => packParts([type, text]);
+    expect(splitJsonList(packed("json", "[]"))).toEqual([]);
+    for (const text of ['{"a":1}', "[1,]", "[,1]", '["open]', "[1,2", "[[1],2]]", "1,2"]) expect(splitJsonList(packed("json", text))).toBeUndefined();
+    expect(splitJsonList(packed("bytes", "[1,2]"))).toBeUndefined();
+    expect(splitJsonList(Buffer.from([0, 0, 0, 9, 1]))).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 // Script replies taken apart: stored tuples, stored writes, walk facts and frontiers.
-import { packParts } from "../../src/codec.js";
+import { packParts, unpackParts } from "../../src/codec.js";
 import { packWrite, parseTuple, parseWalk, parseWrite, type Reply } from "../../src/scripts/replies.js";
 
 const write = (taskId: string, idx: number, channel: string) => packWrite({ taskId, idx, channel, taskPath: "p", type: "json", bytes: Buffer.from(`"${channel}"`) });
@@ -17,6 +17,11 @@ describe("replies", () => {
     const tuple = parseTuple(reply)!;
     expect(tuple).toMatchObject({ id: "id", ns: "ns", parent: "parent", blobs: [["c:1", b("v1")]], parentWrites: null });
     expect(tuple.writes.map((w) => w.channel)).toEqual(["c"]);
+    expect(tuple.lists.size).toBe(0);
+    // A list stored element by element comes as its node id, then its elements.
+    const listed = parseTuple([b("id"), b("ns"), record, null, [b("m:1"), [b("node"), b('{"a":1}'), b("2,3")]], [], false as unknown as Reply])!;
+    expect(listed.lists).toEqual(new Map([["m:1", "node"]]));
+    expect(unpackParts(listed.blobs[0]![1]).map(String)).toEqual(["json", '[{"a":1},2,3]']);
     expect(parseTuple(null)).toBeNull();
     expect(parseTuple([b("id"), b(""), record, null, [], [], [b("t:0"), write("t", 0, "__pregel_tasks")]])!.parentWrites).toHaveLength(1);
   });

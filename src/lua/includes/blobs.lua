@@ -4,8 +4,8 @@
 -- so that a list stored element by element (includes/lists.lua) reads back byte for byte as the
 -- whole value the saver's serde would have written, and is released when its blob goes.
 
--- A stored blob value as scripts return it: a packed serde value, or the array of a list's
--- elements (includes/lists.lua list_value); and its size in bytes. `what` names it in an error.
+-- A stored blob value as scripts return it: a packed serde value, or the array of a list's node id
+-- and elements (includes/lists.lua list_value); and its size in bytes. `what` names it in an error.
 local function blob_value(base, ns, value, what)
   if is_list_blob(value) then return list_value(items_key(base, ns), string.sub(value, 2), what) end
   return value, #value

@@ -62,12 +62,14 @@ local function list_nodes(ikey, id, what, lenient)
   return nodes
 end
 
--- The elements of the list of node `id`, oldest first, and their total size in bytes. Scripts
--- return them as an array; the saver joins them into the JSON of the whole list (replies.ts
--- blobValue), byte for byte what its JSON serde wrote for that list. Joining them here would cost
--- the server more than the whole read (Lua builds long strings by repeated copies).
+-- The list of node `id` as scripts return it: the node id, then its elements oldest first (an
+-- element, or a segment's joined elements); and the elements' total size in bytes. The saver
+-- joins the elements into the JSON of the whole list (replies.ts blobValue), byte for byte what
+-- its JSON serde wrote for that list, and keeps the node id to name this list as the start of the
+-- next version it puts (Threads.readTuple). Joining them here would cost the server more than the
+-- whole read (Lua builds long strings by repeated copies).
 local function list_value(ikey, id, what)
-  local items, bytes, fields = {}, 0, {}
+  local items, bytes, fields = { id }, 0, {}
   -- Oldest first, the nodes of depth 0 come first (a chain ends at one), then the chain.
   for _, node in ipairs(list_nodes(ikey, id, what, false)) do
     if node.depth == 0 then
