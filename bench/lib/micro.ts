@@ -1,9 +1,11 @@
 // The micro workload: each checkpoint operation on a realistic checkpoint (10 messages), and the
 // one-round-trip floor to hold it against. Shared by bench/ops.ts and bench/compare.ts.
-import { AIMessage } from "@langchain/core/messages";
+import { performance } from "node:perf_hooks";
+import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
 import type { RedisClient, RedisSaver } from "../../src/index.js";
+import { chatGraph, chatTurn } from "../memory.js";
 import { chatCheckpoint, conversation, loopMetadata } from "./fixtures.js";
 
 export const MICRO_OPS = ["put", "putWrites", "getTuple (latest)", "getTuple (by id)", "list (limit 10)"] as const;
@@ -116,6 +118,48 @@ export async function conversationPuts(saver: BaseCheckpointSaver, turns: number
     op: async () => {
       const { s, checkpoint, version } = call < prepared.length ? prepared[call]! : next(call);
       s.config = await saver.put(s.config, checkpoint, loopMetadata(call++), { messages: version });
+    },
+  };
+}
+
+/**
+ * `put` as LangGraph calls it in the chat graph of bench/memory.ts (a question of about 100
+ * characters, an answer of about 450, three checkpoints a turn), on `threads` threads that start
+ * at `turns` turns: each call of `turn` runs one turn of the next thread, whole (getTuple, puts,
+ * putWrites, the graph's own work), and returns the latency of each put of it in µs. Unlike
+ * conversationPuts, the lists are the ones LangGraph builds from what getTuple read, so this
+ * measures what a graph run pays. Threads grow by one turn per call of theirs.
+ */
+export async function chatGraphPuts(saver: BaseCheckpointSaver, turns: number, tag: string, threads = 32): Promise<{ turn: () => Promise<number[]>; threads: string[] }> {
+  const ids = Array.from({ length: threads }, (_, i) => `graph-${tag}-${i}`);
+  let latencies: number[] = [];
+  // The graph's checkpointer: the saver, with its put timed.
+  const timed = new Proxy(saver, {
+    get(target, key) {
+      if (key === "put") {
+        return async (...args: Parameters<BaseCheckpointSaver["put"]>) => {
+          const t0 = performance.now();
+          const config = await target.put(...args);
+          latencies.push((performance.now() - t0) * 1000);
+          return config;
+        };
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const graph = chatGraph(timed);
+  const ask = (threadId: string, i: number) => graph.invoke({ messages: [new HumanMessage(chatTurn(i).question)] }, { configurable: { thread_id: threadId } });
+  for (const id of ids) for (let i = 0; i < turns; i++) await ask(id, i);
+  let call = 0;
+  return {
+    threads: ids,
+    turn: async () => {
+      latencies = [];
+      const id = ids[call % ids.length]!;
+      await ask(id, turns + Math.floor(call / ids.length));
+      call++;
+      return latencies;
     },
   };
 }

@@ -45,9 +45,18 @@ export class ListCache {
   /** Remembers the list just stored (or read) as `node`. */
   remember(threadId: string, ns: string, channel: string, node: string, elements: Buffer[]): void {
     const key = keyOf(threadId, ns, channel);
-    this.#forget(key);
+    // Usually the list just stored extends the one remembered with the same Buffers: count only
+    // the new ones' bytes (reading each Buffer's length costs a memory access per element).
+    const before = this.#entries.get(key);
     let bytes = 0;
-    for (const e of elements) bytes += e.byteLength;
+    let from = 0;
+    if (before !== undefined && before.elements.length <= elements.length) {
+      while (from < before.elements.length && before.elements[from] === elements[from]) from++;
+      if (from === before.elements.length) bytes = before.bytes;
+      else from = 0;
+    }
+    for (let i = from; i < elements.length; i++) bytes += elements[i]!.byteLength;
+    this.#forget(key);
     if (bytes > this.#maxBytes) return;
     this.#entries.set(key, { threadId, node, elements, bytes });
     this.#bytes += bytes;

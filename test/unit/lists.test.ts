@@ -6,6 +6,7 @@ import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
 import { blobValue, listSpec } from "../../src/scripts/replies.js";
+import { ListCache } from "../../src/threads/lists.js";
 import { Serde, splitJsonList } from "../../src/threads/serde.js";
 import { packParts, unpackParts } from "../../src/codec.js";
 
@@ -86,5 +87,39 @@ describe("lists element by element", () => {
     for (const text of ['{"a":1}', "[1,]", "[,1]", '["open]', "[1,2", "[[1],2]]", "1,2"]) expect(splitJsonList(packed("json", text))).toBeUndefined();
     expect(splitJsonList(packed("bytes", "[1,2]"))).toBeUndefined();
     expect(splitJsonList(Buffer.from([0, 0, 0, 9, 1]))).toBeUndefined();
+  });
+});
+
+describe("the list cache", () => {
+  const b = (s: string) => Buffer.from(s);
+
+  it("names a remembered list as the start of a list that begins with the same bytes, and nothing else", () => {
+    const cache = new ListCache(1000);
+    const stored = [b("1"), b('"two"')];
+    cache.remember("t", "", "messages", "n1", stored);
+    expect(cache.start("t", "", "messages", [...stored, b("3")])).toEqual({ node: "n1", length: 2 });
+    expect(cache.start("t", "", "messages", [b("1"), b('"two"'), b("3")])).toEqual({ node: "n1", length: 2 }); // equal bytes, other Buffers
+    expect(cache.start("t", "", "messages", [b("1"), b('"2"'), b("3")])).toBeUndefined();
+    expect(cache.start("t", "", "messages", [b("1")])).toBeUndefined();
+    expect(cache.start("t", "", "other", [...stored, b("3")])).toBeUndefined();
+    expect(cache.known("t", "", "messages")).toMatchObject({ node: "n1", elements: stored });
+    cache.drop("t");
+    expect(cache.known("t", "", "messages")).toBeUndefined();
+  });
+
+  it("holds at most its bytes, oldest out first, counting a list that extends the one before right", () => {
+    const cache = new ListCache(10);
+    const first = [b("aaaa")];
+    cache.remember("t1", "", "m", "n1", first);
+    cache.remember("t1", "", "m", "n2", [...first, b("bbbb")]); // 8 bytes: the extension replaces the list before
+    expect(cache.known("t1", "", "m")?.node).toBe("n2");
+    cache.remember("t2", "", "m", "n3", [b("cc")]); // 10 in all: both stay
+    expect(cache.known("t1", "", "m")?.node).toBe("n2");
+    cache.remember("t2", "", "m", "n4", [b("cc"), b("d")]); // 11: the oldest goes
+    expect(cache.known("t1", "", "m")).toBeUndefined();
+    expect(cache.known("t2", "", "m")?.node).toBe("n4");
+    cache.remember("t3", "", "m", "n5", [b("x".repeat(11))]); // larger than the cache: not kept
+    expect(cache.known("t3", "", "m")).toBeUndefined();
+    expect(cache.known("t2", "", "m")?.node).toBe("n4");
   });
 });
