@@ -20,7 +20,7 @@ import { deltaBench } from "./delta.js";
 import { chatMemory } from "./memory.js";
 import { postgresStore, sqliteStore } from "./lib/stores.js";
 import { agentGraph, buildConversations, buildLongThread, question } from "./lib/fixtures.js";
-import { MICRO_OPS, MICRO_THREADS, RoundTripFloor, conversationPuts, floorOps, microOps, type MicroOp } from "./lib/micro.js";
+import { MICRO_OPS, MICRO_THREADS, RoundTripFloor, chatGraphPuts, conversationPuts, floorOps, microOps, type MicroOp } from "./lib/micro.js";
 import { median, summarize, type Summary } from "./lib/stats.js";
 import { lineChart } from "./lib/svg.js";
 
@@ -30,6 +30,8 @@ const PG_URL = process.env.PG_URL ?? "postgresql://postgres@127.0.0.1:5432/test"
 const ROUNDS = QUICK ? 2 : 5;
 const CALLS_C1 = QUICK ? 60 : 200;
 const CALLS_C32 = QUICK ? 320 : 960;
+/** Chat graph turns per round and size for the in-graph put rows (32 threads a size). */
+const GRAPH_TURNS = QUICK ? 4 : 12;
 const OURS = "redis-tree (this)";
 
 interface Contestant {
@@ -116,6 +118,8 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
   const { ops: floor, bytes, cleanup } = await floorOps(redis, ours);
   // put as a conversation grows (bench/lib/micro.ts conversationPuts), this saver only, c=1.
   const growing = { 10: await conversationPuts(ours, 10, "c10", (ROUNDS + 1) * CALLS_C1), 120: await conversationPuts(ours, 120, "c120", (ROUNDS + 1) * CALLS_C1) };
+  // The same inside the chat graph of bench/memory.ts (chatGraphPuts): whole turns, each put timed.
+  const inGraph = { 10: await chatGraphPuts(ours, 10, "c10"), 120: await chatGraphPuts(ours, 120, "c120") };
   log(`micro: a tuple of ${bytes} bytes (10 messages), ${ROUNDS} rounds x ${CALLS_C1} calls at concurrency 1 and ${CALLS_C32} at 32`);
 
   for (let round = 0; round <= ROUNDS; round++) {
@@ -136,9 +140,15 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
       const r = await measure(growing[turns].op, CALLS_C1, 1);
       if (round > 0) record(`micro|${OURS}|put (conversation of ${turns} turns)|1`, r);
     }
+    for (let i = 0; i < GRAPH_TURNS; i++) {
+      for (const turns of [10, 120] as const) {
+        const puts = await inGraph[turns].turn();
+        if (round > 0) record(`micro|${OURS}|put in the chat graph (${turns} turns)|1`, { samples: puts, perSecond: Number.NaN });
+      }
+    }
   }
   await cleanup();
-  await Promise.all([...growing[10].threads, ...growing[120].threads].map((t) => ours.deleteThread(t)));
+  await Promise.all([...growing[10].threads, ...growing[120].threads, ...inGraph[10].threads, ...inGraph[120].threads].map((t) => ours.deleteThread(t)));
 
   const rows: Array<Record<string, string | number>> = [];
   for (const concurrency of [1, 32]) {
@@ -153,9 +163,9 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
       }
     }
   }
-  for (const turns of [10, 120]) {
-    const m = cell(`micro|${OURS}|put (conversation of ${turns} turns)|1`);
-    rows.push({ concurrency: 1, saver: OURS, operation: `put (conversation of ${turns} turns)`, "p50 µs": Math.round(m.p50), "p99 µs": Math.round(m.p99), "ops/s": Math.round(m.perSecond) });
+  for (const operation of [10, 120].flatMap((turns) => [`put (conversation of ${turns} turns)`, `put in the chat graph (${turns} turns)`])) {
+    const m = cell(`micro|${OURS}|${operation}|1`);
+    rows.push({ concurrency: 1, saver: OURS, operation, "p50 µs": Math.round(m.p50), "p99 µs": Math.round(m.p99), "ops/s": Number.isNaN(m.perSecond) ? "" : Math.round(m.perSecond) });
   }
   return rows;
 }
@@ -326,6 +336,7 @@ async function main() {
     { target: "getTuple p50 <= 1.2x read floor (c=1)", value: ratio(p50(`micro|${OURS}|getTuple (by id)|1`), p50("micro|floor|read floor (GET + deserialise)|1")), limit: 1.2, lower: true },
     { target: "put p50 <= 1.3x write floor (c=1)", value: ratio(p50(`micro|${OURS}|put|1`), p50("micro|floor|write floor (serialise + SET)|1")), limit: 1.3, lower: true },
     { target: "put p50 in a conversation of 120 turns <= 1.3x in one of 10", value: ratio(p50(`micro|${OURS}|put (conversation of 120 turns)|1`), p50(`micro|${OURS}|put (conversation of 10 turns)|1`)), limit: 1.3, lower: true },
+    { target: "the same, puts inside the chat graph", value: ratio(p50(`micro|${OURS}|put in the chat graph (120 turns)|1`), p50(`micro|${OURS}|put in the chat graph (10 turns)|1`)), limit: 1.3, lower: true },
     { target: "end-to-end turns/s >= 2x PostgresSaver", value: ratio(rate(OURS), rate("PostgresSaver")), limit: 2, lower: false },
     { target: "end-to-end turns/s >= 0.95x the one-PING floor", value: ratio(rate(OURS), rate("floor: MemorySaver + 1 PING per call")), limit: 0.95, lower: false },
     { target: "(reference) MemorySaver + 1 PING per call vs MemorySaver", value: ratio(rate("floor: MemorySaver + 1 PING per call"), rate("MemorySaver")), limit: 0.85, lower: false },
