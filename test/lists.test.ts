@@ -118,18 +118,17 @@ describe("lists element by element", () => {
     }
   });
 
-  it("a run on a thread it has just read, in this process or a cold one, serialises and sends only its new messages", async () => {
+  it("a run on a thread it has just read serialises and sends only its new messages, also after turns written by another process", async () => {
     const saver = newSaver();
     const config = { configurable: { thread_id: "resumed" } };
     const ask = (i: number) => ({ messages: [new HumanMessage(`question ${i}: ${"why is the sky blue at noon and red at dusk? ".repeat(12)}`)] });
-    const warm = chatGraph(saver, { kind: "ordinary", model: re });
-    for (let i = 0; i < 20; i++) await warm.invoke(ask(i), config);
+    const run = (s: RedisSaver, i: number) => chatGraph(s, { kind: "ordinary", model: re }).invoke(ask(i), config);
+    for (let i = 0; i < 20; i++) await run(saver, i);
     const stored = await items(saver, "resumed");
     const messageBytes = stored.elements.reduce((n, [, v]) => n + v.byteLength, 0);
 
-    for (const [label, runner] of [["this process", saver], ["a cold process", redis.otherSaver()]] as const) {
-      // Messages serialised one by one (put's elements; putWrites serialises its lists whole),
-      // and bytes the client sends, during one turn.
+    /** Messages serialised one by one (put's elements; putWrites serialises its lists whole), and bytes sent, in one turn. */
+    const turn = async (runner: RedisSaver, i: number) => {
       let serialised = 0;
       const dumpsTyped = runner.serde.dumpsTyped.bind(runner.serde);
       runner.serde.dumpsTyped = (value: unknown) => {
@@ -143,31 +142,50 @@ describe("lists element by element", () => {
         for (const arg of args[0].args) sent += typeof arg === "string" ? Buffer.byteLength(arg) : Buffer.isBuffer(arg) ? arg.byteLength : 0;
         return sendCommand(...args);
       };
-      const turn = label === "this process" ? 20 : 21;
-      await chatGraph(runner, { kind: "ordinary", model: re }).invoke(ask(turn), config);
-      client.sendCommand = sendCommand;
-      runner.serde.dumpsTyped = dumpsTyped;
-      expect({ label, serialised }).toEqual({ label, serialised: 2 }); // the question and its answer, once each
-      // The turn's two messages (each in its write and in its put), records and writes: a put
-      // that sent the list whole would send more than the thread's messages.
-      expect(sent, label).toBeLessThan(messageBytes / 2);
-    }
-    const messages = (await warm.getState(config)).values.messages as BaseMessage[];
+      try {
+        await run(runner, i);
+      } finally {
+        client.sendCommand = sendCommand;
+        runner.serde.dumpsTyped = dumpsTyped;
+      }
+      return { serialised, sent };
+    };
+
+    // The process that wrote the thread: the question and its answer, once each. What it sends
+    // is the turn's two messages (each in its write and in its put), records and writes; a put
+    // that sent the list whole would send more than the thread's messages.
+    const warm = await turn(saver, 20);
+    expect(warm.serialised).toBe(2);
+    expect(warm.sent).toBeLessThan(messageBytes / 2);
+    // A process that has not written the thread pays as a whole-list saver would, once: a process
+    // that only reads threads is not made to take every list it reads apart.
+    const other = redis.otherSaver();
+    expect((await turn(other, 21)).serialised).toBeGreaterThan(40);
+    // After a turn written elsewhere, the list it reads is not the one it wrote: taken apart from
+    // the reply, and its node named as the next put's start.
+    await run(saver, 22);
+    const again = await turn(other, 23);
+    expect(again.serialised).toBe(2);
+    expect(again.sent).toBeLessThan(messageBytes / 2);
+
+    const messages = (await chatGraph(saver, { kind: "ordinary", model: re }).getState(config)).values.messages as BaseMessage[];
     expect(contents(messages).slice(-4).map((c) => c.slice(0, 12))).toEqual(["human:questi", "ai:re: quest", "human:questi", "ai:re: quest"]);
-    expect(messages).toHaveLength(44);
-    expect((await items(saver, "resumed")).elements).toHaveLength(44);
+    expect(messages).toHaveLength(48);
+    expect((await items(saver, "resumed")).elements).toHaveLength(48);
   });
 
   it("a message read, then changed in place before the next put, is stored as it is now", async () => {
     const saver = newSaver();
+    const other = redis.otherSaver();
+    await putList(other, "read-edit", undefined, ["another branch"]); // both processes have written the thread
     const before = await putList(saver, "read-edit", undefined, [new HumanMessage({ content: "book a table for two", id: "h1" }), new AIMessage({ content: "for when?", id: "a1" })]);
-    for (const reader of [saver, redis.otherSaver()]) {
+    for (const [reader, size] of [[saver, "four"], [other, "six"]] as const) {
       const read = (await listAt(reader, before)) as BaseMessage[];
-      read[0]!.content = `book a table for ${reader === saver ? "four" : "six"}`;
+      read[0]!.content = `book a table for ${size}`;
       (read[1] as AIMessage).additional_kwargs.edited = true;
       const after = await putList(reader, "read-edit", before, [...read, new HumanMessage({ content: "tonight", id: "h2" })]);
       const now = (await listAt(redis.otherSaver(), after)) as AIMessage[];
-      expect(contents(now)).toEqual([`human:book a table for ${reader === saver ? "four" : "six"}`, "ai:for when?", "human:tonight"]);
+      expect(contents(now)).toEqual([`human:book a table for ${size}`, "ai:for when?", "human:tonight"]);
       expect(now[1]!.additional_kwargs).toEqual({ edited: true });
     }
     expect(contents((await listAt(redis.otherSaver(), before)) as AIMessage[])).toEqual(["human:book a table for two", "ai:for when?"]);
@@ -219,8 +237,9 @@ describe("lists element by element", () => {
 
   it("a list read, then deleted by another process before the next put, is sent whole again and reads back right", async () => {
     const saver = newSaver();
+    await putList(saver, "read-gone", undefined, ["one"]);
     const first = await putList(redis.otherSaver(), "read-gone", undefined, ["one", { two: 2 }]);
-    const read = (await listAt(saver, first)) as unknown[];
+    const read = (await listAt(saver, first)) as unknown[]; // a list this process did not write: its node is remembered
     await redis.otherSaver().deleteThread("read-gone");
     const again = await putList(saver, "read-gone", undefined, [...read, "three"]);
     expect(await listAt(redis.otherSaver(), again)).toEqual(["one", { two: 2 }, "three"]);

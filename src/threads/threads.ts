@@ -143,22 +143,30 @@ export class Threads {
 
   /**
    * A graph run reads its thread (getTuple), then puts the same list and one more element. So that
-   * this put neither serialises every element again nor, in a process that has not written the
-   * thread, sends them all, the elements just read keep the bytes they were read from, and the
-   * list's node becomes the start the next put names (Serde.adoptElements, ListCache). Done before
-   * the tuple is handed out, so nothing can have changed an element yet. A list this process has
-   * just written is not taken apart again: its bytes are the ones the cache holds.
+   * this put neither serialises every element again nor sends them all, the elements just read
+   * keep the bytes they were read from, and the list's node becomes the start the next put names
+   * (Serde.adoptElements, ListCache). Done before the tuple is handed out, so nothing can have
+   * changed an element yet.
+   *
+   * Only for lists of threads this process has written (or read this way) since it started, the
+   * ones it is likely to write again: it costs the read about a tenth more (a walk of each
+   * element, measured at 240 messages), which a process that only reads (one that renders state)
+   * would pay for nothing. A list this process has just written is not taken apart again: its
+   * bytes are the ones the cache holds. (A read of an older checkpoint replaces what the cache
+   * holds for the channel: the next put of the head's list then sends it whole, once.)
    */
   #adoptLists(threadId: string, stored: StoredTuple, tuple: CheckpointTuple): void {
-    if (stored.lists.size === 0 || this.#shallow) return;
+    if (stored.lists.size === 0) return;
     const values = tuple.checkpoint.channel_values;
     for (const [channel, version] of Object.entries(tuple.checkpoint.channel_versions ?? {})) {
-      const node = stored.lists.get(blobField(channel, version));
+      const field = blobField(channel, version);
+      const node = stored.lists.get(field);
       const value = values[channel];
       if (node === undefined || !Array.isArray(value)) continue;
-      const packed = stored.blobs.find(([field]) => field === blobField(channel, version))?.[1];
       const known = this.#lists.known(threadId, stored.ns, channel);
-      const elements = packed && this.#serde.adoptElements(value, packed, known?.node === node ? known.elements : undefined);
+      if (known === undefined) continue;
+      const packed = stored.blobs.find(([f]) => f === field)?.[1];
+      const elements = packed && this.#serde.adoptElements(value, packed, known.node === node ? known.elements : undefined);
       if (elements) this.#lists.remember(threadId, stored.ns, channel, node, elements);
     }
   }
