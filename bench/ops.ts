@@ -12,7 +12,7 @@ import { summarize } from "./lib/stats.js";
 const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const PER_ROUND = Number(process.env.BENCH_PER_ROUND ?? 200);
-/** Chat graph turns per round and size; with 32 threads a size, threads grow by about 5 turns in all. */
+/** Chat graph turns per round and size; with 32 threads a size, threads grow by about 6 turns in all. */
 const GRAPH_TURNS = Number(process.env.BENCH_GRAPH_TURNS ?? 12);
 const GRAPH_SIZES = [10, 120] as const;
 const graphRow = (turns: number) => `put in the chat graph (${turns} turns)`;
