@@ -174,6 +174,25 @@ describe("lists element by element", () => {
     expect((await items(saver, "resumed")).elements).toHaveLength(48);
   });
 
+  it.each(["ordinary", "delta"] as const)("turns taken in turn by two processes that both write the thread read back whole through the state reader (%s messages)", async (kind) => {
+    const saver = newSaver();
+    const other = redis.otherSaver();
+    const manager = new ConversationManager({ saver });
+    const { threadId } = await manager.createConversation({ userId: "u" });
+    const config = { configurable: { thread_id: threadId } };
+    const run = (s: RedisSaver, i: number) => chatGraph(s, { kind, model: re, snapshotFrequency: 3 }).invoke({ messages: [new HumanMessage(`question ${i}`)] }, config);
+    const expected: string[] = [];
+    // Each process reads lists the other wrote since its own last put (taken apart from the reply).
+    for (let i = 0; i < 8; i++) {
+      await run(i % 3 === 2 ? other : saver, i);
+      expected.push(`human:question ${i}`, `ai:re: question ${i}`);
+    }
+    expect(contents(await manager.getMessages(threadId, { userId: "u" }))).toEqual(expected);
+    for (const reader of [saver, other, redis.otherSaver()]) {
+      expect(contents((await chatGraph(reader, { kind, model: re, snapshotFrequency: 3 }).getState(config)).values.messages as BaseMessage[])).toEqual(expected);
+    }
+  });
+
   it("a message read, then changed in place before the next put, is stored as it is now", async () => {
     const saver = newSaver();
     const other = redis.otherSaver();
