@@ -144,7 +144,7 @@ export async function deltaBench(log: (line: string) => void = console.log): Pro
   const writer = longChatGraph(warm);
   for (let i = 0; i < 40; i++) await writer.invoke(ask(i), config);
   const coldSaver = new RedisSaver({ client: counted, prefix });
-  await longChatGraph(coldSaver).getState({ configurable: { thread_id: "delta-0-25" } }); // loads the scripts on this connection
+  await longChatGraph(coldSaver).getState({ configurable: { thread_id: "delta-0-25" } }); // the first calls load the libraries
   const fresh = new RedisSaver({ client: counted, prefix });
   const commands = [
     { read: "getState, a process that has not read the thread", commands: await commandsOf(counted, () => longChatGraph(fresh).getState(config)) },
@@ -164,7 +164,7 @@ export async function deltaBench(log: (line: string) => void = console.log): Pro
   }
 
   // 4. Server time of one walking call: a cold read of a long thread on a Redis of our own
-  // (INFO commandstats counts every EVALSHA of the server; the shared one has other clients).
+  // (INFO commandstats counts every FCALL of the server; the shared one has other clients).
   const walk: Array<Record<string, string | number>> = [];
   let maxCallMs = Number.NaN;
   try {
@@ -176,12 +176,12 @@ export async function deltaBench(log: (line: string) => void = console.log): Pro
       const LONG = QUICK ? 300 : 1000;
       for (let i = 0; i < LONG; i++) await graph.invoke(ask(i), { configurable: { thread_id: "long" } });
       const reader = new RedisSaver({ client, prefix: "walk", historyCacheWrites: 0 });
-      await reader.getDeltaChannelHistory({ config: { configurable: { thread_id: "long" } }, channels: ["messages"] }); // loads the script
+      await reader.getDeltaChannelHistory({ config: { configurable: { thread_id: "long" } }, channels: ["messages"] }); // loads the library
       const perCall: number[] = [];
       for (let r = 0; r < 3; r++) {
         await client.config("RESETSTAT");
         const calls = await commandsOf(client, () => reader.getDeltaChannelHistory({ config: { configurable: { thread_id: "long" } }, channels: ["messages"] }));
-        const stats = /cmdstat_evalsha:calls=(\d+),usec=(\d+)/.exec(await client.info("commandstats"));
+        const stats = /cmdstat_fcall:calls=(\d+),usec=(\d+)/.exec(await client.info("commandstats"));
         const usec = Number(stats?.[2] ?? Number.NaN);
         perCall.push(usec / 1000 / calls);
         walk.push({ read: `cold getDeltaChannelHistory of a ${LONG}-turn thread (${LONG * 3} checkpoints)`, "script calls": calls, "server ms": (usec / 1000).toFixed(1), "server ms / call": (usec / 1000 / calls).toFixed(2), "µs / checkpoint": (usec / (LONG * 3)).toFixed(1) });

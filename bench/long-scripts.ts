@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     await client.slowlog("RESET");
     await op();
     const log = (await client.slowlog("GET", 1_000_000)) as SlowlogEntry[];
-    const times = log.filter((e) => /^evalsha$|^eval$/i.test(String(e[3][0]))).map((e) => e[2] / 1000);
+    const times = log.filter((e) => /^(evalsha|eval|fcall)$/i.test(String(e[3][0]))).map((e) => e[2] / 1000);
     const line = `| ${name} | ${times.length} | ${median(times).toFixed(2)} ms | ${Math.max(...times).toFixed(2)} ms |`;
     rows.push(line);
     console.log(line);

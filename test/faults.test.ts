@@ -7,6 +7,8 @@ import { Redis } from "ioredis";
 import { RedisSaver, RedisTreeError } from "../src/index.js";
 import { startOwnServer, type OwnServer } from "../scripts/dev/own-server.js";
 import { chatGraph, re } from "./helpers/graphs.js";
+import { collect } from "./helpers/fixtures.js";
+import { luaScripts } from "../src/lua/generated.js";
 
 const THREADS = 12;
 const TURNS = 25;
@@ -88,25 +90,61 @@ describe("Redis killed and restarted under a graph workload", () => {
     await client.quit();
   }, 120_000);
 
-  it("recovers from SCRIPT FLUSH between calls (NOSCRIPT falls back to EVAL)", async () => {
+  it("recovers from FUNCTION FLUSH and SCRIPT FLUSH between calls: a missing library is loaded again by the call that finds it missing", async () => {
     const client = new Redis(server.url);
     const saver = new RedisSaver({ client, prefix: "flush" });
     const config = { configurable: { thread_id: "flush-1" } };
+    const flush = async () => {
+      await client.function("FLUSH");
+      await client.script("FLUSH");
+    };
+    const libraries = async () => ((await client.function("LIST")) as unknown[][]).map((l) => String(l[1])).sort();
     let stored = await saver.put(config, { v: 4, id: "00000001", ts: "", channel_values: { a: 1 }, channel_versions: { a: 1 }, versions_seen: {} }, { source: "input", step: -1, parents: {} }, { a: 1 });
     for (let i = 2; i < 6; i++) {
-      await client.script("FLUSH");
+      await flush();
       stored = await saver.put(stored, { v: 4, id: `0000000${i}`, ts: "", channel_values: { a: i }, channel_versions: { a: i }, versions_seen: {} }, { source: "loop", step: i, parents: {} }, { a: i });
-      await client.script("FLUSH");
+      await flush();
       await saver.putWrites(stored, [["a", i * 10]], `task-${i}`);
-      await client.script("FLUSH");
+      await flush();
       const tuple = await saver.getTuple(config);
       expect(tuple?.checkpoint.channel_values).toEqual({ a: i });
       expect(tuple?.pendingWrites).toEqual([[`task-${i}`, "a", i * 10]]);
+      // Only what was called since the flush was loaded: the library of getTuple, through FCALL.
+      expect(await libraries()).toEqual([luaScripts.getTuple.fn]);
     }
     await saver.deleteThread("flush-1");
     await client.quit();
   });
-  it("a conversation stored element by element goes on across SCRIPT FLUSH and a restart: no message lost, each stored once", async () => {
+
+  it("falls back to EVALSHA where an ACL refuses FUNCTION or FCALL, and works the same", async () => {
+    const admin = new Redis(server.url);
+    await admin.function("FLUSH");
+    // One user may call functions but not load them; the other may do neither.
+    await admin.acl("SETUSER", "no-load", "on", "nopass", "~*", "+@all", "-function");
+    await admin.acl("SETUSER", "no-functions", "on", "nopass", "~*", "+@all", "-function", "-fcall", "-fcall_ro");
+    try {
+      for (const username of ["no-load", "no-functions"]) {
+        const client = new Redis(server.url, { username, password: "x" });
+        const saver = new RedisSaver({ client, prefix: `acl-${username}` });
+        const graph = chatGraph(saver, { kind: "ordinary", model: re });
+        const config = { configurable: { thread_id: "acl" } };
+        for (let i = 0; i < 3; i++) await graph.invoke({ messages: [new HumanMessage(`question ${i}`)] }, config);
+        const messages = (await graph.getState(config)).values.messages as AIMessage[];
+        expect(messages.map((m) => String(m.content)), username).toEqual(Array.from({ length: 3 }, (_, i) => [`question ${i}`, `re: question ${i}`]).flat());
+        expect((await collect(saver.list(config))).length).toBeGreaterThan(6);
+        await saver.deleteThread("acl");
+        expect(await saver.getTuple(config)).toBeUndefined();
+        await client.quit();
+      }
+      // Nothing could load a library: every call went through EVALSHA.
+      expect(await admin.function("LIST")).toEqual([]);
+    } finally {
+      await admin.acl("DELUSER", "no-load", "no-functions");
+      await admin.quit();
+    }
+  });
+
+  it("a conversation stored element by element goes on across FUNCTION FLUSH and a restart: no message lost, each stored once", async () => {
     const client = new Redis(server.url, { maxRetriesPerRequest: 20, retryStrategy: () => 50 });
     client.on("error", () => {});
     const saver = new RedisSaver({ client, prefix: "lists" });
@@ -114,7 +152,7 @@ describe("Redis killed and restarted under a graph workload", () => {
     const config = { configurable: { thread_id: "lists" } };
     const turn = (i: number) => graph.invoke({ messages: [new HumanMessage(`question ${i}`)] }, config);
     for (let i = 0; i < 3; i++) await turn(i);
-    await client.script("FLUSH"); // the saver's scripts are loaded again on their next call
+    await client.function("FLUSH"); // the saver's libraries are loaded again on their next call
     for (let i = 3; i < 6; i++) await turn(i);
     await server.kill();
     await server.start();

@@ -39,7 +39,7 @@ async function scriptTimes(client: Redis, f: () => Promise<unknown>): Promise<nu
   await client.slowlog("RESET");
   await f();
   const log = (await client.slowlog("GET", 1_000_000)) as SlowlogEntry[];
-  return log.filter((e) => /^evalsha$|^eval$/i.test(String(e[3][0]))).map((e) => e[2] / 1000);
+  return log.filter((e) => /^(evalsha|eval|fcall)$/i.test(String(e[3][0]))).map((e) => e[2] / 1000);
 }
 
 describe("long work in short scripts", () => {

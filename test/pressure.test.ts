@@ -11,7 +11,11 @@ import { ConversationManager, RedisSaver, isEvictionPolicyError, isStorageError 
 import { startOwnServer, type OwnServer } from "../scripts/dev/own-server.js";
 import { chatGraph, re } from "./helpers/graphs.js";
 
-/** Every key of the server and what it holds (DUMP), except the filler: what "nothing changed" compares. */
+/**
+ * Every key of the server and what it holds, except the filler: what "nothing changed" compares.
+ * Hashes by their sorted fields and values, other keys by DUMP: a read can move a hash's pending
+ * rehash a step on, which changes its DUMP's order of fields and nothing else.
+ */
 async function everything(client: Redis): Promise<Map<string, string>> {
   const out = new Map<string, string>();
   let cursor = "0";
@@ -20,8 +24,9 @@ async function everything(client: Redis): Promise<Map<string, string>> {
     cursor = next;
     for (const key of keys) {
       if (key.startsWith("filler:")) continue;
-      const [dump, ttl] = await Promise.all([client.dumpBuffer(key), client.pttl(key)]);
-      out.set(key, `${dump?.toString("base64")} ttl=${ttl > 0 ? "set" : ttl}`);
+      const [type, ttl] = await Promise.all([client.type(key), client.pttl(key)]);
+      const content = type === "hash" ? JSON.stringify(Object.entries(await client.hgetallBuffer(key)).map(([f, v]) => [f, v.toString("base64")]).sort()) : (await client.dumpBuffer(key))?.toString("base64");
+      out.set(key, `${content} ttl=${ttl > 0 ? "set" : ttl}`);
     }
   } while (cursor !== "0");
   return out;
@@ -111,6 +116,35 @@ describe("out of memory (noeviction)", () => {
     } finally {
       await client.config("SET", "maxmemory", "0");
     }
+  });
+
+  it("out of memory with its libraries gone (a restart without persistence): reads and deletes work through EVAL, writes are refused whole, and libraries load again once memory is back", async () => {
+    const saver = new RedisSaver({ client, prefix: "oom-restart" });
+    const graph = chatGraph(saver, { kind: "ordinary", model: re });
+    const config = { configurable: { thread_id: "kept" } };
+    for (let i = 0; i < 2; i++) await graph.invoke({ messages: [new HumanMessage(`turn ${i}`)] }, config);
+    await graph.invoke({ messages: [new HumanMessage("hello")] }, { configurable: { thread_id: "doomed" } });
+    await client.function("FLUSH");
+    await fill(client); // FUNCTION LOAD is refused out of memory from here on
+    const evals = async () => [...(await client.info("commandstats")).matchAll(/cmdstat_eval(?:sha)?:calls=(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+    const evalsBefore = await evals();
+    try {
+      const before = await everything(client);
+      const big = "y".repeat(3_000_000); // more than the memory left, as above
+      const err = await graph.invoke({ messages: [new HumanMessage(big)] }, config).then(() => undefined, (e: unknown) => e);
+      expect(String((err as Error | undefined)?.message)).toMatch(/OOM/);
+      expect(await everything(client)).toEqual(before);
+      expect((await graph.getState(config)).values.messages).toHaveLength(4);
+      await saver.deleteThread("doomed");
+      expect(await saver.getTuple({ configurable: { thread_id: "doomed" } })).toBeUndefined();
+      // Calls whose library could not load went through EVAL.
+      expect(await evals()).toBeGreaterThan(evalsBefore);
+    } finally {
+      await client.config("SET", "maxmemory", "0");
+    }
+    await graph.invoke({ messages: [new HumanMessage("after")] }, config);
+    expect((await graph.getState(config)).values.messages).toHaveLength(6);
+    expect(((await client.function("LIST"))).length).toBeGreaterThan(0);
   });
 
   it("refuses a Redis whose maxmemory-policy may evict its keys, before writing anything, unless told to accept it", async () => {

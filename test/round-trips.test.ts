@@ -26,24 +26,24 @@ describe("round trips", () => {
       const { sent, stop } = await recordCommands(observed);
       const checkpoint = checkpointWith({ a: 1 });
       let config: RunnableConfig = { configurable: { thread_id: "rt" } };
-      await probe.put(config, checkpointWith({}), meta(), {}); // the first call on a socket sends EVAL; later ones EVALSHA
+      await probe.put(config, checkpointWith({}), meta(), {}); // the first call of a script on a new server also loads its library (FUNCTION LOAD)
       await probe.getTuple(config);
       await collect(probe.list(config, { limit: 10 }));
       await probe.putWrites({ configurable: { thread_id: "rt", checkpoint_id: "x" } }, [["a", 1]], "t");
       await probe.deleteThread("rt-warm-up");
 
-      expect(await sent(async () => (config = await probe.put(config, checkpoint, meta(), { a: 1 })))).toEqual(["evalsha"]);
-      expect(await sent(() => probe.put({ configurable: { thread_id: "rt-new" } }, checkpointWith({ a: 1 }), meta(), { a: 1 }))).toEqual(["evalsha", "zadd"]);
-      expect(await sent(() => probe.putWrites(config, [["a", 2], ["b", 3]], "task"))).toEqual(["evalsha"]);
-      expect(await sent(() => probe.getTuple(config))).toEqual(["evalsha"]);
-      expect(await sent(() => probe.getTuple({ configurable: { thread_id: "rt" } }))).toEqual(["evalsha"]);
-      expect(await sent(() => collect(probe.list({ configurable: { thread_id: "rt" } }, { limit: 10 })))).toEqual(["evalsha"]);
-      expect(await sent(() => probe.deleteThread("rt"))).toEqual(["evalsha", "zrem"]);
+      expect(await sent(async () => (config = await probe.put(config, checkpoint, meta(), { a: 1 })))).toEqual(["fcall"]);
+      expect(await sent(() => probe.put({ configurable: { thread_id: "rt-new" } }, checkpointWith({ a: 1 }), meta(), { a: 1 }))).toEqual(["fcall", "zadd"]);
+      expect(await sent(() => probe.putWrites(config, [["a", 2], ["b", 3]], "task"))).toEqual(["fcall"]);
+      expect(await sent(() => probe.getTuple(config))).toEqual(["fcall"]);
+      expect(await sent(() => probe.getTuple({ configurable: { thread_id: "rt" } }))).toEqual(["fcall"]);
+      expect(await sent(() => collect(probe.list({ configurable: { thread_id: "rt" } }, { limit: 10 })))).toEqual(["fcall"]);
+      expect(await sent(() => probe.deleteThread("rt"))).toEqual(["fcall", "zrem"]);
       // With a TTL too, while the deadline needs no move (a move of a big thread takes steps).
       const expiring = new RedisSaver({ client: observed, prefix, ttl: { defaultTTL: 60 } });
       const first = await expiring.put({ configurable: { thread_id: "rt-ttl" } }, checkpointWith({ a: 1 }), meta(), { a: 1 });
-      expect(await sent(() => expiring.put(first, checkpointWith({ a: 2 }, { a: 2 }), meta(), { a: 2 }))).toEqual(["evalsha"]);
-      expect(await sent(() => expiring.getTuple(first))).toEqual(["evalsha"]);
+      expect(await sent(() => expiring.put(first, checkpointWith({ a: 2 }, { a: 2 }), meta(), { a: 2 }))).toEqual(["fcall"]);
+      expect(await sent(() => expiring.getTuple(first))).toEqual(["fcall"]);
       await expiring.deleteThread("rt-ttl");
       await stop();
       await observed.quit();
@@ -66,7 +66,7 @@ describe("round trips", () => {
 
       // The put's script and the touch of the owner's listing, sent together.
       await m.createConversation({ userId: "rt-owner", threadId: "rt-owned-newer" });
-      expect(await sent(put(2))).toEqual(["evalsha", "evalsha"]);
+      expect(await sent(put(2))).toEqual(["fcall", "fcall"]);
       expect(trips).toBe(1);
       await observed.ping(); // after the touch, sent on this connection before put returned
       expect((await top("rt-owner"))[0]).toBe(c.threadId);
@@ -84,7 +84,7 @@ describe("round trips", () => {
       expect((await top("rt-new-owner"))[0]).toBe(c.threadId);
       // Then it knows the new owner: one round trip again.
       await elsewhere.createConversation({ userId: "rt-new-owner", threadId: "rt-owned-by-new-2" });
-      expect(await sent(put(4))).toEqual(["evalsha", "evalsha"]);
+      expect(await sent(put(4))).toEqual(["fcall", "fcall"]);
       expect(trips).toBe(1);
       await observed.ping(); // after the touch, sent on this connection before put returned
       expect((await top("rt-new-owner"))[0]).toBe(c.threadId);
@@ -100,10 +100,10 @@ describe("round trips", () => {
       await m.listConversations({ userId: "rt" });
       await m.getMessages(c.threadId, { userId: "rt" });
       const { sent, stop } = await recordCommands(observed);
-      expect(await sent(() => m.getConversation(c.threadId, { userId: "rt" }))).toEqual(["evalsha"]);
-      expect(await sent(() => m.listConversations({ userId: "rt" }))).toEqual(["evalsha"]);
-      expect(await sent(() => m.listConversations({ userId: "rt", tags: ["a", "b"], agentId: "x" }))).toEqual(["evalsha"]);
-      expect(await sent(() => m.getMessages(c.threadId, { userId: "rt" }))).toEqual(["evalsha"]);
+      expect(await sent(() => m.getConversation(c.threadId, { userId: "rt" }))).toEqual(["fcall"]);
+      expect(await sent(() => m.listConversations({ userId: "rt" }))).toEqual(["fcall"]);
+      expect(await sent(() => m.listConversations({ userId: "rt", tags: ["a", "b"], agentId: "x" }))).toEqual(["fcall"]);
+      expect(await sent(() => m.getMessages(c.threadId, { userId: "rt" }))).toEqual(["fcall"]);
       await stop();
       await observed.quit();
     });
@@ -115,13 +115,13 @@ describe("round trips", () => {
       const observed = newClient();
       const graph = chatGraph(new RedisSaver({ client: observed, prefix }));
       await writer.invoke({ messages: [new HumanMessage("hi")] }, { configurable: { thread_id: "rt-delta-warm-up" } });
-      await graph.getState({ configurable: { thread_id: "rt-delta-warm-up" } }); // the first call of a script on a socket is EVAL
+      await graph.getState({ configurable: { thread_id: "rt-delta-warm-up" } }); // the first call of a script on a new server also loads its library
       const { sent, stop } = await recordCommands(observed);
       let messages = 0;
-      expect(await sent(async () => (messages = (await graph.getState(config)).values.messages.length))).toEqual(["evalsha", "evalsha"]);
+      expect(await sent(async () => (messages = (await graph.getState(config)).values.messages.length))).toEqual(["fcall", "fcall"]);
       expect(messages).toBe(80);
       await writer.invoke({ messages: [new HumanMessage("one more")] }, config);
-      expect(await sent(async () => (messages = (await graph.getState(config)).values.messages.length))).toEqual(["evalsha", "evalsha"]);
+      expect(await sent(async () => (messages = (await graph.getState(config)).values.messages.length))).toEqual(["fcall", "fcall"]);
       expect(messages).toBe(82);
       await stop();
       await observed.quit();
@@ -139,7 +139,7 @@ describe("round trips", () => {
       const { sent, stop } = await recordCommands(observed);
       expect((await sent(() => saver.getDeltaChannelHistory({ config, channels: ["messages"] }))).length).toBe(8);
       await writer.invoke({ messages: [new HumanMessage("one more")] }, config);
-      expect(await sent(() => saver.getDeltaChannelHistory({ config, channels: ["messages"] }))).toEqual(["evalsha"]);
+      expect(await sent(() => saver.getDeltaChannelHistory({ config, channels: ["messages"] }))).toEqual(["fcall"]);
       await stop();
       await observed.quit();
     });
@@ -152,7 +152,7 @@ describe("round trips", () => {
       for (let i = 0; i < 5; i++) await graph.invoke({ messages: [new HumanMessage(`q${i}`)] }, { configurable: { thread_id: c.threadId } });
       await m.getMessages(c.threadId, { userId: "rt-delta" });
       const { sent, stop } = await recordCommands(observed);
-      expect(await sent(() => m.getMessages(c.threadId, { userId: "rt-delta" }))).toEqual(["evalsha"]);
+      expect(await sent(() => m.getMessages(c.threadId, { userId: "rt-delta" }))).toEqual(["fcall"]);
       await stop();
       await observed.quit();
     });

@@ -28,7 +28,7 @@
 --- @include "keys"
 --- @include "user-filters"
 local rcall = redis.call
-local keys = filter_keys(KEYS[1], ARGV[6], ARGV[7], 8)
+local keys = filter_keys(ARGV, KEYS[1], ARGV[6], ARGV[7], 8)
 local pivot = tonumber(ARGV[1])
 if not pivot then
   local smallest = math.huge

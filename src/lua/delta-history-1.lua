@@ -29,7 +29,7 @@
 local base, ns = KEYS[1], ARGV[1]
 if owner_mismatch(base, ARGV[2]) then return NOT_OWNER end
 local validator = thread_validator(base)
-local w, i = walk_args(base, ns, 4)
+local w, i = walk_args(ARGV, base, ns, 4)
 if ARGV[3] ~= validator then w.known = {} end
 w.queue = {}
 local target, parent, lenient = false, false, ARGV[i - 1]

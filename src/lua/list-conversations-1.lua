@@ -69,7 +69,7 @@ end
 
 local by_creation = ARGV[8] == "created"
 local listing = by_creation and user_created_key(ubase) or user_convs_key(ubase)
-local filters = filter_keys(ubase, ARGV[5], ARGV[9], 10)
+local filters = filter_keys(ARGV, ubase, ARGV[5], ARGV[9], 10)
 
 local total, matched = 0, nil
 -- The generations a total left to count in steps is counted at, else "".

@@ -24,7 +24,7 @@
 local base, ns, id = KEYS[1], ARGV[1], ARGV[2]
 if owner_mismatch(base, ARGV[3]) then return NOT_OWNER end
 local validator = thread_validator(base)
-local w = walk_args(base, ns, 5)
+local w = walk_args(ARGV, base, ns, 5)
 if ARGV[4] ~= validator then w.known = {} end
 local tuple = read_tuple_at(base, ns, id)
 if not tuple then return { validator, false, {}, {}, {} } end

@@ -4,23 +4,25 @@
  * the reply into a typed result and turns the script's codes into errors (codes.ts). Nothing
  * outside this module builds ARGV or reads a raw reply. BullMQ's scripts.ts is the model.
  *
- * Scripts are registered with ioredis `defineCommand` under names that carry a hash of their
- * source, so ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT (after a restart or
- * `SCRIPT FLUSH`), and two versions of this library on one connection never mix scripts.
+ * Each script runs as a Redis Functions library (FCALL), loaded when a call finds it missing, with
+ * EVALSHA as the fallback where FUNCTION is refused (functions.ts). Names carry a hash of the
+ * source, so two versions of this library on one Redis or connection never mix scripts.
  *
- * A script that adds data starts with `#!lua` (Redis 7 script flags): Redis then checks memory
+ * A script that adds data starts with `#!lua` (Redis 7 script flags, a function's flags alike): Redis then checks memory
  * before the script runs and refuses it whole when over `maxmemory`, instead of checking at its
  * first write and letting the rest through (put's first write is a DEL). The scripts that remove
  * data (deleteThread, prune, unindexConversation) or only move deadlines (ttlMove) say `allow-oom`,
  * so that memory can be freed when it is full, and a put that was written is never followed by a
- * step refused for memory. Reading scripts keep no flags: a read works out of memory, and the TTL they
- * refresh on read (PEXPIRE) is not refused for memory either.
+ * step refused for memory. Reading scripts keep no flags as EVAL scripts and say `allow-oom` as
+ * functions (scripts/gen-lua.mjs): a read works out of memory, and the TTL they refresh on read
+ * (PEXPIRE) adds no data.
  */
 import type { Cluster, Redis } from "ioredis";
 import { DurabilityError, InvalidInputError, NotFoundError, StorageError } from "../errors.js";
 import { namesOf } from "../codec.js";
 import type { KeySpace } from "../keys.js";
 import { luaScripts } from "../lua/generated.js";
+import { callScript, callScriptWith } from "./functions.js";
 import { ScriptCode, codeError, isCode, type CodeContext } from "./codes.js";
 import { maxmemoryPolicies, refuseEviction } from "./eviction.js";
 import { blobValue, packWrite, pairs, parseTuple, parseWalk, text, type FrontierEntry, type RawWrite, type Reply, type StoredTuple, type Walk } from "./replies.js";
@@ -29,7 +31,6 @@ import { blobValue, packWrite, pairs, parseTuple, parseWalk, text, type Frontier
 export type RedisClient = Redis | Cluster;
 
 type ScriptName = keyof typeof luaScripts;
-type ScriptFn = (...args: Array<string | Buffer | number>) => Promise<unknown>;
 
 /**
  * An owner check: the caller acts for this user, and the thread must be theirs (else the answer
@@ -809,14 +810,12 @@ export class Scripts {
     this.#checked = true;
   }
 
-  /** Runs one script; replies come back as Buffers, so serde bytes stay untouched. */
+  /** Runs one script (functions.ts); replies come back as Buffers, so serde bytes stay untouched. */
   private run(operation: string, name: ScriptName, keys: string[], args: Array<string | Buffer>): Promise<unknown> {
     if (!this.#checked) return this.checkEviction(operation, false).then(() => this.run(operation, name, keys, args));
     const durability = this.#safety.durability;
     if (durability !== undefined && WRITING.has(name)) return this.runDurably(operation, name, keys, args, durability);
-    const fn = (this.client as unknown as Record<string, ScriptFn>)[`${luaScripts[name].command}Buffer`];
-    if (fn === undefined) return Promise.reject(new StorageError(operation, new Error(`script ${name} is not defined`)));
-    return fn.call(this.client, ...keys, ...args).catch((err: unknown) => {
+    return callScript(this.client, luaScripts[name], keys, args).catch((err: unknown) => {
       throw new StorageError(operation, missingData(err) ?? err);
     });
   }
@@ -828,17 +827,13 @@ export class Scripts {
    * DurabilityError; the write stays on the primary either way.
    */
   private async runDurably(operation: string, name: ScriptName, keys: string[], args: Array<string | Buffer>, durability: { replicas: number; timeoutMs: number }): Promise<unknown> {
-    const pipeline = this.client.pipeline() as unknown as Record<string, ScriptFn> & { wait: (n: number, ms: number) => unknown; exec: () => Promise<Array<[Error | null, unknown]> | null> };
-    // Queued on the pipeline; their replies come with exec().
-    void pipeline[`${luaScripts[name].command}Buffer`]!.call(pipeline, ...keys, ...args);
-    pipeline.wait(durability.replicas, durability.timeoutMs);
-    let results: Array<[Error | null, unknown]> | null;
+    let results: Array<[Error | null, unknown]>;
     try {
-      results = await pipeline.exec();
+      results = await callScriptWith(this.client, luaScripts[name], keys, args, (pipeline) => void pipeline.wait!(durability.replicas, durability.timeoutMs));
     } catch (err) {
       throw new StorageError(operation, err);
     }
-    const [script, wait] = results ?? [];
+    const [script, wait] = results;
     if (script === undefined || wait === undefined) throw new StorageError(operation, new Error("the pipeline of the script and WAIT got no reply"));
     if (script[0] !== null) throw new StorageError(operation, missingData(script[0]) ?? script[0]);
     if (wait[0] !== null) throw new StorageError(operation, wait[0]);
@@ -867,10 +862,10 @@ function ttlArg(ms: number | undefined): string {
 
 /**
  * A script's report that a thread lost data it references (includes/missing.lua), as an error
- * that says so; `undefined` for any other error. Redis appends the script's sha and line.
+ * that says so; `undefined` for any other error. Redis appends the script's sha or function name, and line.
  */
 function missingData(err: unknown): Error | undefined {
-  const match = err instanceof Error ? /^LGTREE_MISSING (.*?)(?: script: [0-9a-f]+, on @user_script:\d+\.)?$/s.exec(err.message) : null;
+  const match = err instanceof Error ? /^LGTREE_MISSING (.*?)(?: script: \w+, on @user_(?:script|function):\d+\.)?$/s.exec(err.message) : null;
   if (!match) return undefined;
   return new Error(`the thread is missing data it references: ${match[1]} (evicted, or removed outside this library); nothing was read from it`, { cause: err });
 }

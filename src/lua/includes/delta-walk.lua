@@ -171,20 +171,21 @@ local function delta_walk(w)
   return facts, frontier
 end
 
--- The walk's inputs that every walking script takes the same way, from ARGV[i] on:
---   ARGV[i]    max checkpoints to visit in this call
---   ARGV[i+1]  max bytes of values to return (about)
---   ARGV[i+2]  C, the number of walked channels, then C channel names
+-- The walk's inputs that every walking script takes the same way, from argv[i] on (argv is the
+-- script's ARGV, passed in: an include never reads the globals KEYS and ARGV, see scripts/gen-lua.mjs):
+--   argv[i]    max checkpoints to visit in this call
+--   argv[i+1]  max bytes of values to return (about)
+--   argv[i+2]  C, the number of walked channels, then C channel names
 --   then       K, the number of known checkpoints (see delta_walk), then K ids
 --   then       the lenient channels' indices, "i,j" ("" for none)
--- Returns a walk table without queue, and the index of the first ARGV after these.
-local function walk_args(base, ns, i)
-  local w = { base = base, ns = ns, max_nodes = tonumber(ARGV[i]), max_bytes = tonumber(ARGV[i + 1]), channels = {}, known = {}, lenient = {} }
-  local c = tonumber(ARGV[i + 2])
-  for j = 1, c do w.channels[j] = ARGV[i + 2 + j] end
-  local k = tonumber(ARGV[i + 3 + c])
-  for j = 1, k do w.known[ARGV[i + 3 + c + j]] = true end
-  for index in string.gmatch(ARGV[i + 4 + c + k], "%d+") do w.lenient[tonumber(index)] = true end
+-- Returns a walk table without queue, and the index of the first argv after these.
+local function walk_args(argv, base, ns, i)
+  local w = { base = base, ns = ns, max_nodes = tonumber(argv[i]), max_bytes = tonumber(argv[i + 1]), channels = {}, known = {}, lenient = {} }
+  local c = tonumber(argv[i + 2])
+  for j = 1, c do w.channels[j] = argv[i + 2 + j] end
+  local k = tonumber(argv[i + 3 + c])
+  for j = 1, k do w.known[argv[i + 3 + c + j]] = true end
+  for index in string.gmatch(argv[i + 4 + c + k], "%d+") do w.lenient[tonumber(index)] = true end
   return w, i + 5 + c + k
 end
 

@@ -1,14 +1,14 @@
 --- @include "user-keys"
 -- The filter indexes a listing intersects: the agent's, the status's, one per customData entry and
--- one per tag. `at` is where ARGV holds C, the number of customData suffixes, followed by them and
--- then by the tags (list-conversations-1.lua, count-conversations-1.lua).
-local function filter_keys(ubase, agent, status, at)
+-- one per tag. `at` is where argv (the script's ARGV, passed in) holds C, the number of customData
+-- suffixes, followed by them and then by the tags (list-conversations-1.lua, count-conversations-1.lua).
+local function filter_keys(argv, ubase, agent, status, at)
   local keys = {}
   if agent ~= "" then keys[#keys + 1] = user_agent_key(ubase, agent) end
   if status ~= "" then keys[#keys + 1] = user_status_set_key(ubase, status) end
-  local c = tonumber(ARGV[at])
-  for i = at + 1, at + c do keys[#keys + 1] = user_custom_key(ubase, ARGV[i]) end
-  for i = at + c + 1, #ARGV do keys[#keys + 1] = user_tag_key(ubase, ARGV[i]) end
+  local c = tonumber(argv[at])
+  for i = at + 1, at + c do keys[#keys + 1] = user_custom_key(ubase, argv[i]) end
+  for i = at + c + 1, #argv do keys[#keys + 1] = user_tag_key(ubase, argv[i]) end
   return keys
 end
 
