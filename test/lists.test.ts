@@ -265,6 +265,78 @@ describe("lists element by element", () => {
     expect((await items(saver, "read-gone")).elements).toHaveLength(3);
   });
 
+  /** Puts `count` versions in a line, each one element longer, and a branch off every seventh. */
+  async function longChains(saver: RedisSaver, threadId: string, count: number) {
+    const stored: Array<{ config: RunnableConfig; list: unknown[] }> = [];
+    let line: { config: RunnableConfig | undefined; list: unknown[] } = { config: undefined, list: [] };
+    for (let i = 0; i < count; i++) {
+      const list = [...line.list, { text: `element ${i}` }];
+      line = { config: await putList(saver, threadId, line.config, list), list };
+      stored.push(line as { config: RunnableConfig; list: unknown[] });
+      if (i % 7 === 6) {
+        const from = stored[Math.floor(i / 2)]!;
+        const branch = [...from.list, { text: `branch ${i}` }];
+        stored.push({ config: await putList(saver, threadId, from.config, branch), list: branch });
+      }
+    }
+    return stored;
+  }
+
+  it("long chains of versions (past several segments) read back, and prune and delete release exactly what nothing names", async () => {
+    const saver = newSaver();
+    const stored = await longChains(saver, "chains", 70);
+    const reader = redis.otherSaver();
+    for (const { config, list } of stored) expect(await listAt(reader, config)).toEqual(list);
+    const distinct = new Set(stored.flatMap(({ list }) => list.map((x) => JSON.stringify(x))));
+    expect((await items(saver, "chains")).elements.length).toBe(distinct.size);
+    // Each version is one node: 70 in the line and 10 branches.
+    expect((await items(saver, "chains")).nodes.length).toBe(80);
+    await saver.prune(["chains"], { keepLast: 1 });
+    const last = stored.reduce((a, b) => (String(b.config.configurable?.checkpoint_id) > String(a.config.configurable?.checkpoint_id) ? b : a));
+    expect(await listAt(reader, last.config)).toEqual(last.list);
+    expect((await items(saver, "chains")).elements.length).toBe(last.list.length);
+    await saver.deleteThread("chains");
+    expect(await redis.client.exists((await items(saver, "chains")).key)).toBe(0);
+  });
+
+  it("a thread stored before chain nodes named their whole chain reads, extends and releases the same", async () => {
+    const saver = newSaver();
+    const stored = await longChains(saver, "older", 40);
+    // Rewrite every chain node in the format before cumulative nodes: its own elements only.
+    const key = (await items(saver, "older")).key;
+    const rewritten = await redis.client.eval(
+      `local n = 0
+       local all = redis.call("HGETALL", KEYS[1])
+       for i = 1, #all, 2 do
+         local d, l, p, s, own = string.match(all[i + 1], "^(%d+):(%d+):(%x*):(%x*):(%d+):")
+         if string.sub(all[i], 1, 1) == "n" and d then
+           redis.call("HSET", KEYS[1], all[i], d .. ":" .. l .. ":" .. p .. ":" .. s .. ":" .. string.sub(all[i + 1], #all[i + 1] + 1 - tonumber(own) * 21))
+           n = n + 1
+         end
+       end
+       return n`,
+      1,
+      key,
+    );
+    expect(rewritten).toBeGreaterThan(20);
+    const reader = redis.otherSaver();
+    for (const { config, list } of stored) expect(await listAt(reader, config)).toEqual(list);
+    // Extending them: the saver names an old-format node as its start (segments are built from it).
+    let line = stored.filter((s) => s.list.length === 40).at(-1)!;
+    for (let i = 0; i < 20; i++) {
+      const list = [...line.list, { text: `after ${i}` }];
+      line = { config: await putList(saver, "older", line.config, list), list };
+      stored.push(line);
+      expect(await listAt(reader, line.config)).toEqual(list);
+    }
+    for (const { config, list } of stored) expect(await listAt(reader, config)).toEqual(list);
+    await saver.prune(["older"], { keepLast: 1 });
+    expect(await listAt(reader, line.config)).toEqual(line.list);
+    expect((await items(saver, "older")).elements.length).toBe(line.list.length);
+    await saver.deleteThread("older");
+    expect(await redis.client.exists(key)).toBe(0);
+  });
+
   it("a list element or node lost behind the saver's back is a StorageError naming it, never a shorter list", async () => {
     const saver = newSaver();
     const config = await putList(saver, "lost", undefined, [new HumanMessage("kept"), new AIMessage("lost")]);

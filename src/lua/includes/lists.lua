@@ -11,18 +11,25 @@
 --   e<ref>  the element's bytes (its JSON, as the saver's JSON serde wrote it inside the list)
 --   c<ref>  how many node ref lists name the element
 --   n<id>   a node: "<depth>:<length>:<parent id>:<segment id>:" and then the fields
---           ("e" .. ref) of the elements after the parent's list, oldest first
+--           ("e" .. ref) of the elements after the parent's list, oldest first; or, for a chain
+--           node (depth > 0), "<depth>:<length>:<parent id>:<segment id>:<own>:" and then the
+--           fields of every element after its segment's list, the last <own> of them its own
+--           (a cumulative node: a read takes its chain in one lookup; nodes written before this
+--           format have no <own> and name only their own elements, and are read as before)
 --   r<id>   how many blobs and child nodes name the node
 --   f<id>   for a node of depth 0, the bytes of the elements it names joined by ",": reads take
 --           them in one piece instead of one lookup per element (Lua is slow at many small values)
 -- A blob of a list version (blobs hash) is LIST_MARK followed by the node id: a packed serde
 -- value starts with a zero byte (the high byte of its type's length), so the two never mix.
 --
--- Reads walk parent links. To keep that walk short, a node extends its parent by one link
--- (`depth` one more) only up to RUN links; the next one is a segment node (depth 0) whose parent
--- is the last segment and whose refs are all elements since: a read visits at most RUN chain
--- nodes plus one node per segment, and every element is named by at most two nodes and held in
--- at most one segment's joined bytes besides its own field, so memory stays linear. Ids and refs are hashes of what they name (sha1, REF_LEN hex chars); an id that
+-- Reads follow parent links. To keep that short, a node extends its parent by one link (`depth`
+-- one more) only up to RUN links; the next one is a segment node (depth 0) whose parent is the
+-- last segment and whose refs are all elements since. A chain node names every element since its
+-- segment, so a read takes one chain node, then one node and its joined bytes per segment.
+-- Reference counts (`c`, `r`) count only what a node adds: the names it repeats from its chain
+-- are kept alive by its reference to its parent. An element is named by at most RUN chain nodes
+-- and one segment node, and held in at most one segment's joined bytes besides its own field, so
+-- memory stays linear. Ids and refs are hashes of what they name (sha1, REF_LEN hex chars); an id that
 -- is already stored with other content is a collision, refused loudly, never merged.
 local LIST_MARK = 1
 local REF_LEN = 20
@@ -30,16 +37,47 @@ local REF_LEN = 20
 local REF_STEP = REF_LEN + 1
 local RUN = 16
 
--- A node's parts; its element fields run from byte `at` of `value` to the end, REF_STEP each.
+-- A node's parts; its element fields run from byte `at` of `value` to the end, REF_STEP each, its
+-- own from byte `own_at` (the same for all but a cumulative chain node).
 local function parse_node(value)
-  local depth, len, parent, seg, at = string.match(value, "^(%d+):(%d+):(%x*):(%x*):()")
-  if not depth then missing("a list node is not in this library's format") end
-  return { depth = tonumber(depth), len = tonumber(len), parent = parent, seg = seg, value = value, at = at }
+  local depth, len, parent, seg, own, at = string.match(value, "^(%d+):(%d+):(%x*):(%x*):(%d+):()")
+  if not depth then
+    depth, len, parent, seg, at = string.match(value, "^(%d+):(%d+):(%x*):(%x*):()")
+    if not depth then missing("a list node is not in this library's format") end
+    return { depth = tonumber(depth), len = tonumber(len), parent = parent, seg = seg, value = value, at = at, own_at = at, cumulative = false }
+  end
+  return { depth = tonumber(depth), len = tonumber(len), parent = parent, seg = seg, value = value, at = at, own_at = #value + 1 - tonumber(own) * REF_STEP, cumulative = true }
 end
 
--- The element fields a node names, as one string.
+-- The element fields a node adds to its parent's list, as one string.
 local function node_fields(node)
-  return string.sub(node.value, node.at)
+  return string.sub(node.value, node.own_at)
+end
+
+local function get_node(ikey, id, what)
+  local value = redis.call("HGET", ikey, "n" .. id)
+  if not value then missing(what .. " names list node " .. id .. ", which is not stored") end
+  local node = parse_node(value)
+  node.id = id
+  return node
+end
+
+-- The fields of every element after the list of segment `node.seg`, up to and including those
+-- of chain node `node`, as one string: read from a cumulative node, else (a node written before
+-- cumulative nodes) gathered along its chain, at most RUN nodes.
+local function since_segment(ikey, node)
+  if node.depth == 0 then return "" end
+  if node.cumulative then return string.sub(node.value, node.at) end
+  local chain = { node_fields(node) }
+  local at = node.parent
+  while at ~= node.seg do
+    local each = get_node(ikey, at, "a list chain")
+    chain[#chain + 1] = node_fields(each)
+    at = each.parent
+  end
+  local run = {}
+  for i = #chain, 1, -1 do run[#run + 1] = chain[i] end
+  return table.concat(run)
 end
 
 -- The nodes of the list of node `id`, oldest first, or nil (lenient) / an error naming `what`
@@ -69,19 +107,25 @@ end
 -- next version it puts (Threads.readTuple). Joining them here would cost the server more than the
 -- whole read (Lua builds long strings by repeated copies).
 local function list_value(ikey, id, what)
-  local items, bytes, fields = { id }, 0, {}
-  -- Oldest first, the nodes of depth 0 come first (a chain ends at one), then the chain.
-  for _, node in ipairs(list_nodes(ikey, id, what, false)) do
-    if node.depth == 0 then
-      local joined = redis.call("HGET", ikey, "f" .. node.id)
-      if not joined then missing(what .. " names list node " .. node.id .. ", whose elements are not stored") end
-      items[#items + 1] = joined
-      bytes = bytes + #joined
-    else
-      local value = node.value
-      for i = node.at, #value, REF_STEP do fields[#fields + 1] = string.sub(value, i, i + REF_LEN) end
-    end
+  local items, bytes = { id }, 0
+  -- The chain: the elements since the last segment, then the segments, newest first.
+  local node = get_node(ikey, id, what)
+  local names = since_segment(ikey, node)
+  local joined = {}
+  id = node.depth == 0 and id or node.seg
+  while id ~= "" do
+    local segment = id == node.id and node or get_node(ikey, id, what)
+    local value = redis.call("HGET", ikey, "f" .. id)
+    if not value then missing(what .. " names list node " .. id .. ", whose elements are not stored") end
+    joined[#joined + 1] = value
+    id = segment.parent
   end
+  for i = #joined, 1, -1 do
+    items[#items + 1] = joined[i]
+    bytes = bytes + #joined[i]
+  end
+  local fields = {}
+  for i = 1, #names, REF_STEP do fields[#fields + 1] = string.sub(names, i, i + REF_LEN) end
   for i = 1, #fields, 1000 do
     local values = redis.call("HMGET", ikey, unpack(fields, i, math.min(i + 999, #fields)))
     for k = 1, #values do
@@ -108,7 +152,7 @@ local function release_node(ikey, id)
     rcall("HDEL", ikey, "n" .. id, "r" .. id, "f" .. id)
     if not value then return end
     local node = parse_node(value)
-    for i = node.at, #value, REF_STEP do
+    for i = node.own_at, #value, REF_STEP do
       local ref = string.sub(value, i + 1, i + REF_LEN)
       if rcall("HINCRBY", ikey, "c" .. ref, -1) <= 0 then rcall("HDEL", ikey, "e" .. ref, "c" .. ref) end
     end
@@ -178,18 +222,12 @@ local function plan_list(ikey, spec, parent_blob)
   if base and #added == 0 then
     return { id = base_id, store = store }
   elseif base and base.depth + 1 < RUN then
-    value = (base.depth + 1) .. ":" .. n .. ":" .. base_id .. ":" .. (base.depth == 0 and base_id or base.seg) .. ":" .. table.concat(added)
+    -- A cumulative chain node: the names since the segment, then its own.
+    local seg = base.depth == 0 and base_id or base.seg
+    value = (base.depth + 1) .. ":" .. n .. ":" .. base_id .. ":" .. seg .. ":" .. #added .. ":" .. since_segment(ikey, base) .. table.concat(added)
   elseif base then
-    -- A segment: everything since the last segment, read back along the chain (at most RUN nodes).
-    local chain, at = {}, base_id
-    while at ~= base.seg do
-      local node = parse_node(rcall("HGET", ikey, "n" .. at) or missing("list node " .. at .. " is not stored"))
-      chain[#chain + 1] = node_fields(node)
-      at = node.parent
-    end
-    local run = {}
-    for i = #chain, 1, -1 do run[#run + 1] = chain[i] end
-    local names = table.concat(run)
+    -- A segment: everything since the last segment.
+    local names = since_segment(ikey, base)
     value = "0:" .. n .. ":" .. base.seg .. "::" .. names .. table.concat(added)
     local previous = {}
     for i = 1, #names, REF_STEP do previous[#previous + 1] = string.sub(names, i, i + REF_LEN) end
@@ -216,7 +254,7 @@ local function apply_list(ikey, bkey, field, plan)
     local node = parse_node(plan.value)
     if plan.joined then rcall("HSET", ikey, "f" .. plan.id, plan.joined) end
     if node.parent ~= "" then rcall("HINCRBY", ikey, "r" .. node.parent, 1) end
-    for i = node.at, #plan.value, REF_STEP do rcall("HINCRBY", ikey, "c" .. string.sub(plan.value, i + 1, i + REF_LEN), 1) end
+    for i = node.own_at, #plan.value, REF_STEP do rcall("HINCRBY", ikey, "c" .. string.sub(plan.value, i + 1, i + REF_LEN), 1) end
   end
   rcall("HINCRBY", ikey, "r" .. plan.id, 1)
   -- The blob field is new unless this version was put before (a retried put): one lookup then.
