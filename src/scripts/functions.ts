@@ -1,7 +1,7 @@
 /**
  * How a script reaches Redis. Each script is a Redis Functions library (FUNCTION LOAD once, then
  * FCALL), because Redis runs an EVAL script's whole text at every call: the 30 to 55 local
- * functions of a script's includes were defined again at each call, a sixth to a fifth of its
+ * functions of a script's includes were defined again at each call, a tenth to a fifth of its
  * server time. A library defines them once, when it loads (see scripts/gen-lua.mjs).
  *
  * - A library is loaded when a call finds it missing ("Function not found": a new server, a
