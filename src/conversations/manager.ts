@@ -205,10 +205,11 @@ export class ConversationManager {
    * `"enqueue"` waits until the runs that came before have finished, in order of arrival, and
    * then runs from the state they left; `"interrupt"` also asks the running one to stop at its next
    * checkpoint (it fails with ConversationBusyError, reason `"interrupted"`; its graph must use
-   * this manager's saver, whose put replies carry the request), then runs from there. The lease lives in Redis with a TTL (`leaseMs`) that the
-   * run renews; a process that dies mid-run frees the conversation when the TTL runs out. A run
-   * that loses its lease (its process stalled longer than `leaseMs`) is cancelled through the
-   * signal it was given and fails with ConversationBusyError (`reason: "lease-lost"`).
+   * this manager's saver, whose put replies carry the request), then runs from there. The lease
+   * lives in Redis with a TTL (`leaseMs`) that the run renews; a process that dies mid-run frees
+   * the conversation when the TTL runs out. A run that loses its lease (its process stalled longer
+   * than `leaseMs`) is cancelled through the signal it was given and fails with
+   * ConversationBusyError (`reason: "lease-lost"`).
    *
    * `fn` gets the config to pass to the graph: the thread and a signal that cancels the run
    * (`options.signal` cancels it too). A plain `graph.invoke` on the thread does not take the

@@ -8,9 +8,10 @@
  * EVALSHA as the fallback where FUNCTION is refused (functions.ts). Names carry a hash of the
  * source, so two versions of this library on one Redis or connection never mix scripts.
  *
- * A script that adds data starts with `#!lua` (Redis 7 script flags, a function's flags alike): Redis then checks memory
- * before the script runs and refuses it whole when over `maxmemory`, instead of checking at its
- * first write and letting the rest through (put's first write is a DEL). The scripts that remove
+ * A script that adds data starts with `#!lua` (Redis 7 script flags; a function gets the same
+ * flags): Redis then checks memory before the script runs and refuses it whole when over
+ * `maxmemory`, instead of checking at its first write and letting the rest through (put's first
+ * write is a DEL). The scripts that remove
  * data (deleteThread, prune, unindexConversation) or only move deadlines (ttlMove) say `allow-oom`,
  * so that memory can be freed when it is full, and a put that was written is never followed by a
  * step refused for memory. Reading scripts keep no flags as EVAL scripts and say `allow-oom` as
@@ -155,7 +156,6 @@ export interface Safety {
   durability: { replicas: number; timeoutMs: number } | undefined;
 }
 
-/** The scripts that write (they start with `#!lua`, see above): with `durability`, they wait for replicas. */
 /**
  * Members of the smallest filter index one step of a listing's total counts (when the listing
  * script leaves it: COUNT_INLINE in src/lua/includes/user-filters.lua). A step copies them (about
@@ -163,6 +163,7 @@ export interface Safety {
  */
 const COUNT_STEP = 1000;
 
+/** The scripts that write (they start with `#!lua`, see above): with `durability`, they wait for replicas. */
 const WRITING = new Set<ScriptName>((namesOf(luaScripts) as ScriptName[]).filter((name) => luaScripts[name].lua.startsWith("#!lua")));
 
 export class Scripts {

@@ -450,7 +450,6 @@ export class Threads {
   // -------------------------------------------------------------------------------------------
   // Conversations' threads: claims, forks, branches, TTL
 
-  /** Makes `owner` the owner of a thread (fresh: only of one that does not exist yet). */
   /**
    * A run of this process holds `threadId` under `token` (ConversationManager.run): when a put of
    * the thread comes back saying a newer run asked that token to stop (multitask "interrupt"),
@@ -484,6 +483,7 @@ export class Threads {
     return this.#scripts.endLease(threadId, "leave", token);
   }
 
+  /** Makes `owner` the owner of a thread (fresh: only of one that does not exist yet). */
   async claim(threadId: string, options: ForOperation & { owner: string; fresh: boolean }): Promise<{ again: boolean; deadline: number; status: ThreadStatus }> {
     const claimed = await this.#scripts.claimThread(threadId, { ...options, nowMs: Date.now(), ttlMs: this.#ttlMs });
     this.#indexes.ownerIs(threadId, options.owner);
