@@ -2,7 +2,7 @@
 // exactly, across branches, duplicates and edits, from this process and a cold one; each element
 // is stored once per thread; prune, forks and deletes keep what kept checkpoints need and release
 // the rest; a list start that is gone is sent again, never read wrong; a lost element is an error.
-import { AIMessage, HumanMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, RemoveMessage, isBaseMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
@@ -335,6 +335,71 @@ describe("lists element by element", () => {
     expect((await items(saver, "older")).elements.length).toBe(line.list.length);
     await saver.deleteThread("older");
     expect(await redis.client.exists(key)).toBe(0);
+  });
+
+  it("a regenerated answer (RemoveMessage, then a new turn) stores only what is new, in this process and a cold one", async () => {
+    const saver = newSaver();
+    const config = { configurable: { thread_id: "regen" } };
+    const graph = chatGraph(saver, { kind: "ordinary", model: re });
+    const ask = (i: number) => ({ messages: [new HumanMessage(`question ${i}: ${"which plan suits a team of four? ".repeat(8)}`)] });
+    for (let i = 0; i < 40; i++) await graph.invoke(ask(i), config);
+    const bytes = async () => {
+      const stored = await items(saver, "regen");
+      const sum = (entries: Array<[string, Buffer]>) => entries.reduce((n, [f, v]) => n + f.length + v.byteLength, 0);
+      return { elements: sum(stored.elements), nodesAndJoined: sum(stored.nodes) + sum(stored.joined) };
+    };
+    const before = await bytes();
+    const expected = contents((await graph.getState(config)).values.messages);
+    for (let r = 0; r < 6; r++) {
+      // Odd rounds from a process that has never seen the thread: it finds the shared part itself.
+      const g = r % 2 === 0 ? graph : chatGraph(redis.otherSaver(), { kind: "ordinary", model: re });
+      const last = (await g.getState(config)).values.messages.at(-1) as BaseMessage;
+      await g.updateState(config, { messages: [new RemoveMessage({ id: last.id! })] });
+      await g.invoke(ask(100 + r), config);
+      expected.splice(-1, 1, `human:${String(ask(100 + r).messages[0]!.content)}`, `ai:re: ${String(ask(100 + r).messages[0]!.content)}`);
+      expect(contents((await redis.otherSaver().getTuple(config).then((t) => t!.checkpoint.channel_values.messages)) as BaseMessage[])).toEqual(expected);
+    }
+    const after = await bytes();
+    // Each round stores its two new messages (about 550 bytes each, with their fields) and a few
+    // nodes: the 80 messages before are not stored again (they were, whole, in every round).
+    expect(after.elements - before.elements).toBeLessThan(6 * 2 * 700);
+    expect(after.nodesAndJoined - before.nodesAndJoined).toBeLessThan(before.elements / 2);
+    for await (const tuple of redis.otherSaver().list(config)) expect(Array.isArray(tuple.checkpoint.channel_values.messages ?? [])).toBe(true);
+  });
+
+  it("lists that drop or replace elements at any depth of a long line read back, and build on what is stored", async () => {
+    const saver = newSaver();
+    const stored = await longChains(saver, "edits", 60);
+    const line = stored.filter((s) => s.list.length === 60).at(-1)!;
+    const edited: Array<{ config: RunnableConfig; list: unknown[] }> = [];
+    // Drops of the last 1, 5, 17, 40 and all but one; a replacement near the end and near the start.
+    for (const keep of [59, 55, 43, 20, 1]) {
+      const list = [...line.list.slice(0, keep), { text: `instead of ${keep}` }];
+      edited.push({ config: await putList(saver, "edits", line.config, list), list });
+      // And from a cold process, which finds the shared part from the parent's list.
+      const cold = [...line.list.slice(0, keep), { text: `cold instead of ${keep}` }];
+      edited.push({ config: await putList(redis.otherSaver(), "edits", line.config, cold), list: cold });
+    }
+    for (const at of [57, 3]) {
+      const list = line.list.map((x, i) => (i === at ? { text: `replaced ${at}` } : x));
+      edited.push({ config: await putList(saver, "edits", line.config, list), list });
+    }
+    // A list that drops the last element and adds none: it is a stored list already, or one more node.
+    edited.push({ config: await putList(saver, "edits", line.config, line.list.slice(0, 59)), list: line.list.slice(0, 59) });
+    const reader = redis.otherSaver();
+    for (const { config, list } of [...stored, ...edited]) expect(await listAt(reader, config)).toEqual(list);
+    const { elements, joined } = await items(saver, "edits");
+    const distinct = new Set([...stored, ...edited].flatMap(({ list }) => list.map((x) => JSON.stringify(x))));
+    expect(elements.length).toBe(distinct.size);
+    // Only an edit inside the first segment stores its shared elements' bytes again (joined, once).
+    const elementBytes = elements.reduce((n, [, v]) => n + v.byteLength, 0);
+    expect(joined.reduce((n, [, v]) => n + v.byteLength, 0)).toBeLessThan(2.5 * elementBytes);
+    await saver.prune(["edits"], { keepLast: 1 });
+    const last = [...stored, ...edited].reduce((a, b) => (String(b.config.configurable?.checkpoint_id) > String(a.config.configurable?.checkpoint_id) ? b : a));
+    expect(await listAt(reader, last.config)).toEqual(last.list);
+    expect((await items(saver, "edits")).elements.length).toBe(new Set(last.list.map((x) => JSON.stringify(x))).size);
+    await saver.deleteThread("edits");
+    expect(await redis.client.exists((await items(saver, "edits")).key)).toBe(0);
   });
 
   it("a list element or node lost behind the saver's back is a StorageError naming it, never a shorter list", async () => {

@@ -3,10 +3,10 @@
  * so that the next version of a list sends only the elements it adds: per thread, namespace and
  * channel, the list node of the last version written (or read by getTuple, which a graph run
  * does before its first put) and that version's serialised elements.
- * A new version whose first elements are byte for byte that version's names its node as its
- * start. Bounded by the bytes it holds, oldest out first; an entry whose node is gone from Redis
- * (pruned, expired, deleted elsewhere) costs one resend, never a wrong list (ids are content
- * hashes: a stored node is always the list its id says).
+ * A new version whose first elements are byte for byte that version's names its node and how
+ * many it shares. Bounded by the bytes it holds, oldest out first; an entry whose node is gone
+ * from Redis (pruned, expired, deleted elsewhere) costs one resend, never a wrong list (ids are
+ * content hashes: a stored node is always the list its id says).
  */
 
 interface Entry {
@@ -25,16 +25,23 @@ export class ListCache {
     this.#maxBytes = maxBytes;
   }
 
-  /** The stored list `elements` starts with, as far as this process knows. */
+  /**
+   * The stored list `elements` starts with, as far as this process knows: the node last stored
+   * (or read) for the channel and how many of its first elements `elements` shares, when it
+   * shares any. A list that drops or replaces its last elements (a regenerated answer, a
+   * RemoveMessage) still names the node: the script builds on what is stored of the shared part.
+   */
   start(threadId: string, ns: string, channel: string, elements: readonly Buffer[]): { node: string; length: number } | undefined {
     const entry = this.#entries.get(keyOf(threadId, ns, channel));
-    if (entry === undefined || entry.elements.length > elements.length) return undefined;
-    for (let i = 0; i < entry.elements.length; i++) {
+    if (entry === undefined) return undefined;
+    const shared = Math.min(entry.elements.length, elements.length);
+    let i = 0;
+    for (; i < shared; i++) {
       const a = entry.elements[i]!;
       const b = elements[i]!;
-      if (a !== b && !a.equals(b)) return undefined; // the same Buffer when reused from ElementBytes
+      if (a !== b && !a.equals(b)) break; // the same Buffer when reused from ElementBytes
     }
-    return { node: entry.node, length: entry.elements.length };
+    return i > 0 ? { node: entry.node, length: i } : undefined;
   }
 
   /** The list node and elements remembered for a channel, if any. */

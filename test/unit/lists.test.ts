@@ -93,14 +93,17 @@ describe("lists element by element", () => {
 describe("the list cache", () => {
   const b = (s: string) => Buffer.from(s);
 
-  it("names a remembered list as the start of a list that begins with the same bytes, and nothing else", () => {
+  it("names a remembered list and how many first elements a new list shares with it, and nothing else", () => {
     const cache = new ListCache(1000);
     const stored = [b("1"), b('"two"')];
     cache.remember("t", "", "messages", "n1", stored);
     expect(cache.start("t", "", "messages", [...stored, b("3")])).toEqual({ node: "n1", length: 2 });
     expect(cache.start("t", "", "messages", [b("1"), b('"two"'), b("3")])).toEqual({ node: "n1", length: 2 }); // equal bytes, other Buffers
-    expect(cache.start("t", "", "messages", [b("1"), b('"2"'), b("3")])).toBeUndefined();
-    expect(cache.start("t", "", "messages", [b("1")])).toBeUndefined();
+    // A list that replaces or drops the last elements still shares the first ones.
+    expect(cache.start("t", "", "messages", [b("1"), b('"2"'), b("3")])).toEqual({ node: "n1", length: 1 });
+    expect(cache.start("t", "", "messages", [b("1")])).toEqual({ node: "n1", length: 1 });
+    expect(cache.start("t", "", "messages", [b("2"), b('"two"')])).toBeUndefined();
+    expect(cache.start("t", "", "messages", [])).toBeUndefined();
     expect(cache.start("t", "", "other", [...stored, b("3")])).toBeUndefined();
     expect(cache.known("t", "", "messages")).toMatchObject({ node: "n1", elements: stored });
     cache.drop("t");

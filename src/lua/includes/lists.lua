@@ -171,13 +171,40 @@ local function unpack_parts(s, pos)
   return parts
 end
 
+-- The stored node to build a list on when its first `common` elements are those of node `head`
+-- (common <= head.len): `head` itself when it is that whole list, else the segment node at or
+-- before element `common` in head's chain (nil: none, the list starts afresh), and the fields of
+-- head's elements from that node's end up to `common`, as one string. Reads one node per segment
+-- it goes back (a list that drops or changes its last elements, as a regenerated answer or a
+-- RemoveMessage does, goes back one at most), so that such a list names what the thread stores
+-- already instead of storing it all again.
+local function prefix_base(ikey, head, common)
+  if common == head.len then return head, "" end
+  local node = head
+  while true do
+    -- The fields after the segment before `node` (chain node) or after the previous segment
+    -- (segment node), and so that node's length.
+    local names = node.depth > 0 and since_segment(ikey, node) or node_fields(node)
+    local from = node.len - #names / REF_STEP
+    if common >= from then
+      local id = node.depth > 0 and node.seg or node.parent
+      local base = nil
+      if id ~= "" then base = get_node(ikey, id, "a list chain") end
+      return base, string.sub(names, 1, (common - from) * REF_STEP)
+    end
+    node = get_node(ikey, node.depth > 0 and node.seg or node.parent, "a list chain")
+  end
+end
+
 -- Plans storing one list version, reading only. `spec` is what the saver sent (scripts.ts
--- putList): LIST_MARK, then parts: the id of a node whose list the saver knows to be this list's
--- start (or "" when it knows none), that list's length, and the bytes of every element after it.
--- `parent_blob()` gives this channel's blob in the checkpoint's parent (false if none), asked for
--- only without a known start (a put that names one, the usual case, skips two lookups): the
--- list extends the parent's list when that list is its start, else it gets a fresh node. Returns
--- the plan, or nil when the named start is not stored (the saver sends the whole list again).
+-- putList): LIST_MARK, then parts: the id of a stored node whose list starts as this one does (or
+-- "" when the saver knows none), how many elements they share (at most that node's length), and
+-- the bytes of every element after those. `parent_blob()` gives this channel's blob in the
+-- checkpoint's parent (false if none), asked for only without a node named (a put that names one,
+-- the usual case, skips two lookups): then the elements this list shares with the parent's list
+-- are found here. The list extends the longest stored node it can (prefix_base); a list that
+-- shares nothing gets a fresh node. Returns the plan, or nil when the named node is not stored or
+-- shorter than said (the saver sends the whole list again).
 local function plan_list(ikey, spec, parent_blob)
   local rcall = redis.call
   local parts = unpack_parts(spec, 2)
@@ -186,30 +213,38 @@ local function plan_list(ikey, spec, parent_blob)
   for i = 3, #parts do fields[#fields + 1] = "e" .. string.sub(redis.sha1hex(parts[i]), 1, REF_LEN) end
   local n = known + #fields
 
-  local base_id, base, first = nil, nil, 1
+  -- `head`: a stored node whose first `common` elements are this list's; `first`: the first of
+  -- `fields` (and of parts from 3 on) after those.
+  local head, common, first = nil, 0, 1
   if hint ~= "" then
     local value = rcall("HGET", ikey, "n" .. hint)
     if not value then return nil end
-    base = parse_node(value)
-    if base.len ~= known then return nil end
-    base_id = hint
+    head = parse_node(value)
+    head.id = hint
+    if head.len < known then return nil end
+    common = known
   else
     parent_blob = parent_blob()
-  end
-  if not base and is_list_blob(parent_blob) then
-    local pid = string.sub(parent_blob, 2)
-    local nodes = list_nodes(ikey, pid, "", true)
-    local node = nodes and nodes[#nodes]
-    if node and node.len <= n then
-      local names = {}
-      for i, each in ipairs(nodes) do names[i] = node_fields(each) end
-      if table.concat(names) == table.concat(fields, "", 1, node.len) then base_id, base, first = pid, node, node.len + 1 end
+    if is_list_blob(parent_blob) then
+      local nodes = list_nodes(ikey, string.sub(parent_blob, 2), "", true)
+      if nodes then
+        local names = {}
+        for i, each in ipairs(nodes) do names[i] = node_fields(each) end
+        names = table.concat(names)
+        head = nodes[#nodes]
+        while common < head.len and common < n and string.sub(names, common * REF_STEP + 1, (common + 1) * REF_STEP) == fields[common + 1] do common = common + 1 end
+        first = common + 1
+        if common == 0 then head = nil end
+      end
     end
   end
+  local base, between = nil, ""
+  if head then base, between = prefix_base(ikey, head, common) end
 
-  -- The elements this version adds, and those of them not stored yet (same ref, other bytes: a
+  -- The elements this version adds: those it shares with head after base's end (stored: head
+  -- names them), then its own, and of those the ones not stored yet (same ref, other bytes: a
   -- hash collision, refused).
-  local added, store = {}, {}
+  local store, added = {}, { between }
   for i = first, #fields do
     local field = fields[i]
     added[#added + 1] = field
@@ -217,26 +252,40 @@ local function plan_list(ikey, spec, parent_blob)
     if stored and stored ~= parts[i + 2] then error("list element hash collision on " .. field) end
     if not stored then store[field] = parts[i + 2] end
   end
+  added = table.concat(added)
+  local own = #added / REF_STEP
 
-  local value, joined
-  if base and #added == 0 then
-    return { id = base_id, store = store }
-  elseif base and base.depth + 1 < RUN then
-    -- A cumulative chain node: the names since the segment, then its own.
-    local seg = base.depth == 0 and base_id or base.seg
-    value = (base.depth + 1) .. ":" .. n .. ":" .. base_id .. ":" .. seg .. ":" .. #added .. ":" .. since_segment(ikey, base) .. table.concat(added)
-  elseif base then
-    -- A segment: everything since the last segment.
-    local names = since_segment(ikey, base)
-    value = "0:" .. n .. ":" .. base.seg .. "::" .. names .. table.concat(added)
+  -- The bytes of `names` (element fields), and of this version's own elements, joined by ",".
+  local function joined_with(names)
     local previous = {}
     for i = 1, #names, REF_STEP do previous[#previous + 1] = string.sub(names, i, i + REF_LEN) end
-    local bytes = #previous > 0 and rcall("HMGET", ikey, unpack(previous)) or {}
+    local bytes = {}
+    for i = 1, #previous, 1000 do
+      local values = rcall("HMGET", ikey, unpack(previous, i, math.min(i + 999, #previous)))
+      for k = 1, #values do
+        if not values[k] then missing("a list names list element " .. string.sub(previous[i + k - 1], 2) .. ", which is not stored") end
+        bytes[#bytes + 1] = values[k]
+      end
+    end
     for i = first, #fields do bytes[#bytes + 1] = parts[i + 2] end
-    joined = table.concat(bytes, ",")
+    return table.concat(bytes, ",")
+  end
+
+  local value, joined
+  if base and own == 0 then
+    return { id = base.id, store = store }
+  elseif base and base.depth + 1 < RUN then
+    -- A cumulative chain node: the names since the segment, then its own.
+    local seg = base.depth == 0 and base.id or base.seg
+    value = (base.depth + 1) .. ":" .. n .. ":" .. base.id .. ":" .. seg .. ":" .. own .. ":" .. since_segment(ikey, base) .. added
+  elseif base then
+    -- A segment: everything since the last segment.
+    local names = since_segment(ikey, base) .. added
+    value = "0:" .. n .. ":" .. base.seg .. "::" .. names
+    joined = joined_with(string.sub(names, 1, #names - (#fields - first + 1) * REF_STEP))
   else
-    value = "0:" .. n .. ":::" .. table.concat(fields)
-    joined = table.concat(parts, ",", 3, #parts)
+    value = "0:" .. n .. ":::" .. added
+    joined = joined_with(between)
   end
   local id = string.sub(redis.sha1hex(value), 1, REF_LEN)
   local stored = rcall("HGET", ikey, "n" .. id)
