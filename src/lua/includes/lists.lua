@@ -182,17 +182,15 @@ local function prefix_base(ikey, head, common)
   if common == head.len then return head, "" end
   local node = head
   while true do
-    -- The fields after the segment before `node` (chain node) or after the previous segment
-    -- (segment node), and so that node's length.
+    -- `node`'s fields after `before` (a chain node's segment, a segment node's previous segment),
+    -- and `from`, the length of `before`'s list.
     local names = node.depth > 0 and since_segment(ikey, node) or node_fields(node)
     local from = node.len - #names / REF_STEP
+    local before = node.depth > 0 and node.seg or node.parent
     if common >= from then
-      local id = node.depth > 0 and node.seg or node.parent
-      local base = nil
-      if id ~= "" then base = get_node(ikey, id, "a list chain") end
-      return base, string.sub(names, 1, (common - from) * REF_STEP)
+      return before ~= "" and get_node(ikey, before, "a list chain") or nil, string.sub(names, 1, (common - from) * REF_STEP)
     end
-    node = get_node(ikey, node.depth > 0 and node.seg or node.parent, "a list chain")
+    node = get_node(ikey, before, "a list chain")
   end
 end
 
@@ -280,9 +278,9 @@ local function plan_list(ikey, spec, parent_blob)
     value = (base.depth + 1) .. ":" .. n .. ":" .. base.id .. ":" .. seg .. ":" .. own .. ":" .. since_segment(ikey, base) .. added
   elseif base then
     -- A segment: everything since the last segment.
-    local names = since_segment(ikey, base) .. added
-    value = "0:" .. n .. ":" .. base.seg .. "::" .. names
-    joined = joined_with(string.sub(names, 1, #names - (#fields - first + 1) * REF_STEP))
+    local since = since_segment(ikey, base)
+    value = "0:" .. n .. ":" .. base.seg .. "::" .. since .. added
+    joined = joined_with(since .. between)
   else
     value = "0:" .. n .. ":::" .. added
     joined = joined_with(between)
