@@ -6,7 +6,7 @@ import { AIMessage, HumanMessage, RemoveMessage, isBaseMessage, type BaseMessage
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { emptyCheckpoint, uuid6 } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
-import type { Redis } from "ioredis";
+import { Cluster, type Redis } from "ioredis";
 import { ConversationManager, RedisSaver, isStorageError } from "../src/index.js";
 import { escapeKeyPart } from "../src/keys.js";
 import { chatGraph, contents, re } from "./helpers/graphs.js";
@@ -400,6 +400,46 @@ describe("lists element by element", () => {
     expect((await items(saver, "edits")).elements.length).toBe(new Set(last.list.map((x) => JSON.stringify(x))).size);
     await saver.deleteThread("edits");
     expect(await redis.client.exists((await items(saver, "edits")).key)).toBe(0);
+  });
+
+  it("a process reading back a list it holds is not sent its elements, and reads exactly what a cold reader reads", async () => {
+    // Its own connection, so that the bytes it receives are its reads' alone.
+    const saver = redis.otherSaver();
+    // Bytes received over the saver's connections (on a Cluster, one per node).
+    const received = () => {
+      const client = saver.client;
+      const connections = client instanceof Cluster ? client.nodes("all") : [client];
+      return connections.reduce((n, c) => n + ((c.stream as { bytesRead?: number } | undefined)?.bytesRead ?? 0), 0);
+    };
+    const history = Array.from({ length: 60 }, (_, i) => (i % 2 ? new AIMessage({ content: `answer ${i}: ${"the part ships on monday. ".repeat(12)}`, id: `a${i}` }) : new HumanMessage({ content: `question ${i}`, id: `h${i}` })));
+    let config = await putList(saver, "held", undefined, history.slice(0, 40));
+    // Past a segment, then a chain node: a read of either names what it holds.
+    for (let n = 41; n <= 60; n++) config = await putList(saver, "held", config, history.slice(0, n));
+    const { elements } = await items(saver, "held");
+    const listBytes = elements.reduce((n, [, v]) => n + v.byteLength, 0);
+    const dump = async (value: unknown) => Buffer.from((await saver.serde.dumpsTyped(value))[1]).toString("utf8");
+
+    const expected = await dump(await listAt(redis.otherSaver(), config));
+    for (const at of [config, { configurable: { thread_id: "held" } }]) {
+      const before = received();
+      const read = await listAt(saver, at);
+      expect(received() - before).toBeLessThan(listBytes / 10);
+      expect(await dump(read)).toBe(expected);
+    }
+    // An older checkpoint names another node: its elements come, whole and exact.
+    const older = (await saver.getTuple(config))!.parentConfig!;
+    const before = received();
+    const read = (await listAt(saver, older)) as unknown[];
+    expect(received() - before).toBeGreaterThan(listBytes * 0.9);
+    expect(await dump(read)).toBe(await dump(await listAt(redis.otherSaver(), older)));
+    expect(read).toHaveLength(59);
+
+    // An element of the list lost behind the saver's back is an error for the process that holds
+    // the list too, as for any other reader.
+    await redis.client.hdel(`${keysOf(saver).threadBase("held")}:items:`, elements.find(([, v]) => v.includes("answer 59"))![0]);
+    const err = await saver.getTuple(config).catch((e: unknown) => e);
+    expect(isStorageError(err)).toBe(true);
+    expect(String((err as Error).message)).toMatch(/list element .* not stored/);
   });
 
   it("a list element or node lost behind the saver's back is a StorageError naming it, never a shorter list", async () => {

@@ -5,6 +5,7 @@
  * that no caller outside the scripts layer indexes into a raw reply.
  */
 import { packParts, unpackParts } from "../codec.js";
+import { StorageError } from "../errors.js";
 
 /** A script reply as ioredis gives it with Buffer replies. */
 export type Reply = Buffer | number | null | Reply[];
@@ -126,16 +127,26 @@ const CLOSE = Buffer.from("]");
  * A channel value as a script returns it: a packed serde value, or a list stored element by
  * element (includes/lists.lua list_value: its node id, then its elements), which becomes the
  * packed JSON of the whole list: byte for byte what the serde wrote for that list
- * (Serde.dumpElements).
+ * (Serde.dumpElements). A list the caller named as known (`known`, by node id) comes back as its
+ * node id alone (includes/lists.lua list_value), and its elements are the ones the caller holds:
+ * node ids are hashes of their lists, so they are the same bytes.
  */
-export function blobValue(reply: Reply | undefined): Buffer {
+export function blobValue(reply: Reply | undefined, known?: ReadonlyMap<string, readonly Buffer[]>): Buffer {
   if (!Array.isArray(reply)) return reply as Buffer;
+  if (reply.length > 1) return packedList(reply as Buffer[], 1);
+  const elements = known?.get(text(reply[0]));
+  if (elements === undefined) throw new StorageError("read", new Error(`a script answered list node ${text(reply[0])} by its id alone, which this process did not name as known`));
+  return packedList(elements, 0);
+}
+
+/** The packed JSON list of `items` from index `from` on (each an element, or elements joined by ","). */
+function packedList(items: readonly Buffer[], from: number): Buffer {
   const parts: Buffer[] = [Buffer.alloc(0), OPEN];
-  let length = 2 + Math.max(0, reply.length - 2);
-  for (let i = 1; i < reply.length; i++) {
-    if (i > 1) parts.push(COMMA);
-    parts.push(reply[i] as Buffer);
-    length += (reply[i] as Buffer).byteLength;
+  let length = 2 + Math.max(0, items.length - from - 1);
+  for (let i = from; i < items.length; i++) {
+    if (i > from) parts.push(COMMA);
+    parts.push(items[i]!);
+    length += items[i]!.byteLength;
   }
   parts.push(CLOSE);
   parts[0] = jsonHeader(length);
@@ -147,8 +158,8 @@ export function listNode(reply: Reply | undefined): string | undefined {
   return Array.isArray(reply) ? text(reply[0]) : undefined;
 }
 
-/** The tuple of read_tuple, or null for `false`. */
-export function parseTuple(reply: Reply | undefined): StoredTuple | null {
+/** The tuple of read_tuple, or null for `false`; `known` as blobValue takes it. */
+export function parseTuple(reply: Reply | undefined, known?: ReadonlyMap<string, readonly Buffer[]>): StoredTuple | null {
   if (!Array.isArray(reply)) return null;
   const [id, ns, record, parent, blobs, writes, parentWrites] = reply;
   const values = pairs((blobs as Reply[] | null) ?? []);
@@ -162,7 +173,7 @@ export function parseTuple(reply: Reply | undefined): StoredTuple | null {
     ns: text(ns),
     record: record as Buffer,
     parent: parent ? text(parent) : null,
-    blobs: values.map(([field, value]) => [text(field), blobValue(value)]),
+    blobs: values.map(([field, value]) => [text(field), blobValue(value, known)]),
     lists,
     writes: pairs((writes as Buffer[] | null) ?? []).map(([, value]) => parseWrite(value)),
     parentWrites: Array.isArray(parentWrites) ? pairs(parentWrites as Buffer[]).map(([, value]) => parseWrite(value)) : null,

@@ -191,12 +191,21 @@ export class Scripts {
   // -------------------------------------------------------------------------------------------
   // Checkpoints
 
-  /** getTuple: one checkpoint (the head without an id), its values and writes. */
-  async getTuple(threadId: string, ns: string, checkpointId: string | undefined, options: OwnerCheck & { refreshTtlMs?: number }): Promise<{ tuple: StoredTuple | null; pushedDeadline: number; owner: string | null }> {
-    const reply = await this.thread("getTuple", "getTuple", threadId, [ns, checkpointId ?? "", ownerArg(options), ttlArg(options.refreshTtlMs)], { checkpointId });
+  /**
+   * getTuple: one checkpoint (the head without an id), its values and writes. `known` are list
+   * nodes whose elements the caller holds, by node id: a list value naming one is not sent back.
+   */
+  async getTuple(
+    threadId: string,
+    ns: string,
+    checkpointId: string | undefined,
+    options: OwnerCheck & { refreshTtlMs?: number; known?: ReadonlyMap<string, readonly Buffer[]> },
+  ): Promise<{ tuple: StoredTuple | null; pushedDeadline: number; owner: string | null }> {
+    const known = options.known ?? new Map<string, readonly Buffer[]>();
+    const reply = await this.thread("getTuple", "getTuple", threadId, [ns, checkpointId ?? "", ownerArg(options), ttlArg(options.refreshTtlMs), [...known.keys()].join(",")], { checkpointId });
     const [tuple, pushed, owner, moving] = reply as Reply[];
-    if (moving === 1) return { tuple: parseTuple(tuple), ...(await this.moveTtl("getTuple", threadId)) };
-    return { tuple: parseTuple(tuple), pushedDeadline: pushed as number, owner: owner ? text(owner) : null };
+    if (moving === 1) return { tuple: parseTuple(tuple, known), ...(await this.moveTtl("getTuple", threadId)) };
+    return { tuple: parseTuple(tuple, known), pushedDeadline: pushed as number, owner: owner ? text(owner) : null };
   }
 
   /** list: one page of a thread's checkpoints, newest first. */

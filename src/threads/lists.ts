@@ -11,6 +11,7 @@
 
 interface Entry {
   threadId: string;
+  ns: string;
   node: string;
   elements: Buffer[];
   bytes: number;
@@ -19,6 +20,8 @@ interface Entry {
 export class ListCache {
   readonly #maxBytes: number;
   readonly #entries = new Map<string, Entry>();
+  /** The keys of #entries by thread, so that a read or a drop finds a thread's lists without a scan. */
+  readonly #byThread = new Map<string, Set<string>>();
   #bytes = 0;
 
   constructor(maxBytes: number) {
@@ -49,6 +52,20 @@ export class ListCache {
     return this.#entries.get(keyOf(threadId, ns, channel));
   }
 
+  /**
+   * The lists remembered for a thread's namespace, by node: a read names them so that Redis does
+   * not send back elements this process holds (includes/lists.lua list_value). The arrays are
+   * never changed once remembered, so the caller may hold them across an await.
+   */
+  nodes(threadId: string, ns: string): Map<string, readonly Buffer[]> {
+    const out = new Map<string, readonly Buffer[]>();
+    for (const key of this.#byThread.get(threadId) ?? []) {
+      const entry = this.#entries.get(key)!;
+      if (entry.ns === ns) out.set(entry.node, entry.elements);
+    }
+    return out;
+  }
+
   /** Remembers the list just stored (or read) as `node`. */
   remember(threadId: string, ns: string, channel: string, node: string, elements: Buffer[]): void {
     const key = keyOf(threadId, ns, channel);
@@ -65,7 +82,10 @@ export class ListCache {
     for (let i = from; i < elements.length; i++) bytes += elements[i]!.byteLength;
     this.#forget(key);
     if (bytes > this.#maxBytes) return;
-    this.#entries.set(key, { threadId, node, elements, bytes });
+    this.#entries.set(key, { threadId, ns, node, elements, bytes });
+    let keys = this.#byThread.get(threadId);
+    if (keys === undefined) this.#byThread.set(threadId, (keys = new Set()));
+    keys.add(key);
     this.#bytes += bytes;
     for (const [oldest] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;
@@ -75,13 +95,16 @@ export class ListCache {
 
   /** Forgets a thread's lists (it was deleted or pruned). */
   drop(threadId: string): void {
-    for (const [key, entry] of this.#entries) if (entry.threadId === threadId) this.#forget(key);
+    for (const key of this.#byThread.get(threadId) ?? []) this.#forget(key);
   }
 
   #forget(key: string): void {
     const entry = this.#entries.get(key);
     if (entry === undefined) return;
     this.#entries.delete(key);
+    const keys = this.#byThread.get(entry.threadId)!;
+    keys.delete(key);
+    if (keys.size === 0) this.#byThread.delete(entry.threadId);
     this.#bytes -= entry.bytes;
   }
 }

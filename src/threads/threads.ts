@@ -133,7 +133,10 @@ export class Threads {
 
   /** One checkpoint (or the head) as a tuple; undefined when there is none. One round trip. */
   async readTuple(ref: CheckpointRef, acting: OwnerCheck = {}): Promise<CheckpointTuple | undefined> {
-    const read = await this.#scripts.getTuple(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ...this.#refresh() });
+    // Lists this process holds the elements of are not sent back: a graph run reads the head it
+    // has just written. The map is taken now and read when the reply comes (ListCache.nodes).
+    const known = this.#lists.nodes(ref.threadId, ref.ns);
+    const read = await this.#scripts.getTuple(ref.threadId, ref.ns, ref.checkpointId, { ...acting, ...this.#refresh(), known });
     if (read.pushedDeadline > 0 && read.owner) await this.#indexes.touched(read.owner, ref.threadId, read.pushedDeadline, { activity: false, deadlineMoved: true });
     if (!read.tuple) return undefined;
     const tuple = await decodeTuple(this.#serde, ref.threadId, read.tuple, this.#firstVersion);

@@ -110,6 +110,28 @@ describe("the list cache", () => {
     expect(cache.known("t", "", "messages")).toBeUndefined();
   });
 
+  it("names the lists it holds for a thread's namespace, by node, for a read; a drop or an eviction forgets them there too", () => {
+    const cache = new ListCache(20);
+    const messages = [b("1"), b("2")];
+    cache.remember("t", "", "messages", "n1", messages);
+    cache.remember("t", "", "todo", "n2", [b("3")]);
+    cache.remember("t", "sub", "messages", "n3", [b("4")]);
+    cache.remember("u", "", "messages", "n4", [b("5")]);
+    expect(cache.nodes("t", "")).toEqual(new Map([["n1", messages], ["n2", [b("3")]]]));
+    expect([...cache.nodes("t", "sub").keys()]).toEqual(["n3"]);
+    const held = cache.nodes("t", "");
+    cache.remember("t", "", "messages", "n5", [...messages, b("6")]); // the next version replaces n1
+    expect([...cache.nodes("t", "").keys()]).toEqual(["n2", "n5"]);
+    expect(held.get("n1")).toEqual(messages); // what a read took stays as it was
+    cache.drop("t");
+    expect(cache.nodes("t", "").size).toBe(0);
+    expect(cache.nodes("t", "sub").size).toBe(0);
+    expect([...cache.nodes("u", "").keys()]).toEqual(["n4"]);
+    cache.remember("v", "", "messages", "n6", [b("x".repeat(20))]); // 21 bytes in all: the oldest goes
+    expect(cache.nodes("u", "").size).toBe(0);
+    expect([...cache.nodes("v", "").keys()]).toEqual(["n6"]);
+  });
+
   it("holds at most its bytes, oldest out first, counting a list that extends the one before right", () => {
     const cache = new ListCache(10);
     const first = [b("aaaa")];

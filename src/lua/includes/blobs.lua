@@ -5,17 +5,23 @@
 -- whole value the saver's serde would have written, and is released when its blob goes.
 
 -- A stored blob value as scripts return it: a packed serde value, or the array of a list's node id
--- and elements (includes/lists.lua list_value); and its size in bytes. `what` names it in an error.
-local function blob_value(base, ns, value, what)
-  if is_list_blob(value) then return list_value(items_key(base, ns), string.sub(value, 2), what) end
+-- and elements (includes/lists.lua list_value), or of the node id alone when it is one of `known`
+-- (a set of node ids, or nil): the caller holds that list's elements; and its size in bytes.
+-- `what` names it in an error.
+local function blob_value(base, ns, value, what, known)
+  if is_list_blob(value) then
+    local id = string.sub(value, 2)
+    return list_value(items_key(base, ns), id, what, known ~= nil and known[id] == true)
+  end
   return value, #value
 end
 
--- hmget_pairs over the blobs hash: { field, value, ... } of the fields that exist.
-local function read_blobs(base, ns, fields, what)
+-- hmget_pairs over the blobs hash: { field, value, ... } of the fields that exist; lists as
+-- blob_value returns them.
+local function read_blobs(base, ns, fields, what, known)
   local found = hmget_pairs(blobs_key(base, ns), fields)
   for i = 2, #found, 2 do
-    if is_list_blob(found[i]) then found[i] = blob_value(base, ns, found[i], what .. " " .. found[i - 1]) end
+    if is_list_blob(found[i]) then found[i] = blob_value(base, ns, found[i], what .. " " .. found[i - 1], known) end
   end
   return found
 end

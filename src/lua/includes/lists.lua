@@ -106,7 +106,11 @@ end
 -- its JSON serde wrote for that list, and keeps the node id to name this list as the start of the
 -- next version it puts (Threads.readTuple). Joining them here would cost the server more than the
 -- whole read (Lua builds long strings by repeated copies).
-local function list_value(ikey, id, what)
+-- With `held`, the caller holds the list's elements already (it named the node as known): the
+-- reply is the node id alone, and the size 0. Ids are hashes of the lists they name, so the
+-- caller's elements are exactly these; that every one of them is still stored is checked all the
+-- same, as for a reply that carries them, without copying the segments' bytes (HSTRLEN).
+local function list_value(ikey, id, what, held)
   local items, bytes = { id }, 0
   -- The chain: the elements since the last segment, then the segments, newest first.
   local node = get_node(ikey, id, what)
@@ -115,14 +119,17 @@ local function list_value(ikey, id, what)
   id = node.depth == 0 and id or node.seg
   while id ~= "" do
     local segment = id == node.id and node or get_node(ikey, id, what)
-    local value = redis.call("HGET", ikey, "f" .. id)
+    local value
+    if held then value = redis.call("HSTRLEN", ikey, "f" .. id) > 0 else value = redis.call("HGET", ikey, "f" .. id) end
     if not value then missing(what .. " names list node " .. id .. ", whose elements are not stored") end
     joined[#joined + 1] = value
     id = segment.parent
   end
-  for i = #joined, 1, -1 do
-    items[#items + 1] = joined[i]
-    bytes = bytes + #joined[i]
+  if not held then
+    for i = #joined, 1, -1 do
+      items[#items + 1] = joined[i]
+      bytes = bytes + #joined[i]
+    end
   end
   local fields = {}
   for i = 1, #names, REF_STEP do fields[#fields + 1] = string.sub(names, i, i + REF_LEN) end
@@ -131,11 +138,21 @@ local function list_value(ikey, id, what)
     for k = 1, #values do
       local v = values[k]
       if not v then missing(what .. " names list element " .. string.sub(fields[i + k - 1], 2) .. ", which is not stored") end
-      items[#items + 1] = v
-      bytes = bytes + #v
+      if not held then
+        items[#items + 1] = v
+        bytes = bytes + #v
+      end
     end
   end
   return items, bytes
+end
+
+-- A set of the node ids in `ids`, separated by commas; nil when there are none.
+local function known_nodes(ids)
+  if ids == "" then return nil end
+  local set = {}
+  for id in string.gmatch(ids, "[^,]+") do set[id] = true end
+  return set
 end
 
 local function is_list_blob(value)

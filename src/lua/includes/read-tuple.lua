@@ -9,13 +9,13 @@
 -- not, it is left out as it was then).
 -- Parent writes are read only for checkpoints older than format 4, whose pending sends live in
 -- the parent's writes.
-local function read_tuple(base, ns, id)
+local function read_tuple(base, ns, id, known)
   local node = redis.call("HMGET", ckpt_key(base, ns, id), "checkpoint", "parent", "v", "blobs", "fmt")
   if not node[1] then return false end
   local blobs = {}
   if node[4] and node[4] ~= "[]" then
     local fields = cjson.decode(node[4])
-    blobs = read_blobs(base, ns, fields, "checkpoint " .. id .. " channel value")
+    blobs = read_blobs(base, ns, fields, "checkpoint " .. id .. " channel value", known)
     if #blobs ~= 2 * #fields and node[5] then
       local found = {}
       for i = 1, #blobs, 2 do found[blobs[i]] = true end
@@ -35,23 +35,23 @@ end
 -- The tuple of checkpoint `id`, or with id "" the one a read without checkpoint id returns: the
 -- recorded head, unless it is gone (pruned), then the latest checkpoint (includes/head.lua does the
 -- same with an EXISTS first; reading the tuple is the existence check here). False when there is
--- none.
-local function read_tuple_at(base, ns, id)
+-- none. `known`: list nodes whose elements the caller holds (blob_value), or nil.
+local function read_tuple_at(base, ns, id, known)
   if id ~= "" then
     -- A checkpoint of a thread that deleteThread is still removing (its record is gone first,
     -- see delete-thread-1.lua) is absent, not a checkpoint whose values are missing.
     if redis.call("EXISTS", thread_key(base)) == 0 then return false end
-    local tuple = read_tuple(base, ns, id)
+    local tuple = read_tuple(base, ns, id, known)
     if not tuple then must_be_unlisted(base, ns, id) end
     return tuple
   end
   local head = redis.call("HGET", thread_key(base), head_field(ns))
-  local tuple = head and read_tuple(base, ns, head)
+  local tuple = head and read_tuple(base, ns, head, known)
   -- A recorded head that is gone was pruned, unless the namespace still lists it.
   if head and not tuple then must_be_unlisted(base, ns, head) end
   if not tuple then
     local latest = redis.call("ZREVRANGE", ckpts_key(base, ns), 0, 0)[1]
-    tuple = latest and read_tuple(base, ns, latest)
+    tuple = latest and read_tuple(base, ns, latest, known)
     if latest and not tuple then must_be_unlisted(base, ns, latest) end
   end
   return tuple
