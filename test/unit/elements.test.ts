@@ -196,6 +196,12 @@ describe("the element cache", () => {
         const adopted = serde.adoptElements([loaded], blobValue([Buffer.from("node"), read]));
         if (adopted === undefined) return; // a list element the serde writes otherwise (not JSON): stored whole
         expect(adopted[0]!.equals(read)).toBe(true);
+        if (!(await fresh(loaded)).equals(read)) {
+          // LangGraph's serde does not read back every value as written (an own "__proto__" key
+          // becomes the prototype): what a put stores is then what the element holds now.
+          expect((await stored(serde, loaded)).equals(await fresh(loaded))).toBe(true);
+          return;
+        }
         const toJSON = vi.spyOn(Serializable.prototype, "toJSON");
         try {
           expect((await stored(serde, loaded)).equals(read)).toBe(true);
