@@ -202,7 +202,7 @@ export class Scripts {
     options: OwnerCheck & { refreshTtlMs?: number; known?: ReadonlyMap<string, readonly Buffer[]> },
   ): Promise<{ tuple: StoredTuple | null; pushedDeadline: number; owner: string | null }> {
     const known = options.known ?? new Map<string, readonly Buffer[]>();
-    const reply = await this.thread("getTuple", "getTuple", threadId, [ns, checkpointId ?? "", ownerArg(options), ttlArg(options.refreshTtlMs), [...known.keys()].join(",")], { checkpointId });
+    const reply = await this.thread("getTuple", "getTuple", threadId, [ns, checkpointId ?? "", ownerArg(options), ttlArg(options.refreshTtlMs), Array.from(known, ([node]) => node).join(",")], { checkpointId });
     const [tuple, pushed, owner, moving] = reply as Reply[];
     if (moving === 1) return { tuple: parseTuple(tuple, known), ...(await this.moveTtl("getTuple", threadId)) };
     return { tuple: parseTuple(tuple, known), pushedDeadline: pushed as number, owner: owner ? text(owner) : null };
