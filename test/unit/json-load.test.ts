@@ -1,0 +1,147 @@
+// src/threads/json-load.ts reads JSON written by LangGraph's serde without calling it, for plain
+// JSON and LangChain messages. It must return what the installed serde returns: deeply equal
+// (prototypes, own keys, -0 against 0) and written back to the same bytes, or leave the value to
+// the serde. These tests hold it to that on messages of every class with arbitrary kwargs, and on
+// the values it must leave alone.
+import { isDeepStrictEqual } from "node:util";
+import {
+  AIMessage,
+  AIMessageChunk,
+  ChatMessage,
+  FunctionMessage,
+  HumanMessage,
+  RemoveMessage,
+  SystemMessage,
+  ToolMessage,
+  type BaseMessage,
+} from "@langchain/core/messages";
+import { MemorySaver } from "@langchain/langgraph-checkpoint";
+import fc from "fast-check";
+import { loadJson } from "../../src/threads/json-load.js";
+import { Serde } from "../../src/threads/serde.js";
+
+const serde = new MemorySaver().serde;
+
+async function written(value: unknown): Promise<Uint8Array> {
+  return (await serde.dumpsTyped(value))[1];
+}
+
+/** The serde's value and this module's for the same bytes; `fast` undefined when it left them. */
+async function both(bytes: Uint8Array): Promise<{ reference: unknown; fast: { value: unknown } | undefined }> {
+  return { reference: await serde.loadsTyped("json", bytes), fast: loadJson(bytes) };
+}
+
+async function expectSame(bytes: Uint8Array): Promise<boolean> {
+  const { reference, fast } = await both(bytes);
+  if (fast === undefined) return false;
+  expect(isDeepStrictEqual(fast.value, reference)).toBe(true);
+  expect(Buffer.from(await written(fast.value)).equals(Buffer.from(await written(reference)))).toBe(true);
+  return true;
+}
+
+const json = fc.jsonValue({ maxDepth: 4 });
+const key = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("lc", "__proto__", "constructor", "toString", "__lc_escaped__", "tool_call_id", "additional_kwargs", "a_b", "aB", " x ", "-"));
+const kwargsObject = fc.dictionary(key, json, { maxKeys: 4 });
+const content = fc.oneof(fc.string(), fc.array(fc.record({ type: fc.constant("text"), text: fc.string() }), { maxLength: 3 }), fc.array(json, { maxLength: 3 }));
+const toolCall = fc.record({ id: fc.string({ maxLength: 6 }), name: fc.string({ minLength: 1, maxLength: 6 }), args: kwargsObject, type: fc.constant("tool_call" as const) });
+
+const message: fc.Arbitrary<BaseMessage> = fc.oneof(
+  fc.record({ content, id: fc.option(fc.string({ maxLength: 6 }), { nil: undefined }), additional_kwargs: fc.option(kwargsObject, { nil: undefined }) }).map((f) => new HumanMessage(f as never)),
+  fc
+    .record({
+      content,
+      tool_calls: fc.array(toolCall, { maxLength: 2 }),
+      response_metadata: fc.option(kwargsObject, { nil: undefined }),
+      usage_metadata: fc.option(fc.record({ input_tokens: fc.nat(), output_tokens: fc.nat(), total_tokens: fc.nat() }), { nil: undefined }),
+    })
+    .map((f) => new AIMessage(f as never)),
+  fc.record({ content, tool_call_id: fc.string({ maxLength: 6 }), artifact: fc.option(json, { nil: undefined }), status: fc.constantFrom("success" as const, "error" as const) }).map((f) => new ToolMessage(f as never)),
+  content.map((c) => new SystemMessage({ content: c as never })),
+  fc.record({ content, role: fc.string({ maxLength: 6 }) }).map((f) => new ChatMessage(f as never)),
+  fc.record({ content, name: fc.string({ maxLength: 6 }) }).map((f) => new FunctionMessage(f as never)),
+  fc.string({ minLength: 1, maxLength: 6 }).map((id) => new RemoveMessage({ id })),
+  fc.record({ content: fc.string(), id: fc.string({ maxLength: 6 }) }).map((f) => new AIMessageChunk(f)),
+);
+
+describe("loadJson", () => {
+  it("reads a conversation as the serde does, without it", async () => {
+    const messages = [
+      new HumanMessage({ content: "question one", id: "h1" }),
+      new AIMessage({ content: "answer", id: "a1", tool_calls: [{ id: "t1", name: "lookup", args: { q: "x", n: -0 }, type: "tool_call" }], usage_metadata: { input_tokens: 1, output_tokens: 2, total_tokens: 3 } }),
+      new ToolMessage({ content: "found", tool_call_id: "t1", artifact: { rows: [1, 2] } }),
+      new SystemMessage("be brief"),
+    ];
+    const bytes = await written({ checkpoint: { v: 4, channel_values: { messages } }, metadata: { step: 1 }, writes: [["messages", messages]] });
+    expect(await expectSame(bytes)).toBe(true);
+    const fast = loadJson(bytes)!.value as { checkpoint: { channel_values: { messages: BaseMessage[] } } };
+    expect(fast.checkpoint.channel_values.messages[1]).toBeInstanceOf(AIMessage);
+  });
+
+  it("keeps -0 outside a message and makes it 0 inside one, as the serde does", async () => {
+    // The serde never writes -0, but bytes from elsewhere may hold it: the serde copies it where
+    // it stands, and writes a message's kwargs out again (0) before it builds the message.
+    const bytes = Buffer.from(`{"n":-0,"m":{"lc":1,"type":"constructor","id":["langchain_core","messages","AIMessage"],"kwargs":{"content":"a","tool_calls":[{"id":"t","name":"f","args":{"x":-0},"type":"tool_call"}]}}}`);
+    expect(await expectSame(bytes)).toBe(true);
+    const fast = loadJson(bytes)!.value as { n: number; m: AIMessage };
+    expect(Object.is(fast.n, -0)).toBe(true);
+    expect(Object.is(fast.m.tool_calls![0]!.args.x, 0)).toBe(true);
+  });
+
+  it("returns what the serde returns for lists of messages with arbitrary kwargs, or leaves them to it", async () => {
+    let taken = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(message, { maxLength: 6 }), json, async (messages, extra) => {
+        if (await expectSame(await written({ messages, extra }))) taken++;
+      }),
+      { numRuns: 300 },
+    );
+    // Most generated lists are plain messages: the fast path must be the one tested, not the fallback.
+    expect(taken).toBeGreaterThan(100);
+  });
+
+  it("leaves to the serde what it does not read the same way", async () => {
+    const cases: unknown[] = [
+      { a: undefined }, // written as an lc:2 record
+      new Set([1]),
+      new Map([["k", 1]]),
+      { lc: 5, other: true }, // an object of the caller's with an `lc` key
+      new HumanMessage({ content: "x", additional_kwargs: { nested: { lc: 1, type: "secret", id: ["KEY"] } } }), // escaped by toJSON
+      new HumanMessage({ content: "x", additional_kwargs: { deep: JSON.parse("[".repeat(45) + "]".repeat(45)) } }),
+    ];
+    for (const value of cases) expect(loadJson(await written(value))).toBeUndefined();
+    const human = (kwargs: string) => `{"lc":1,"type":"constructor","id":["langchain_core","messages","HumanMessage"],"kwargs":${kwargs}}`;
+    const raw = [
+      '{"__proto__":{"x":1}}', // the serde's copy makes it the prototype
+      human('{"content":"x","additional_kwargs":{"__proto__":{"x":1}}}'),
+      human('{"content":"x","lc":1}'), // `load` would take the kwargs for a class or a secret
+      human('{"content":"x","constructor":1}'), // `load` would rename it through Object.prototype
+      human('{"content":"x","__lc_escaped__":{"a":1}}'),
+      human('{"content":"x","additional_kwargs":{"a":{"__lc_escaped__":{"lc":1}}}}'),
+      '{"lc":1,"type":"constructor","id":["langchain_core","messages","HumanMessage"],"kwargs":{"content":"x"},"extra":1}',
+      '{"lc":1,"type":"constructor","id":["langchain_core","documents","Document"],"kwargs":{"page_content":"x"}}', // another class
+      "{not json",
+    ];
+    for (const text of raw) expect(loadJson(Buffer.from(text))).toBeUndefined();
+  });
+
+  it("renames kwargs keys as load does (aliases, then camelCase)", async () => {
+    const bytes = Buffer.from(
+      JSON.stringify([
+        { lc: 1, type: "constructor", id: ["langchain_core", "messages", "ToolMessage"], kwargs: { content: "r", tool_call_id: "t9", some_field: 1, "other-key": 2 } },
+        { lc: 1, type: "constructor", id: ["langchain_core", "messages", "AIMessage"], kwargs: { content: "a", tool_calls: [], invalid_tool_calls: [], additional_kwargs: { a_b: 1 } } },
+      ]),
+    );
+    expect(await expectSame(bytes)).toBe(true);
+  });
+
+  it("is what the saver's default serde reads with, and a serde of the caller's is called as it is", async () => {
+    const messages = [new HumanMessage("hi"), new AIMessage("hello")];
+    const bytes = Buffer.from(await written(messages));
+    const calls: string[] = [];
+    const own = { dumpsTyped: serde.dumpsTyped.bind(serde), loadsTyped: (type: string, data: Uint8Array | string) => (calls.push(type), serde.loadsTyped(type, data)) };
+    const [mine] = await new Serde(own, false).loadMany([{ type: "json", bytes, what: "messages" }]);
+    expect(calls).toEqual(["json"]);
+    const [fast] = await new Serde(serde, true).loadMany([{ type: "json", bytes, what: "messages" }]);
+    expect(isDeepStrictEqual(fast, mine)).toBe(true);
+  });
+});
