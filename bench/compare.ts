@@ -334,6 +334,7 @@ async function main() {
   const largest = (xs: number[]) => xs[xs.length - 1]!;
   const targets = [
     { target: "getTuple p50 <= 1.2x read floor (c=1)", value: ratio(p50(`micro|${OURS}|getTuple (by id)|1`), p50("micro|floor|read floor (GET + deserialise)|1")), limit: 1.2, lower: true },
+    { target: "(reference) the same, the floor with this saver's JSON reader", value: ratio(p50(`micro|${OURS}|getTuple (by id)|1`), p50("micro|floor|read floor, this saver's JSON reader|1")), limit: 1.2, lower: true },
     { target: "put p50 <= 1.3x write floor (c=1)", value: ratio(p50(`micro|${OURS}|put|1`), p50("micro|floor|write floor (serialise + SET)|1")), limit: 1.3, lower: true },
     { target: "put p50 in a conversation of 120 turns <= 1.3x in one of 10", value: ratio(p50(`micro|${OURS}|put (conversation of 120 turns)|1`), p50(`micro|${OURS}|put (conversation of 10 turns)|1`)), limit: 1.3, lower: true },
     { target: "the same, puts inside the chat graph", value: ratio(p50(`micro|${OURS}|put in the chat graph (120 turns)|1`), p50(`micro|${OURS}|put in the chat graph (10 turns)|1`)), limit: 1.3, lower: true },

@@ -50,7 +50,7 @@ async function main() {
     return { operation: name, "p50 µs": Math.round(s.p50), "p99 µs": Math.round(s.p99), "p50 / PING": (s.p50 / ping).toFixed(2) };
   }));
   const p50 = (name: string) => summarize(samples[name]!).p50;
-  console.log(`getTuple (by id) / read floor: ${(p50("getTuple (by id)") / p50("read floor (GET + deserialise)")).toFixed(2)}x`);
+  console.log(`getTuple (by id) / read floor: ${(p50("getTuple (by id)") / p50("read floor (GET + deserialise)")).toFixed(2)}x; / the read floor with this saver's JSON reader: ${(p50("getTuple (by id)") / p50("read floor, this saver's JSON reader")).toFixed(2)}x`);
   console.log(`put / write floor: ${(p50("put") / p50("write floor (serialise + SET)")).toFixed(2)}x`);
   console.log(`put at 120 turns / put at 10 turns: ${(p50("put (conversation of 120 turns)") / p50("put (conversation of 10 turns)")).toFixed(2)}x (fixture), ${(p50(graphRow(120)) / p50(graphRow(10))).toFixed(2)}x (in the chat graph)`);
   await floor.cleanup();
