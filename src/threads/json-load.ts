@@ -15,15 +15,21 @@
  *   the class that the id names (`langchain_core/messages/<class>`: the classes below), renames the
  *   kwargs' keys through the class's aliases, else to camelCase (done here, the aliases read once
  *   per class), and calls `new Class(renamed)`.
+ * - `undefined`, which the serde writes as `{ lc: 2, type: "undefined" }`, is read as undefined; in
+ *   a message's kwargs the write back to JSON drops it (null in an array): done here too.
  * - Everything else takes the serde's own path, for the whole value: any other object with an `lc`
- *   key (undefined, Set, Map, RegExp, Error, Uint8Array and DeltaSnapshot records, secrets, other
- *   classes, escaped objects), a key `__proto__` (the serde's copy makes it the prototype), a
+ *   key (Set, Map, RegExp, Error, Uint8Array and DeltaSnapshot records, secrets, other classes,
+ *   escaped objects), a key `__proto__` (the serde's copy makes it the prototype), a
  *   kwargs key that renames through Object.prototype or to a `__` name, and values nested deeper
  *   than 40 (`load` refuses past 50). Such values are read exactly as before, only not faster.
  *
  * Only with the saver's default serde: a serde of the caller's (the `serde` option) is always
- * called as it is, and passing `new JsonPlusSerializer()` there turns this off.
+ * called as it is, and passing `new JsonPlusSerializer()` there turns this off. And only once
+ * `agrees` has found, in this process, that the serde reads a message of each class back as this
+ * does: a later @langchain/core whose `load` builds messages otherwise turns it off by itself.
  */
+import { isDeepStrictEqual } from "node:util";
+import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import {
   AIMessage,
   AIMessageChunk,
@@ -102,6 +108,48 @@ export function loadJson(bytes: Uint8Array): { value: unknown } | undefined {
   return value === OTHER ? undefined : { value };
 }
 
+const checked = new WeakMap<SerializerProtocol, Promise<boolean>>();
+
+/**
+ * Whether `serde` reads back, as loadJson does, a message of each class with the kwargs that
+ * `load` renames (aliases, camelCase) and nested values: once per serde and process, a few
+ * milliseconds. False (and the serde reads everything) if any differs, deeply or written back.
+ */
+export function agrees(serde: SerializerProtocol): Promise<boolean> {
+  let result = checked.get(serde);
+  if (result === undefined) {
+    result = (async () => {
+      const usage = { input_tokens: 3, output_tokens: 4, total_tokens: 7 };
+      const call = { id: "c1", name: "lookup", args: { q: "x", n: [1, { k: null }] }, type: "tool_call" as const };
+      const canary = [
+        new HumanMessage({ content: "question", id: "h1", additional_kwargs: { a_b: { c: [1, 2] } } }),
+        new AIMessage({ content: [{ type: "text", text: "answer" }], id: "a1", tool_calls: [call], usage_metadata: usage, response_metadata: { model: "m" } }),
+        new AIMessageChunk({ content: "chunk", id: "a2" }),
+        new ToolMessage({ content: "result", tool_call_id: "c1", artifact: { rows: [1] }, status: "success" }),
+        new SystemMessage("system"),
+        new ChatMessage({ content: "chat", role: "critic" }),
+        new FunctionMessage({ content: "fn", name: "f" }),
+        new RemoveMessage({ id: "h1" }),
+        new HumanMessageChunk({ content: "h" }),
+        new SystemMessageChunk({ content: "s" }),
+        new ToolMessageChunk({ content: "t", tool_call_id: "c1" }),
+        new ChatMessageChunk({ content: "c", role: "r" }),
+        new FunctionMessageChunk({ content: "f", name: "f" }),
+      ];
+      const [type, bytes] = await serde.dumpsTyped({ messages: canary, n: 1 });
+      if (type !== "json") return false;
+      const fast = loadJson(bytes);
+      const reference: unknown = await serde.loadsTyped("json", bytes);
+      if (fast === undefined || !isDeepStrictEqual(fast.value, reference)) return false;
+      const [, again] = await serde.dumpsTyped(fast.value);
+      const [, expected] = await serde.dumpsTyped(reference);
+      return Buffer.from(again).equals(Buffer.from(expected));
+    })().catch(() => false);
+    checked.set(serde, result);
+  }
+  return result;
+}
+
 /** A value outside any message, revived in place. */
 function revive(value: unknown): unknown {
   if (typeof value !== "object" || value === null) return value;
@@ -114,7 +162,7 @@ function revive(value: unknown): unknown {
     return value;
   }
   const record = value as Record<string, unknown>;
-  if (Object.hasOwn(record, "lc")) return message(record);
+  if (Object.hasOwn(record, "lc")) return isUndefinedRecord(record) ? undefined : message(record);
   for (const key in record) {
     if (!Object.hasOwn(record, key)) continue;
     if (key === "__proto__") return OTHER;
@@ -147,7 +195,7 @@ function message(record: Record<string, unknown>): unknown {
     if (to === undefined) return OTHER;
     const v = plain(args[key], 2); // the message is depth 0 for `load`, its kwargs 1
     if (v === OTHER) return OTHER;
-    fields[to] = v;
+    if (v !== DROPPED) fields[to] = v;
   }
   const instance = new cls.builder(fields);
   Object.defineProperty(instance.constructor, "name", { value: id[2] }); // as `load` does
@@ -177,9 +225,14 @@ function camelCase(key: string): string {
     .replace(/_+([a-z0-9])/g, (_, char: string) => char.toUpperCase());
 }
 
+/** In a message's kwargs, an `undefined` the serde wrote: its write and read back drop it (null in an array). */
+const DROPPED = Symbol("dropped");
+
 /**
- * A value inside a message's kwargs, in place: plain JSON only (an `lc` or `__lc_escaped__` key is
- * something `load` revives or unwraps), and -0 as 0, as the serde's write and read back make it.
+ * A value inside a message's kwargs, in place, as the serde's reviver, its write back to JSON and
+ * `load` leave it: plain JSON (an `lc` or `__lc_escaped__` key is something `load` revives or
+ * unwraps), -0 as 0, and an `undefined` record (LangChain writes kwargs given as undefined, such
+ * as a chunk's usage_metadata) gone from an object, null in an array.
  */
 function plain(value: unknown, depth: number): unknown {
   if (depth > MAX_DEPTH) return OTHER;
@@ -188,17 +241,27 @@ function plain(value: unknown, depth: number): unknown {
     for (let i = 0; i < value.length; i++) {
       const v = plain(value[i], depth + 1);
       if (v === OTHER) return OTHER;
-      value[i] = v;
+      value[i] = v === DROPPED ? null : v;
     }
     return value;
   }
   const record = value as Record<string, unknown>;
+  if (Object.hasOwn(record, "lc")) return isUndefinedRecord(record) ? DROPPED : OTHER;
   for (const key in record) {
     if (!Object.hasOwn(record, key)) continue;
-    if (key === "lc" || key === "__lc_escaped__" || key === "__proto__") return OTHER;
+    if (key === "__lc_escaped__" || key === "__proto__") return OTHER;
     const v = plain(record[key], depth + 1);
     if (v === OTHER) return OTHER;
-    record[key] = v;
+    if (v === DROPPED) delete record[key];
+    else record[key] = v;
   }
   return record;
+}
+
+/** What the serde writes for `undefined`, exactly (the serde reads any `lc: 2, type: "undefined"` so; others go its way). */
+function isUndefinedRecord(record: Record<string, unknown>): boolean {
+  if (record.lc !== 2 || record.type !== "undefined") return false;
+  let keys = 0;
+  for (const key in record) if (Object.hasOwn(record, key)) keys++;
+  return keys === 2;
 }

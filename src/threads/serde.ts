@@ -9,7 +9,7 @@ import type { Checkpoint, CheckpointMetadata, SerializerProtocol } from "@langch
 import { packParts, unpackParts } from "../codec.js";
 import { InvalidInputError, SerializationError } from "../errors.js";
 import { ElementBytes } from "./elements.js";
-import { loadJson } from "./json-load.js";
+import { agrees, loadJson } from "./json-load.js";
 
 /** What a checkpoint's record holds (through the serde): one value, one (de)serialisation. */
 export interface StoredRecord {
@@ -192,10 +192,10 @@ export class Serde {
    * JSON through the serde; with LangGraph's own serde, what it would return, built without it
    * where src/threads/json-load.ts can (messages and plain JSON: about a tenth of the time).
    */
-  private loadJson(bytes: Buffer): Promise<unknown> {
-    if (this.#default) {
+  private async loadJson(bytes: Buffer): Promise<unknown> {
+    if (this.#default && (await agrees(this.serde))) {
       const fast = loadJson(bytes);
-      if (fast !== undefined) return Promise.resolve(fast.value);
+      if (fast !== undefined) return fast.value;
     }
     return this.serde.loadsTyped("json", new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   }
