@@ -126,6 +126,13 @@ const REDIS_MAX_BULK_BYTES = 512 * 1024 * 1024;
 const LIST_MAX_EXAMINED = 500;
 
 /**
+ * Bytes of checkpoints one `list` call returns at most, past its first (about 5 ms of server
+ * time: copying a value through Lua costs some 5 µs a KB): a page of 100 checkpoints of a long
+ * conversation continues in further calls instead of copying megabytes in one.
+ */
+const LIST_MAX_BYTES = 1024 * 1024;
+
+/**
  * Conversations one call of a filtered listConversations walks at most (some 3 to 7 ms of server
  * time, 3 to 7 µs each with its index lookups): a filter combination that matches little goes on
  * in further calls.
@@ -171,9 +178,10 @@ export class RedisSaver extends BaseCheckpointSaver {
   /**
    * @param internal for this library's own use: `ownsClient` (fromUrl, fromCluster) and
    *   `walkMaxNodes` (tests lower it to exercise walks, and filtered list pages, of several calls)
-   *   and `step` (tests lower it to exercise deletes, prunes and stats of several calls)
+   *   and `step` (tests lower it to exercise deletes, prunes and stats of several calls), and
+   *   `listMaxBytes` (tests lower it to exercise list pages of several calls)
    */
-  constructor(options: RedisSaverOptions, internal?: { ownsClient?: boolean; walkMaxNodes?: number; step?: number }) {
+  constructor(options: RedisSaverOptions, internal?: { ownsClient?: boolean; walkMaxNodes?: number; step?: number; listMaxBytes?: number }) {
     super(options?.serde);
     if (options === null || typeof options !== "object" || options.client == null) {
       throw new InvalidInputError("RedisSaver needs an ioredis client: new RedisSaver({ client: new Redis(url) })");
@@ -209,6 +217,7 @@ export class RedisSaver extends BaseCheckpointSaver {
       maxNodes: internal?.walkMaxNodes ?? WALK_MAX_NODES,
       maxBytes: WALK_MAX_BYTES,
       maxExamined: internal?.walkMaxNodes ?? LIST_MAX_EXAMINED,
+      maxListBytes: internal?.listMaxBytes ?? LIST_MAX_BYTES,
       maxWalked: internal?.walkMaxNodes ?? CONVERSATIONS_MAX_WALKED,
       step: internal?.step ?? STEP,
     }, {

@@ -4,6 +4,8 @@
 // their results stay exact when a call stops early: a delete makes the thread absent at its first
 // step and an interrupted one is finished by the next, and a filtered listing that resumes
 // across namespaces returns exactly what filtering the whole listing would.
+import { AIMessage, type BaseMessage } from "@langchain/core/messages";
+import type { RunnableConfig } from "@langchain/core/runnables";
 import { emptyCheckpoint, uuid6, type CheckpointTuple } from "@langchain/langgraph-checkpoint";
 import { Redis } from "ioredis";
 import { ConversationManager, RedisSaver } from "../src/index.js";
@@ -11,7 +13,7 @@ import { internalsOf } from "../src/internal.js";
 import { luaScripts } from "../src/lua/generated.js";
 import { KeySpace } from "../src/keys.js";
 import { startOwnServer, type OwnServer } from "../scripts/dev/own-server.js";
-import { buildConversations, buildLongThread } from "../bench/lib/fixtures.js";
+import { buildConversations, buildLongThread, conversation } from "../bench/lib/fixtures.js";
 import { collect } from "./helpers/fixtures.js";
 
 const SIZE = 10_000;
@@ -107,6 +109,54 @@ describe("long work in short scripts", () => {
     const some = await collect(saver.list(config, { filter: { step: 1234 } }));
     expect(some.map((t) => t.metadata?.step)).toEqual([1234]);
     await saver.deleteThread("filtered");
+  });
+
+  it("lists a long conversation's checkpoints, pages of 100 of some 100 KB each, in calls of under 10 ms", async () => {
+    // 120 checkpoints whose messages grow from 221 to 340 (about 90 to 130 KB a tuple): one page
+    // of 100 took a single call of some 30 ms before pages stopped at a byte budget.
+    let messages: BaseMessage[] = conversation(110);
+    let config: RunnableConfig = { configurable: { thread_id: "long-messages", checkpoint_ns: "" } };
+    let version = saver.getNextVersion(undefined);
+    for (let i = 0; i < 120; i++) {
+      messages = [...messages, new AIMessage(`note ${i}: ${"the replacement ships within two business days once the report is reviewed. ".repeat(6)}`)];
+      version = saver.getNextVersion(version);
+      config = await saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { messages }, channel_versions: { messages: version } }, { source: "loop", step: i, parents: {} }, { messages: version });
+    }
+    let found: CheckpointTuple[] = [];
+    const times = await scriptTimes(client, async () => {
+      found = await collect(saver.list({ configurable: { thread_id: "long-messages" } }));
+    });
+    expect(found.map((t) => t.metadata?.step)).toEqual(Array.from({ length: 120 }, (_, i) => 119 - i));
+    expect(found.map((t) => (t.checkpoint.channel_values.messages as BaseMessage[]).length)).toEqual(Array.from({ length: 120 }, (_, i) => 340 - i));
+    expect((found[0]!.checkpoint.channel_values.messages as BaseMessage[])[339]!.content).toBe(messages[339]!.content);
+    // Some 13 MB of tuples at 1 MB a call (the pages of 100 and 20 were two calls, of some 30 and 3 ms).
+    expect(times.length).toBeGreaterThanOrEqual(10);
+    expectShort(times);
+    await saver.deleteThread("long-messages");
+  });
+
+  it("returns exactly the listing when calls stop at their byte budget, across namespaces, with a limit, a filter and before", async () => {
+    // A budget of one byte: every call returns one checkpoint and resumes.
+    const small = new RedisSaver({ client, prefix: "long" }, { listMaxBytes: 1 });
+    const namespaces = ["", "child:1", "child:2"];
+    for (let i = 0; i < 40; i++) {
+      const ns = namespaces[i % 3]!;
+      await saver.put({ configurable: { thread_id: "budget", checkpoint_ns: ns } }, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { c: [i, "x".repeat(i * 10)] }, channel_versions: { c: i + 1 } }, { source: "loop", step: i, parents: {}, kind: i % 4 === 0 ? "keep" : "other" } as never, { c: i + 1 });
+    }
+    await saver.putWrites({ configurable: { thread_id: "budget", checkpoint_ns: "", checkpoint_id: (await saver.getTuple({ configurable: { thread_id: "budget", checkpoint_ns: "" } }))!.checkpoint.id } }, [["c", "pending"]], "task");
+    const seen = (tuples: CheckpointTuple[]) => tuples.map((t) => [t.config.configurable?.checkpoint_ns, t.config.configurable?.checkpoint_id, t.checkpoint.channel_values.c, t.pendingWrites]);
+    for (const ns of [undefined, "child:1"]) {
+      const config = { configurable: { thread_id: "budget", ...(ns === undefined ? {} : { checkpoint_ns: ns }) } };
+      const all = await collect(saver.list(config));
+      expect(all.length).toBe(ns === undefined ? 40 : 13);
+      const calls = await scriptTimes(client, async () => expect(seen(await collect(small.list(config)))).toEqual(seen(all)));
+      expect(calls.length).toBeGreaterThanOrEqual(all.length);
+      expect(seen(await collect(small.list(config, { limit: 7 })))).toEqual(seen(all.slice(0, 7)));
+      const keep = all.filter((t) => (t.metadata as { kind?: string }).kind === "keep");
+      expect(seen(await collect(small.list(config, { filter: { kind: "keep" } })))).toEqual(seen(keep));
+      expect(seen(await collect(small.list(config, { before: all[4]!.config })))).toEqual(seen(all.slice(5)));
+    }
+    await saver.deleteThread("budget");
   });
 
   it("measures a thread of 10,000 checkpoints in two namespaces (the inspector's stats) in calls of under 10 ms", async () => {

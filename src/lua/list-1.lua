@@ -17,13 +17,16 @@
            call and hold Redis for as long
   ARGV[9]  F, the number of metadata filters
   ARGV[10 .. 9+2F]  pairs: filter field name, canonical JSON the field must equal ("" = absent)
+  ARGV[10+2F]  how many bytes of tuples one call returns at most (past the first tuple): a page of
+           long conversations would otherwise copy megabytes through Lua in one call (about 5 µs
+           a KB: a page of 100 checkpoints of 240 messages took 30 ms)
 
   Returns { 1 if the thread exists else 0, deadline in ms when a read pushed it (else 0), owner
   or false, 1 when a move to a new deadline is left to step through (see includes/ttl.lua) else
   0, resume id, resume namespace, tuple, tuple, ... } (tuples as in
-  includes/read-tuple.lua). A resume id (else "") says that the call stopped examining before
-  the page was full: every checkpoint before (resume id, resume namespace) is still to be
-  examined, by a call with that cursor.
+  includes/read-tuple.lua). A resume id (else "") says that the call stopped before the page was
+  full (its filter budget, or its bytes): every checkpoint before (resume id, resume namespace) is
+  still to be examined, by a call with that cursor.
 ]]
 --- @include "keys"
 --- @include "bytes-lt"
@@ -40,6 +43,7 @@ for i = 10, 9 + 2 * tonumber(ARGV[9]), 2 do
   filter_fields[#filter_fields + 1] = ARGV[i]
   filter_values[#filter_values + 1] = ARGV[i + 1]
 end
+local max_bytes = tonumber(ARGV[10 + 2 * tonumber(ARGV[9])])
 
 local function matches(ns, id)
   if #filter_fields == 0 then return true end
@@ -142,8 +146,15 @@ if exists == 1 and #candidates > 0 and ARGV[7] ~= "" then
   if deadline > 0 and string.format("%.0f", deadline) ~= state.expires then pushed = deadline end
 end
 local out = { exists, pushed, rcall("HGET", thread, "owner"), moving and 1 or 0, stop_id or "", stop_ns or "" }
+local acc = { bytes = 0 }
 for i = 1, math.min(limit, #candidates) do
-  local tuple = read_tuple(base, candidates[i][2], candidates[i][1])
+  -- Past the byte budget, the page stops at the last tuple returned: the next call goes on below it
+  -- (the candidates not returned are examined again there).
+  if i > 1 and acc.bytes >= max_bytes then
+    out[5], out[6] = candidates[i - 1][1], candidates[i - 1][2]
+    break
+  end
+  local tuple = read_tuple(base, candidates[i][2], candidates[i][1], nil, acc)
   -- Every candidate is listed (or, with ARGV[5], was just found listed): a node that is gone is lost data.
   if not tuple then lost_checkpoint(candidates[i][2], candidates[i][1]) end
   out[#out + 1] = tuple

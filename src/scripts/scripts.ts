@@ -62,6 +62,8 @@ export interface WalkBudget {
   maxBytes: number;
   /** Checkpoints one filtered `list` call examines at most (see list-1.lua). */
   maxExamined: number;
+  /** Bytes of tuples one `list` call returns at most, past its first tuple (see list-1.lua). */
+  maxListBytes: number;
   /** Conversations one filtered `listConversations` call walks at most (see list-conversations-1.lua). */
   maxWalked: number;
   /** Keys or checkpoints one call of a stepped script (deleteThread, prune, threadStats) handles at most. */
@@ -235,6 +237,7 @@ export class Scripts {
       String(query.filter.length),
       // "" stands for "absent": canonical JSON is never the empty string.
       ...query.filter.flatMap((c) => [c.field, "json" in c ? c.json : ""]),
+      String(this.budget.maxListBytes),
     ])) as Reply[];
     const [exists, pushed, owner, moving, resumeId, resumeNs, ...tuples] = reply;
     const resume = text(resumeId) === "" ? undefined : { id: text(resumeId), ns: text(resumeNs) };

@@ -17,11 +17,17 @@ local function blob_value(base, ns, value, what, known)
 end
 
 -- hmget_pairs over the blobs hash: { field, value, ... } of the fields that exist; lists as
--- blob_value returns them.
-local function read_blobs(base, ns, fields, what, known)
+-- blob_value returns them. With `acc`, adds the bytes of the values to acc.bytes.
+local function read_blobs(base, ns, fields, what, known, acc)
   local found = hmget_pairs(blobs_key(base, ns), fields)
   for i = 2, #found, 2 do
-    if is_list_blob(found[i]) then found[i] = blob_value(base, ns, found[i], what .. " " .. found[i - 1], known) end
+    local bytes
+    if is_list_blob(found[i]) then
+      found[i], bytes = blob_value(base, ns, found[i], what .. " " .. found[i - 1], known)
+    else
+      bytes = #found[i]
+    end
+    if acc then acc.bytes = acc.bytes + bytes end
   end
   return found
 end

@@ -8,14 +8,15 @@
 -- (in checkpoints written before storage format 2, which named every channel version, stored or
 -- not, it is left out as it was then).
 -- Parent writes are read only for checkpoints older than format 4, whose pending sends live in
--- the parent's writes.
-local function read_tuple(base, ns, id, known)
+-- the parent's writes. With `acc`, adds the bytes the tuple holds to acc.bytes (list reads stop a
+-- page by them).
+local function read_tuple(base, ns, id, known, acc)
   local node = redis.call("HMGET", ckpt_key(base, ns, id), "checkpoint", "parent", "v", "blobs", "fmt")
   if not node[1] then return false end
   local blobs = {}
   if node[4] and node[4] ~= "[]" then
     local fields = cjson.decode(node[4])
-    blobs = read_blobs(base, ns, fields, "checkpoint " .. id .. " channel value", known)
+    blobs = read_blobs(base, ns, fields, "checkpoint " .. id .. " channel value", known, acc)
     if #blobs ~= 2 * #fields and node[5] then
       local found = {}
       for i = 1, #blobs, 2 do found[blobs[i]] = true end
@@ -28,6 +29,11 @@ local function read_tuple(base, ns, id, known)
   local parent_writes = false
   if node[2] and (tonumber(node[3]) or 0) < 4 then
     parent_writes = redis.call("HGETALL", writes_key(base, ns, node[2]))
+  end
+  if acc then
+    acc.bytes = acc.bytes + #node[1]
+    for _, v in ipairs(writes) do acc.bytes = acc.bytes + #v end
+    for _, v in ipairs(parent_writes or {}) do acc.bytes = acc.bytes + #v end
   end
   return { id, ns, node[1], node[2], blobs, writes, parent_writes }
 end
