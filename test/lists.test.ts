@@ -10,6 +10,7 @@ import { Cluster, type Redis } from "ioredis";
 import { ConversationManager, RedisSaver, isStorageError } from "../src/index.js";
 import { escapeKeyPart } from "../src/keys.js";
 import { chatGraph, contents, re } from "./helpers/graphs.js";
+import { collect } from "./helpers/fixtures.js";
 import { keysOf, redisPerTest } from "./helpers/redis.js";
 
 const meta = { source: "loop" as const, step: 1, parents: {} };
@@ -79,6 +80,17 @@ describe("lists element by element", () => {
         }
         const reader = redis.otherSaver();
         for (const { config, list } of stored) expect(await listAt(reader, config)).toEqual(list);
+        // A listing sends each element once per reply (later copies as their index): every listed
+        // tuple is its list all the same, in one reply or across replies cut short by their bytes.
+        const byId = new Map(stored.map(({ config, list }) => [config.configurable?.checkpoint_id as string, list]));
+        for (const lister of [reader, new RedisSaver({ client: redis.client, prefix: redis.prefix }, { listMaxBytes: 200 })]) {
+          let listed = 0;
+          for await (const tuple of lister.list({ configurable: { thread_id: threadId } })) {
+            expect(tuple.checkpoint.channel_values.items).toEqual(byId.get(tuple.checkpoint.id));
+            listed++;
+          }
+          expect(listed).toBe(stored.length);
+        }
         // Each distinct element once, whatever the branches.
         const distinct = new Set(stored.flatMap(({ list }) => list.map((x) => JSON.stringify(x))));
         expect((await items(warm, threadId)).elements.length).toBe(distinct.size);
@@ -440,6 +452,31 @@ describe("lists element by element", () => {
     const err = await saver.getTuple(config).catch((e: unknown) => e);
     expect(isStorageError(err)).toBe(true);
     expect(String((err as Error).message)).toMatch(/list element .* not stored/);
+  });
+
+  it("a listing sends each element once per reply: a page of a conversation's checkpoints costs about one list", async () => {
+    const saver = redis.otherSaver();
+    const history = Array.from({ length: 60 }, (_, i) => (i % 2 ? new AIMessage({ content: `answer ${i}: ${"the part ships on monday. ".repeat(12)}`, id: `a${i}` }) : new HumanMessage({ content: `question ${i}`, id: `h${i}` })));
+    let config = await putList(saver, "page", undefined, history.slice(0, 30));
+    for (let n = 31; n <= 60; n++) config = await putList(saver, "page", config, history.slice(0, n));
+    const { elements } = await items(saver, "page");
+    const listBytes = elements.reduce((n, [, v]) => n + v.byteLength, 0);
+    const dump = async (value: unknown) => Buffer.from((await saver.serde.dumpsTyped(value))[1]).toString("utf8");
+    // A cold reader, on its own connection(s): the bytes it receives are the listing's.
+    const reader = redis.otherSaver();
+    const received = () => (reader.client instanceof Cluster ? reader.client.nodes("all") : [reader.client]).reduce((n, c) => n + ((c.stream as { bytesRead?: number } | undefined)?.bytesRead ?? 0), 0);
+    await reader.getTuple({ configurable: { thread_id: "other" } }); // connected
+    const before = received();
+    const listed = await Promise.all((await collect(reader.list({ configurable: { thread_id: "page" } }, { limit: 20 }))).map(async (t) => [t.checkpoint.id, await dump(t.checkpoint.channel_values.items)]));
+    // 20 lists of 41 to 60 elements: more than 14 lists' bytes if each came whole; here one list,
+    // and each tuple's record and references (some 700 bytes).
+    expect(received() - before).toBeLessThan(2 * listBytes);
+    expect(listed).toHaveLength(20);
+    for (const [id, value] of listed) expect(value).toBe(await dump(await listAt(redis.otherSaver(), { configurable: { thread_id: "page", checkpoint_ns: "", checkpoint_id: id } })));
+    // An element lost behind the saver's back is still an error for a listing that meets it.
+    await redis.client.hdel(`${keysOf(saver).threadBase("page")}:items:`, elements.find(([, v]) => v.includes("answer 59"))![0]);
+    const err = await collect(reader.list({ configurable: { thread_id: "page" } }, { limit: 20 })).catch((e: unknown) => e);
+    expect(isStorageError(err)).toBe(true);
   });
 
   it("a list element or node lost behind the saver's back is a StorageError naming it, never a shorter list", async () => {

@@ -111,7 +111,7 @@ describe("long work in short scripts", () => {
     await saver.deleteThread("filtered");
   });
 
-  it("lists a long conversation's checkpoints, pages of 100 of some 100 KB each, in calls of under 10 ms", async () => {
+  it("lists a long conversation's checkpoints, and large values, pages of 100 of some 100 KB each, in calls of under 10 ms", async () => {
     // 120 checkpoints whose messages grow from 221 to 340 (about 90 to 130 KB a tuple): one page
     // of 100 took a single call of some 30 ms before pages stopped at a byte budget.
     let messages: BaseMessage[] = conversation(110);
@@ -129,10 +129,24 @@ describe("long work in short scripts", () => {
     expect(found.map((t) => t.metadata?.step)).toEqual(Array.from({ length: 120 }, (_, i) => 119 - i));
     expect(found.map((t) => (t.checkpoint.channel_values.messages as BaseMessage[]).length)).toEqual(Array.from({ length: 120 }, (_, i) => 340 - i));
     expect((found[0]!.checkpoint.channel_values.messages as BaseMessage[])[339]!.content).toBe(messages[339]!.content);
-    // Some 13 MB of tuples at 1 MB a call (the pages of 100 and 20 were two calls, of some 30 and 3 ms).
-    expect(times.length).toBeGreaterThanOrEqual(10);
+    // The pages of 100 and 20 were two calls, of some 30 and 3 ms: 13 MB of tuples. A reply now
+    // carries each element once (includes/lists.lua list_value), some 1 MB in all.
     expectShort(times);
     await saver.deleteThread("long-messages");
+
+    // Values that share nothing (a 100 KB string per checkpoint): 12 MB at 1 MiB a call.
+    config = { configurable: { thread_id: "long-values", checkpoint_ns: "" } };
+    for (let i = 0; i < 120; i++) {
+      version = saver.getNextVersion(version);
+      config = await saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { big: `${i}:${"x".repeat(100_000)}` }, channel_versions: { big: version } }, { source: "loop", step: i, parents: {} }, { big: version });
+    }
+    const bigTimes = await scriptTimes(client, async () => {
+      found = await collect(saver.list({ configurable: { thread_id: "long-values" } }));
+    });
+    expect(found.map((t) => (t.checkpoint.channel_values.big as string).split(":")[0])).toEqual(Array.from({ length: 120 }, (_, i) => String(119 - i)));
+    expect(bigTimes.length).toBeGreaterThanOrEqual(10);
+    expectShort(bigTimes);
+    await saver.deleteThread("long-values");
   });
 
   it("returns exactly the listing when calls stop at their byte budget, across namespaces, with a limit, a filter and before", async () => {

@@ -24,7 +24,8 @@
   Returns { 1 if the thread exists else 0, deadline in ms when a read pushed it (else 0), owner
   or false, 1 when a move to a new deadline is left to step through (see includes/ttl.lua) else
   0, resume id, resume namespace, tuple, tuple, ... } (tuples as in
-  includes/read-tuple.lua). A resume id (else "") says that the call stopped before the page was
+  includes/read-tuple.lua; a list item already in the reply is sent as its index, see
+  includes/lists.lua list_value). A resume id (else "") says that the call stopped before the page was
   full (its filter budget, or its bytes): every checkpoint before (resume id, resume namespace) is
   still to be examined, by a call with that cursor.
 ]]
@@ -44,6 +45,8 @@ for i = 10, 9 + 2 * tonumber(ARGV[9]), 2 do
   filter_values[#filter_values + 1] = ARGV[i + 1]
 end
 local max_bytes = tonumber(ARGV[10 + 2 * tonumber(ARGV[9])])
+-- List items (segments and elements) the tuples of one call may name, sent or not: about 4 ms.
+local LIST_MAX_WALKED = 1500
 
 local function matches(ns, id)
   if #filter_fields == 0 then return true end
@@ -146,11 +149,14 @@ if exists == 1 and #candidates > 0 and ARGV[7] ~= "" then
   if deadline > 0 and string.format("%.0f", deadline) ~= state.expires then pushed = deadline end
 end
 local out = { exists, pushed, rcall("HGET", thread, "owner"), moving and 1 or 0, stop_id or "", stop_ns or "" }
-local acc = { bytes = 0 }
+-- The reply's context: its bytes so far, and the list items it carries (includes/lists.lua list_value).
+local acc = { bytes = 0, n = 0, sent = {}, nodes = {}, walked = 0 }
 for i = 1, math.min(limit, #candidates) do
-  -- Past the byte budget, the page stops at the last tuple returned: the next call goes on below it
-  -- (the candidates not returned are examined again there).
-  if i > 1 and acc.bytes >= max_bytes then
+  -- Past the byte budget, or past LIST_MAX_WALKED list items named (a page of 100 checkpoints of a
+  -- 300-message conversation names some 3,000 and took 6 to 9 ms even with each item sent once),
+  -- the page stops at the last tuple returned: the next call goes on below it (the candidates not
+  -- returned are examined again there).
+  if i > 1 and (acc.bytes >= max_bytes or acc.walked >= LIST_MAX_WALKED) then
     out[5], out[6] = candidates[i - 1][1], candidates[i - 1][2]
     break
   end

@@ -131,12 +131,33 @@ const CLOSE = Buffer.from("]");
  * node id alone (includes/lists.lua list_value), and its elements are the ones the caller holds:
  * node ids are hashes of their lists, so they are the same bytes.
  */
-export function blobValue(reply: Reply | undefined, known?: ReadonlyMap<string, readonly Buffer[]>): Buffer {
+export function blobValue(reply: Reply | undefined, known?: ReadonlyMap<string, readonly Buffer[]>, sent?: Buffer[]): Buffer {
   if (!Array.isArray(reply)) return reply as Buffer;
-  if (reply.length > 1) return packedList(reply as Buffer[], 1);
+  if (reply.length > 1) return packedList(sent === undefined ? (reply as Buffer[]) : itemsOf(reply, sent), 1);
   const elements = known?.get(text(reply[0]));
   if (elements === undefined) throw new StorageError("read", new Error(`a script answered list node ${text(reply[0])} by its id alone, which this process did not name as known`));
   return packedList(elements, 0);
+}
+
+/**
+ * A list value's items in a reply that sends each item once (list-1.lua, includes/lists.lua
+ * list_value): an integer k is the k-th item sent in full earlier in the same reply. `sent` holds
+ * those, in order, across the reply's values; read them in the order the script wrote them.
+ */
+function itemsOf(reply: Reply[], sent: Buffer[]): Buffer[] {
+  const items: Buffer[] = [reply[0] as Buffer];
+  for (let i = 1; i < reply.length; i++) {
+    const item = reply[i];
+    if (typeof item === "number") {
+      const earlier = sent[item - 1];
+      if (earlier === undefined) throw new StorageError("read", new Error(`a script named list item ${item} of its reply, which it had not sent`));
+      items.push(earlier);
+    } else {
+      sent.push(item as Buffer);
+      items.push(item as Buffer);
+    }
+  }
+  return items;
 }
 
 /** The packed JSON list of `items` from index `from` on (each an element, or elements joined by ","). */
@@ -158,8 +179,8 @@ export function listNode(reply: Reply | undefined): string | undefined {
   return Array.isArray(reply) ? text(reply[0]) : undefined;
 }
 
-/** The tuple of read_tuple, or null for `false`; `known` as blobValue takes it. */
-export function parseTuple(reply: Reply | undefined, known?: ReadonlyMap<string, readonly Buffer[]>): StoredTuple | null {
+/** The tuple of read_tuple, or null for `false`; `known` and `sent` as blobValue takes them. */
+export function parseTuple(reply: Reply | undefined, known?: ReadonlyMap<string, readonly Buffer[]>, sent?: Buffer[]): StoredTuple | null {
   if (!Array.isArray(reply)) return null;
   const [id, ns, record, parent, blobs, writes, parentWrites] = reply;
   const values = pairs((blobs as Reply[] | null) ?? []);
@@ -173,7 +194,7 @@ export function parseTuple(reply: Reply | undefined, known?: ReadonlyMap<string,
     ns: text(ns),
     record: record as Buffer,
     parent: parent ? text(parent) : null,
-    blobs: values.map(([field, value]) => [text(field), blobValue(value, known)]),
+    blobs: values.map(([field, value]) => [text(field), blobValue(value, known, sent)]),
     lists,
     writes: pairs((writes as Buffer[] | null) ?? []).map(([, value]) => parseWrite(value)),
     parentWrites: Array.isArray(parentWrites) ? pairs(parentWrites as Buffer[]).map(([, value]) => parseWrite(value)) : null,

@@ -242,7 +242,9 @@ export class Scripts {
     const [exists, pushed, owner, moving, resumeId, resumeNs, ...tuples] = reply;
     const resume = text(resumeId) === "" ? undefined : { id: text(resumeId), ns: text(resumeNs) };
     const deadline = moving === 1 ? await this.moveTtl("list", threadId) : { pushedDeadline: pushed as number, owner: owner ? text(owner) : null };
-    return { exists: exists === 1, ...deadline, resume, tuples: tuples.map((t) => parseTuple(t)!) };
+    // Each list item comes once per reply, later copies as its index (includes/lists.lua list_value).
+    const sent: Buffer[] = [];
+    return { exists: exists === 1, ...deadline, resume, tuples: tuples.map((t) => parseTuple(t, undefined, sent)!) };
   }
 
   /**

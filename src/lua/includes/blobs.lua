@@ -7,23 +7,24 @@
 -- A stored blob value as scripts return it: a packed serde value, or the array of a list's node id
 -- and elements (includes/lists.lua list_value), or of the node id alone when it is one of `known`
 -- (a set of node ids, or nil): the caller holds that list's elements; and its size in bytes.
--- `what` names it in an error.
-local function blob_value(base, ns, value, what, known)
+-- `what` names it in an error; `reply` as list_value takes it.
+local function blob_value(base, ns, value, what, known, reply)
   if is_list_blob(value) then
     local id = string.sub(value, 2)
-    return list_value(items_key(base, ns), id, what, known ~= nil and known[id] == true)
+    return list_value(items_key(base, ns), id, what, known ~= nil and known[id] == true, reply)
   end
   return value, #value
 end
 
 -- hmget_pairs over the blobs hash: { field, value, ... } of the fields that exist; lists as
--- blob_value returns them. With `acc`, adds the bytes of the values to acc.bytes.
+-- blob_value returns them. With `acc` (a reply's context, see list_value), list items sent earlier
+-- in the reply are sent as their index, and acc.bytes adds the bytes of the values.
 local function read_blobs(base, ns, fields, what, known, acc)
   local found = hmget_pairs(blobs_key(base, ns), fields)
   for i = 2, #found, 2 do
     local bytes
     if is_list_blob(found[i]) then
-      found[i], bytes = blob_value(base, ns, found[i], what .. " " .. found[i - 1], known)
+      found[i], bytes = blob_value(base, ns, found[i], what .. " " .. found[i - 1], known, acc)
     else
       bytes = #found[i]
     end

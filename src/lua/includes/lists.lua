@@ -100,6 +100,22 @@ local function list_nodes(ikey, id, what, lenient)
   return nodes
 end
 
+-- Appends one item of a list to `items`: the index of its copy earlier in the reply, else its
+-- bytes (numbered for later ones when there is a reply context); returns `bytes` plus what it sent.
+local function add_item(items, bytes, reply, sent, field, value)
+  local earlier = sent and sent[field]
+  if earlier then
+    items[#items + 1] = earlier
+    return bytes
+  end
+  items[#items + 1] = value
+  if sent then
+    reply.n = reply.n + 1
+    sent[field] = reply.n
+  end
+  return bytes + #value
+end
+
 -- The list of node `id` as scripts return it: the node id, then its elements oldest first (an
 -- element, or a segment's joined elements); and the elements' total size in bytes. The saver
 -- joins the elements into the JSON of the whole list (replies.ts blobValue), byte for byte what
@@ -110,40 +126,71 @@ end
 -- reply is the node id alone, and the size 0. Ids are hashes of the lists they name, so the
 -- caller's elements are exactly these; that every one of them is still stored is checked all the
 -- same, as for a reply that carries them, without copying the segments' bytes (HSTRLEN).
-local function list_value(ikey, id, what, held)
+-- With `reply` (a table the script keeps for one reply: { n = items sent, sent = { [ikey] =
+-- { [field] = index } }, nodes = { [ikey] = { [id] = node } } }), an element or segment already
+-- sent in this reply is sent as its index among the items sent (an integer, 1 for the first)
+-- instead of its bytes, and is not read again (it was read and checked by this same call), nor
+-- is a segment node: consecutive checkpoints of a conversation share all but their last
+-- elements, so a page of them carries, and reads, each element once. reply.walked counts the
+-- segments and elements the reply's lists name, sent or not (the work a page does for them).
+local function list_value(ikey, id, what, held, reply)
   local items, bytes = { id }, 0
+  local sent, nodes = reply and reply.sent[ikey], reply and reply.nodes[ikey]
+  if reply and not sent then
+    sent, nodes = {}, {}
+    reply.sent[ikey], reply.nodes[ikey] = sent, nodes
+  end
+  -- A segment node read earlier in the reply is not read again: a page of a conversation's
+  -- checkpoints walks the same segments for each of them.
+  local function node_of(at)
+    if not nodes then return get_node(ikey, at, what) end
+    local n = nodes[at]
+    if not n then
+      n = get_node(ikey, at, what)
+      nodes[at] = n
+    end
+    return n
+  end
   -- The chain: the elements since the last segment, then the segments, newest first.
   local node = get_node(ikey, id, what)
   local names = since_segment(ikey, node)
-  local joined = {}
+  local joined, joined_fields = {}, {}
   id = node.depth == 0 and id or node.seg
   while id ~= "" do
-    local segment = id == node.id and node or get_node(ikey, id, what)
+    local segment = id == node.id and node or node_of(id)
+    local field = "f" .. id
     local value
-    if held then value = redis.call("HSTRLEN", ikey, "f" .. id) > 0 else value = redis.call("HGET", ikey, "f" .. id) end
+    if sent and sent[field] then value = true
+    elseif held then value = redis.call("HSTRLEN", ikey, field) > 0
+    else value = redis.call("HGET", ikey, field) end
     if not value then missing(what .. " names list node " .. id .. ", whose elements are not stored") end
     joined[#joined + 1] = value
+    joined_fields[#joined_fields + 1] = field
     id = segment.parent
   end
   if not held then
-    for i = #joined, 1, -1 do
-      items[#items + 1] = joined[i]
-      bytes = bytes + #joined[i]
-    end
+    for i = #joined, 1, -1 do bytes = add_item(items, bytes, reply, sent, joined_fields[i], joined[i]) end
   end
   local fields = {}
   for i = 1, #names, REF_STEP do fields[#fields + 1] = string.sub(names, i, i + REF_LEN) end
-  for i = 1, #fields, 1000 do
-    local values = redis.call("HMGET", ikey, unpack(fields, i, math.min(i + 999, #fields)))
+  -- Read (and check) the elements not sent yet in this reply; then add them all in order.
+  local wanted = {}
+  for _, f in ipairs(fields) do
+    if not (sent and sent[f]) then wanted[#wanted + 1] = f end
+  end
+  local read = {}
+  for i = 1, #wanted, 1000 do
+    local values = redis.call("HMGET", ikey, unpack(wanted, i, math.min(i + 999, #wanted)))
     for k = 1, #values do
       local v = values[k]
-      if not v then missing(what .. " names list element " .. string.sub(fields[i + k - 1], 2) .. ", which is not stored") end
-      if not held then
-        items[#items + 1] = v
-        bytes = bytes + #v
-      end
+      if not v then missing(what .. " names list element " .. string.sub(wanted[i + k - 1], 2) .. ", which is not stored") end
+      read[wanted[i + k - 1]] = v
     end
   end
+  if not held then
+    for _, f in ipairs(fields) do bytes = add_item(items, bytes, reply, sent, f, read[f]) end
+  end
+  if reply then reply.walked = reply.walked + #joined + #fields end
   return items, bytes
 end
 
