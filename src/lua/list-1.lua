@@ -25,9 +25,9 @@
   or false, 1 when a move to a new deadline is left to step through (see includes/ttl.lua) else
   0, resume id, resume namespace, tuple, tuple, ... } (tuples as in
   includes/read-tuple.lua; a list item already in the reply is sent as its index, see
-  includes/lists.lua list_value). A resume id (else "") says that the call stopped before the page was
-  full (its filter budget, or its bytes): every checkpoint before (resume id, resume namespace) is
-  still to be examined, by a call with that cursor.
+  includes/lists.lua list_value). A resume id (else "") says that the call stopped before the page
+  was full (its filter budget, its bytes, or the list items its tuples name): every checkpoint
+  before (resume id, resume namespace) is still to be examined, by a call with that cursor.
 ]]
 --- @include "keys"
 --- @include "bytes-lt"

@@ -116,6 +116,18 @@ local function add_item(items, bytes, reply, sent, field, value)
   return bytes + #value
 end
 
+-- Segment node `id`, taken from `nodes` (the reply's, or nil) when read earlier in the reply: a
+-- page of a conversation's checkpoints walks the same segments for each of them.
+local function segment_node(ikey, id, what, nodes)
+  if not nodes then return get_node(ikey, id, what) end
+  local node = nodes[id]
+  if not node then
+    node = get_node(ikey, id, what)
+    nodes[id] = node
+  end
+  return node
+end
+
 -- The list of node `id` as scripts return it: the node id, then its elements oldest first (an
 -- element, or a segment's joined elements); and the elements' total size in bytes. The saver
 -- joins the elements into the JSON of the whole list (replies.ts blobValue), byte for byte what
@@ -140,24 +152,13 @@ local function list_value(ikey, id, what, held, reply)
     sent, nodes = {}, {}
     reply.sent[ikey], reply.nodes[ikey] = sent, nodes
   end
-  -- A segment node read earlier in the reply is not read again: a page of a conversation's
-  -- checkpoints walks the same segments for each of them.
-  local function node_of(at)
-    if not nodes then return get_node(ikey, at, what) end
-    local n = nodes[at]
-    if not n then
-      n = get_node(ikey, at, what)
-      nodes[at] = n
-    end
-    return n
-  end
   -- The chain: the elements since the last segment, then the segments, newest first.
   local node = get_node(ikey, id, what)
   local names = since_segment(ikey, node)
   local joined, joined_fields = {}, {}
   id = node.depth == 0 and id or node.seg
   while id ~= "" do
-    local segment = id == node.id and node or node_of(id)
+    local segment = id == node.id and node or segment_node(ikey, id, what, nodes)
     local field = "f" .. id
     local value
     if sent and sent[field] then value = true
