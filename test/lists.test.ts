@@ -34,6 +34,27 @@ async function listAt(saver: RedisSaver, config: RunnableConfig): Promise<unknow
   return (await saver.getTuple(config))?.checkpoint.channel_values.items;
 }
 
+/** Bytes received over a saver's connections (on a Cluster, one per node). */
+function bytesReceived(saver: RedisSaver): number {
+  const client = saver.client;
+  const connections = client instanceof Cluster ? client.nodes("all") : [client];
+  return connections.reduce((n, c) => n + ((c.stream as { bytesRead?: number } | undefined)?.bytesRead ?? 0), 0);
+}
+
+/** A 60-message conversation, answers of some 300 characters. */
+function history(): BaseMessage[] {
+  return Array.from({ length: 60 }, (_, i) => (i % 2 ? new AIMessage({ content: `answer ${i}: ${"the part ships on monday. ".repeat(12)}`, id: `a${i}` }) : new HumanMessage({ content: `question ${i}`, id: `h${i}` })));
+}
+
+/** Puts the first `from` messages of history() on `threadId`, then one more message per checkpoint up to 60. */
+async function putHistory(saver: RedisSaver, threadId: string, from: number): Promise<{ config: RunnableConfig; listBytes: number; elements: Array<[string, Buffer]> }> {
+  const messages = history();
+  let config = await putList(saver, threadId, undefined, messages.slice(0, from));
+  for (let n = from + 1; n <= 60; n++) config = await putList(saver, threadId, config, messages.slice(0, n));
+  const { elements } = await items(saver, threadId);
+  return { config, elements, listBytes: elements.reduce((n, [, v]) => n + v.byteLength, 0) };
+}
+
 describe("lists element by element", () => {
   const redis = redisPerTest("lists");
   const newSaver = () => new RedisSaver({ client: redis.client, prefix: redis.prefix });
@@ -417,18 +438,9 @@ describe("lists element by element", () => {
   it("a process reading back a list it holds is not sent its elements, and reads exactly what a cold reader reads", async () => {
     // Its own connection, so that the bytes it receives are its reads' alone.
     const saver = redis.otherSaver();
-    // Bytes received over the saver's connections (on a Cluster, one per node).
-    const received = () => {
-      const client = saver.client;
-      const connections = client instanceof Cluster ? client.nodes("all") : [client];
-      return connections.reduce((n, c) => n + ((c.stream as { bytesRead?: number } | undefined)?.bytesRead ?? 0), 0);
-    };
-    const history = Array.from({ length: 60 }, (_, i) => (i % 2 ? new AIMessage({ content: `answer ${i}: ${"the part ships on monday. ".repeat(12)}`, id: `a${i}` }) : new HumanMessage({ content: `question ${i}`, id: `h${i}` })));
-    let config = await putList(saver, "held", undefined, history.slice(0, 40));
+    const received = () => bytesReceived(saver);
     // Past a segment, then a chain node: a read of either names what it holds.
-    for (let n = 41; n <= 60; n++) config = await putList(saver, "held", config, history.slice(0, n));
-    const { elements } = await items(saver, "held");
-    const listBytes = elements.reduce((n, [, v]) => n + v.byteLength, 0);
+    const { config, elements, listBytes } = await putHistory(saver, "held", 40);
     const dump = async (value: unknown) => Buffer.from((await saver.serde.dumpsTyped(value))[1]).toString("utf8");
 
     const expected = await dump(await listAt(redis.otherSaver(), config));
@@ -456,15 +468,11 @@ describe("lists element by element", () => {
 
   it("a listing sends each element once per reply: a page of a conversation's checkpoints costs about one list", async () => {
     const saver = redis.otherSaver();
-    const history = Array.from({ length: 60 }, (_, i) => (i % 2 ? new AIMessage({ content: `answer ${i}: ${"the part ships on monday. ".repeat(12)}`, id: `a${i}` }) : new HumanMessage({ content: `question ${i}`, id: `h${i}` })));
-    let config = await putList(saver, "page", undefined, history.slice(0, 30));
-    for (let n = 31; n <= 60; n++) config = await putList(saver, "page", config, history.slice(0, n));
-    const { elements } = await items(saver, "page");
-    const listBytes = elements.reduce((n, [, v]) => n + v.byteLength, 0);
+    const { elements, listBytes } = await putHistory(saver, "page", 30);
     const dump = async (value: unknown) => Buffer.from((await saver.serde.dumpsTyped(value))[1]).toString("utf8");
     // A cold reader, on its own connection(s): the bytes it receives are the listing's.
     const reader = redis.otherSaver();
-    const received = () => (reader.client instanceof Cluster ? reader.client.nodes("all") : [reader.client]).reduce((n, c) => n + ((c.stream as { bytesRead?: number } | undefined)?.bytesRead ?? 0), 0);
+    const received = () => bytesReceived(reader);
     await reader.getTuple({ configurable: { thread_id: "other" } }); // connected
     const before = received();
     const listed = await Promise.all((await collect(reader.list({ configurable: { thread_id: "page" } }, { limit: 20 }))).map(async (t) => [t.checkpoint.id, await dump(t.checkpoint.channel_values.items)]));
