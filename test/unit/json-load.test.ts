@@ -26,13 +26,26 @@ async function written(value: unknown): Promise<Uint8Array> {
   return (await serde.dumpsTyped(value))[1];
 }
 
-/** The serde's value and this module's for the same bytes; `fast` undefined when it left them. */
-async function both(bytes: Uint8Array): Promise<{ reference: unknown; fast: { value: unknown } | undefined }> {
-  return { reference: await serde.loadsTyped("json", bytes), fast: loadJson(bytes) };
-}
-
+/**
+ * Whether loadJson read `bytes` as the serde does: the same value, deeply and written back; false
+ * when it left them to the serde. Where the serde throws (LangChain's `load` cannot build every
+ * message it writes: an escaped response_metadata, say), loadJson must leave them to it, or throw.
+ */
 async function expectSame(bytes: Uint8Array): Promise<boolean> {
-  const { reference, fast } = await both(bytes);
+  let reference: unknown;
+  try {
+    reference = await serde.loadsTyped("json", bytes);
+  } catch {
+    let fast: { value: unknown } | undefined;
+    try {
+      fast = loadJson(bytes);
+    } catch {
+      return false;
+    }
+    expect(fast).toBeUndefined();
+    return false;
+  }
+  const fast = loadJson(bytes);
   if (fast === undefined) return false;
   expect(isDeepStrictEqual(fast.value, reference)).toBe(true);
   expect(Buffer.from(await written(fast.value)).equals(Buffer.from(await written(reference)))).toBe(true);
@@ -62,7 +75,16 @@ const message: fc.Arbitrary<BaseMessage> = fc.oneof(
   fc.record({ content, role: fc.string({ maxLength: 6 }) }).map((f) => new ChatMessage(f as never)),
   fc.record({ content, name: fc.string({ maxLength: 6 }) }).map((f) => new FunctionMessage(f as never)),
   fc.string({ minLength: 1, maxLength: 6 }).map((id) => new RemoveMessage({ id })),
-  fc.record({ content: fc.string(), id: fc.string({ maxLength: 6 }) }).map((f) => new AIMessageChunk(f)),
+  fc
+    .record({
+      content: fc.string(),
+      id: fc.string({ maxLength: 6 }),
+      // A streamed tool call, whole or cut mid-arguments (the constructor parses what it can).
+      tool_call_chunks: fc.array(fc.record({ name: fc.string({ maxLength: 4 }), args: fc.constantFrom('{"a": 1}', '{"a":', "", "[1,2]"), id: fc.string({ maxLength: 4 }), index: fc.nat({ max: 3 }), type: fc.constant("tool_call_chunk" as const) }), { maxLength: 2 }),
+      response_metadata: fc.option(kwargsObject, { nil: undefined }),
+      usage_metadata: fc.option(fc.record({ input_tokens: fc.nat(), output_tokens: fc.nat(), total_tokens: fc.nat() }), { nil: undefined }),
+    })
+    .map((f) => new AIMessageChunk(f as never)),
 );
 
 describe("loadJson", () => {
@@ -97,10 +119,10 @@ describe("loadJson", () => {
       fc.asyncProperty(fc.array(message, { maxLength: 6 }), value, async (messages, extra) => {
         if (await expectSame(await written({ messages, extra }))) taken++;
       }),
-      { numRuns: 300 },
+      { numRuns: 1000 },
     );
     // Most generated lists are plain messages: the fast path must be the one tested, not the fallback.
-    expect(taken).toBeGreaterThan(100);
+    expect(taken).toBeGreaterThan(300);
   });
 
   it("leaves to the serde what it does not read the same way", async () => {
