@@ -96,7 +96,9 @@ describe("durability: waiting for replicas", () => {
     const cluster = await startCluster(6, { replicasPerPrimary: 1 });
     const client = new Cluster(cluster.nodes, { redisOptions: { maxRetriesPerRequest: 1 } });
     try {
-      const saver = new RedisSaver({ client, prefix: "durable", durability: { replicas: 1, timeoutMs: 300 } });
+      // 2 s: on two cores shared with the other test files, a replica that is up once took more
+      // than 300 ms to acknowledge a write (a CI run failed the first put so).
+      const saver = new RedisSaver({ client, prefix: "durable", durability: { replicas: 1, timeoutMs: 2000 } });
       const keys = new KeySpace("durable");
       // Each primary's slot ranges and its replica, from CLUSTER NODES (CLUSTER SLOTS leaves out
       // replicas that have not replicated anything yet).
