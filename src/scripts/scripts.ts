@@ -11,12 +11,11 @@
  * A script that adds data starts with `#!lua` (Redis 7 script flags; a function gets the same
  * flags): Redis then checks memory before the script runs and refuses it whole when over
  * `maxmemory`, instead of checking at its first write and letting the rest through (put's first
- * write is a DEL). The scripts that remove
- * data (deleteThread, prune, unindexConversation) or only move deadlines (ttlMove) say `allow-oom`,
- * so that memory can be freed when it is full, and a put that was written is never followed by a
- * step refused for memory. Reading scripts keep no flags as EVAL scripts and say `allow-oom` as
- * functions (scripts/gen-lua.mjs): a read works out of memory, and the TTL they refresh on read
- * (PEXPIRE) adds no data.
+ * write is a DEL). The scripts that remove data (deleteThread, prune, unindexConversation) or only
+ * move deadlines (ttlMove) say `allow-oom`, so that memory can be freed when it is full, and a put
+ * that was written is never followed by a step refused for memory. Reading scripts keep no flags
+ * as EVAL scripts and say `allow-oom` as functions (scripts/gen-lua.mjs): a read works out of
+ * memory, and the TTL they refresh on read (PEXPIRE) adds no data.
  */
 import type { Cluster, Redis } from "ioredis";
 import { DurabilityError, InvalidInputError, NotFoundError, StorageError } from "../errors.js";

@@ -4,9 +4,10 @@
  * channel, the list node of the last version written (or read by getTuple, which a graph run
  * does before its first put) and that version's serialised elements.
  * A new version whose first elements are byte for byte that version's names its node and how
- * many it shares; a read of that version names the node too, and Redis does not send it back. Bounded by the bytes it holds, oldest out first; an entry whose node is gone
- * from Redis (pruned, expired, deleted elsewhere) costs one resend, never a wrong list (ids are
- * content hashes: a stored node is always the list its id says).
+ * many it shares; a read of that version names the node too, and Redis does not send it back.
+ * Bounded by the bytes it holds, oldest out first; an entry whose node is gone from Redis (pruned,
+ * expired, deleted elsewhere) costs one resend, never a wrong list (ids are content hashes: a
+ * stored node is always the list its id says).
  */
 
 interface Entry {

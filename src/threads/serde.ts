@@ -174,7 +174,7 @@ export class Serde {
       joined.push(JSON_CLOSE);
       let values: unknown[] | undefined;
       try {
-        values = (await this.loadJson(Buffer.concat(joined))) as unknown[];
+        values = (await this.#readJson(Buffer.concat(joined))) as unknown[];
       } catch {
         values = undefined; // deserialise one by one below, to name the value that fails
       }
@@ -192,7 +192,7 @@ export class Serde {
    * JSON through the serde; with LangGraph's own serde, what it would return, built without it
    * where src/threads/json-load.ts can (messages and plain JSON: about a tenth of the time).
    */
-  private async loadJson(bytes: Buffer): Promise<unknown> {
+  async #readJson(bytes: Buffer): Promise<unknown> {
     if (this.#default && (await agrees(this.serde))) {
       const fast = loadJson(bytes);
       if (fast !== undefined) return fast.value;
@@ -202,7 +202,7 @@ export class Serde {
 
   private async loadTyped(type: string, bytes: Buffer, what: string): Promise<unknown> {
     try {
-      if (type === "json") return await this.loadJson(bytes);
+      if (type === "json") return await this.#readJson(bytes);
       return await this.serde.loadsTyped(type, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     } catch (err) {
       throw new SerializationError(`could not deserialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
