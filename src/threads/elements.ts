@@ -7,8 +7,11 @@
  * An entry is reused only if the element still holds exactly what it held when it was
  * serialised, and that is checked at every use, not assumed: each entry keeps a shape of the
  * element, the prototype and every enumerable key and value of each object it reaches (objects
- * by identity, walked again), and a use walks the element and compares (about 0.5 µs for a
- * message). Only objects whose serialisation is a function of exactly that are cached: arrays,
+ * by identity, walked again), and a use walks the element and compares (about 0.4 µs for a
+ * message, twice that when the messages are not in the CPU's caches). The list cache
+ * (src/threads/lists.ts) keeps the shapes of the last list of each channel by place, so that a
+ * put finds most of its elements without a lookup here (Serde.dumpElements); the check is the
+ * same. Only objects whose serialisation is a function of exactly that are cached: arrays,
  * plain objects, and LangChain's own message classes (their toJSON reads the instance's own data
  * properties and constant class getters). Anything else reached (a Date, a Map, a class
  * instance, a getter, a function) makes the element uncached: serialised at every put, as
@@ -54,26 +57,30 @@ interface Walk {
   objects: Set<object>;
 }
 
+/**
+ * What an element held when it was serialised, as `same` walks it: per object reached, depth
+ * first, the object, its prototype, its key count (or array length), then each key and value
+ * (values only for arrays). An object reached a second time (a message's `lc_kwargs` shares its
+ * arrays with the message) is followed by WALKED instead of its shape: the walk that compares it
+ * has compared it already, at its first place. Its first entry is the element itself, so a shape
+ * vouches for one object only. Never changed once taken.
+ */
+export type Shape = readonly unknown[];
+
 interface Entry {
   bytes: Buffer;
-  /**
-   * Per object reached, depth first: the object, its prototype, its key count (or array length),
-   * then each key and value (values only for arrays). An object reached a second time (a message's
-   * `lc_kwargs` shares its arrays with the message) is followed by WALKED instead of its shape:
-   * the walk that compares it has compared it already, at its first place.
-   */
-  shape: unknown[];
+  shape: Shape;
 }
 
 export class ElementBytes {
   readonly #entries = new WeakMap<object, Entry>();
 
-  /** The bytes `element` was serialised to, if it holds what it held then. */
-  get(element: unknown): Buffer | undefined {
+  /** The bytes `element` was serialised to and the shape it had then, if it holds what it held then. */
+  entry(element: unknown): Entry | undefined {
     if (typeof element !== "object" || element === null) return undefined;
     const entry = this.#entries.get(element);
     if (entry === undefined) return undefined;
-    if (same(element, entry.shape, 0) === entry.shape.length) return entry.bytes;
+    if (holds(element, entry.shape)) return entry;
     this.#entries.delete(element);
     return undefined;
   }
@@ -83,30 +90,43 @@ export class ElementBytes {
    * Taken before rather than after, so that the bytes are those of the shape: LangGraph's JSON
    * serde serialises within the call, before anything else can run.
    */
-  shape(element: unknown): unknown[] | undefined {
+  shape(element: unknown): Shape | undefined {
     if (typeof element !== "object" || element === null) return undefined;
     const shape: unknown[] = [];
     return record(element, shape, { objects: new Set() }) ? shape : undefined;
   }
 
-  /** Remembers the bytes `element` was serialised to, if it still has the shape taken before. */
-  set(element: unknown, shape: unknown[] | undefined, bytes: Buffer): void {
-    if (shape === undefined || typeof element !== "object" || element === null) return;
-    if (same(element, shape, 0) === shape.length) this.#entries.set(element, { bytes, shape });
+  /**
+   * Remembers the bytes `element` was serialised to, if it still has the shape taken before; the
+   * shape when it did.
+   */
+  set(element: unknown, shape: Shape | undefined, bytes: Buffer): Shape | undefined {
+    if (shape === undefined || typeof element !== "object" || element === null) return undefined;
+    if (!holds(element, shape)) return undefined;
+    this.#entries.set(element, { bytes, shape });
+    return shape;
   }
 
   /**
    * Remembers `bytes` for an element just deserialised from them, before anything else could
    * reach it: the stored bytes stand for the element while it holds what it holds now, as the
    * bytes of a serialisation do (the next put stores them again instead of serialising the element
-   * again). False when the element cannot be cached.
+   * again). The element's shape, or undefined when it cannot be cached.
    */
-  adopt(element: unknown, bytes: Buffer): boolean {
+  adopt(element: unknown, bytes: Buffer): Shape | undefined {
     const shape = this.shape(element);
-    if (shape === undefined) return false;
+    if (shape === undefined) return undefined;
     this.#entries.set(element as object, { bytes, shape });
-    return true;
+    return shape;
   }
+}
+
+/**
+ * Whether `element` holds exactly what it held when `shape` was taken of it (and is that same
+ * object): then the bytes it was serialised to then are its bytes now.
+ */
+export function holds(element: unknown, shape: Shape): boolean {
+  return typeof element === "object" && element !== null && same(element, shape, 0) === shape.length;
 }
 
 /** Appends `value`'s shape to `shape`; false when the element cannot be cached. */
@@ -155,7 +175,7 @@ function recordValue(v: unknown, shape: unknown[], walk: Walk): boolean {
  * and value is as recorded, -1 otherwise. Same order as `record`, so keys added, removed or
  * reordered, and arrays grown or shrunk, are differences.
  */
-function same(value: object, shape: unknown[], i: number): number {
+function same(value: object, shape: Shape, i: number): number {
   if (shape[i] !== value || Object.getPrototypeOf(value) !== shape[i + 1]) return -1;
   let at = i + 3;
   if (Array.isArray(value)) {
@@ -177,7 +197,7 @@ function same(value: object, shape: unknown[], i: number): number {
 }
 
 /** Compares one value at `at` (and walks it when it is an object): the index after it, or -1. */
-function sameValue(v: unknown, shape: unknown[], at: number): number {
+function sameValue(v: unknown, shape: Shape, at: number): number {
   const recorded = shape[at];
   if (v !== recorded && !(Number.isNaN(v) && Number.isNaN(recorded))) return -1;
   if (typeof v !== "object" || v === null) return at + 1;

@@ -2,19 +2,26 @@
  * What the saver remembers of the lists it stored element by element (src/lua/includes/lists.lua),
  * so that the next version of a list sends only the elements it adds: per thread, namespace and
  * channel, the list node of the last version written (or read by getTuple, which a graph run
- * does before its first put) and that version's serialised elements.
+ * does before its first put), that version's serialised elements, and the shape each element
+ * object had then (src/threads/elements.ts): the next put finds its unchanged elements by place
+ * (Serde.dumpElements).
  * A new version whose first elements are byte for byte that version's names its node and how
  * many it shares; a read of that version names the node too, and Redis does not send it back.
- * Bounded by the bytes it holds, oldest out first; an entry whose node is gone from Redis (pruned,
- * expired, deleted elsewhere) costs one resend, never a wrong list (ids are content hashes: a
- * stored node is always the list its id says).
+ * Bounded by the bytes it holds, oldest out first: an element's bytes plus 8 per entry of its
+ * shape (which also keeps the element object alive, whose content is about as big as its bytes
+ * again). An entry whose node is gone from Redis (pruned, expired, deleted elsewhere) costs one
+ * resend, never a wrong list (ids are content hashes: a stored node is always the list its id
+ * says).
  */
+import type { Shape } from "./elements.js";
 
 interface Entry {
   threadId: string;
   ns: string;
   node: string;
   elements: Buffer[];
+  /** The shape of each element's object when it was serialised or read; none where it cannot be cached. */
+  shapes: ReadonlyArray<Shape | undefined>;
   bytes: number;
 }
 
@@ -48,8 +55,8 @@ export class ListCache {
     return i > 0 ? { node: entry.node, length: i } : undefined;
   }
 
-  /** The list node and elements remembered for a channel, if any. */
-  known(threadId: string, ns: string, channel: string): { node: string; elements: readonly Buffer[] } | undefined {
+  /** The list node, elements and their objects' shapes remembered for a channel, if any. */
+  known(threadId: string, ns: string, channel: string): { node: string; elements: readonly Buffer[]; shapes: ReadonlyArray<Shape | undefined> } | undefined {
     return this.#entries.get(keyOf(threadId, ns, channel));
   }
 
@@ -67,23 +74,23 @@ export class ListCache {
     return out;
   }
 
-  /** Remembers the list just stored (or read) as `node`. */
-  remember(threadId: string, ns: string, channel: string, node: string, elements: Buffer[]): void {
+  /** Remembers the list just stored (or read) as `node`, with its element objects' shapes. */
+  remember(threadId: string, ns: string, channel: string, node: string, elements: Buffer[], shapes: ReadonlyArray<Shape | undefined> = []): void {
     const key = keyOf(threadId, ns, channel);
-    // Usually the list just stored extends the one remembered with the same Buffers: count only
-    // the new ones' bytes (reading each Buffer's length costs a memory access per element).
+    // Usually the list just stored extends the one remembered with the same Buffers and shapes:
+    // count only the new ones (reading each Buffer's length costs a memory access per element).
     const before = this.#entries.get(key);
     let bytes = 0;
     let from = 0;
     if (before !== undefined && before.elements.length <= elements.length) {
-      while (from < before.elements.length && before.elements[from] === elements[from]) from++;
+      while (from < before.elements.length && before.elements[from] === elements[from] && before.shapes[from] === shapes[from]) from++;
       if (from === before.elements.length) bytes = before.bytes;
       else from = 0;
     }
-    for (let i = from; i < elements.length; i++) bytes += elements[i]!.byteLength;
+    for (let i = from; i < elements.length; i++) bytes += elements[i]!.byteLength + 8 * (shapes[i]?.length ?? 0);
     this.#forget(key);
     if (bytes > this.#maxBytes) return;
-    this.#entries.set(key, { threadId, ns, node, elements, bytes });
+    this.#entries.set(key, { threadId, ns, node, elements, shapes, bytes });
     let keys = this.#byThread.get(threadId);
     if (keys === undefined) this.#byThread.set(threadId, (keys = new Set()));
     keys.add(key);

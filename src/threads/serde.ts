@@ -8,7 +8,7 @@
 import type { Checkpoint, CheckpointMetadata, SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import { packParts, unpackParts } from "../codec.js";
 import { InvalidInputError, SerializationError } from "../errors.js";
-import { ElementBytes } from "./elements.js";
+import { ElementBytes, holds, type Shape } from "./elements.js";
 import { agrees, loadJson } from "./json-load.js";
 
 /** What a checkpoint's record holds (through the serde): one value, one (de)serialisation. */
@@ -22,6 +22,15 @@ export interface StoredRecord {
 /** LangGraph's DeltaSnapshot (a DeltaChannel's full value), checked by shape as LangGraph does. */
 export function isDeltaSnapshot(value: unknown): value is { value: unknown } {
   return value !== null && typeof value === "object" && (value as { lg_name?: unknown }).lg_name === "DeltaSnapshot";
+}
+
+/**
+ * A list's elements as stored: each one's serialised bytes, and the shape of the element object
+ * they were serialised (or read) from, where it can be cached (src/threads/elements.ts).
+ */
+export interface ListElements {
+  bytes: Buffer[];
+  shapes: Array<Shape | undefined>;
 }
 
 /** A value to deserialise, and what to call it in an error. */
@@ -98,25 +107,41 @@ export class Serde {
    * Uint8Array), and a list whose elements refer back to an enclosing object (written as
    * "[Circular]", which depends on where the walk starts), are stored whole.
    */
-  async dumpElements(list: readonly unknown[], what: string): Promise<Buffer[] | undefined> {
+  async dumpElements(list: readonly unknown[], what: string, previous?: { readonly bytes: readonly Buffer[]; readonly shapes: ReadonlyArray<Shape | undefined> }): Promise<ListElements | undefined> {
     if (!this.#default || list.length === 0) return undefined;
-    const out = new Array<Buffer>(list.length);
-    for (let i = 0; i < list.length; i++) {
+    const bytes = new Array<Buffer>(list.length);
+    const shapes = new Array<Shape | undefined>(list.length);
+    // The list this channel held last (the one put or read before): the same objects at the same
+    // places, checked against the shapes they had then, without a lookup per element. A graph
+    // step puts its messages again with one more at the end. The first element that is not the
+    // one before, or not as it was, goes to the lookup below with all those after it.
+    let i = 0;
+    if (previous !== undefined) {
+      const same = Math.min(list.length, previous.bytes.length);
+      for (; i < same; i++) {
+        const shape = previous.shapes[i];
+        if (shape === undefined || !holds(list[i], shape)) break;
+        bytes[i] = previous.bytes[i]!;
+        shapes[i] = shape;
+      }
+    }
+    for (; i < list.length; i++) {
       const element = list[i];
-      const cached = this.#elements.get(element);
+      const cached = this.#elements.entry(element);
       if (cached !== undefined) {
-        out[i] = cached;
+        bytes[i] = cached.bytes;
+        shapes[i] = cached.shape;
         continue;
       }
       const shape = this.#elements.shape(element);
-      const [type, bytes] = await this.dumpTyped(element, `${what}, element ${i}`);
+      const [type, dumped] = await this.dumpTyped(element, `${what}, element ${i}`);
       if (type !== "json") return undefined;
-      const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      const buffer = Buffer.from(dumped.buffer, dumped.byteOffset, dumped.byteLength);
       if (buffer.includes(CIRCULAR_JSON)) return undefined;
-      this.#elements.set(element, shape, buffer);
-      out[i] = buffer;
+      shapes[i] = this.#elements.set(element, shape, buffer);
+      bytes[i] = buffer;
     }
-    return out;
+    return { bytes, shapes };
   }
 
   /**
@@ -124,15 +149,15 @@ export class Serde {
    * `packed` (a list stored element by element), the bytes it was read from, so that the next put
    * of a list that holds it does not serialise it again (a graph run reads its thread, then puts
    * the same messages and one more). `known` are those bytes when the caller already has them;
-   * otherwise they are found in `packed`. Returns the elements' bytes, or undefined when the
-   * list cannot be taken apart (another serde, a count that does not match).
+   * otherwise they are found in `packed`. Returns the elements, or undefined when the list cannot
+   * be taken apart (another serde, a count that does not match).
    */
-  adoptElements(list: readonly unknown[], packed: Buffer, known?: readonly Buffer[]): Buffer[] | undefined {
+  adoptElements(list: readonly unknown[], packed: Buffer, known?: readonly Buffer[]): ListElements | undefined {
     if (!this.#default || list.length === 0) return undefined;
-    const elements = known !== undefined && known.length === list.length ? [...known] : splitJsonList(packed);
-    if (elements === undefined || elements.length !== list.length) return undefined;
-    for (let i = 0; i < list.length; i++) this.#elements.adopt(list[i], elements[i]!);
-    return elements;
+    const bytes = known !== undefined && known.length === list.length ? [...known] : splitJsonList(packed);
+    if (bytes === undefined || bytes.length !== list.length) return undefined;
+    const shapes = list.map((element, i) => this.#elements.adopt(element, bytes[i]!));
+    return { bytes, shapes };
   }
 
   /** A checkpoint's record as stored; values without a version only when there are some. */

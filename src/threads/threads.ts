@@ -30,7 +30,7 @@ import type { BranchRow, ForOperation, MetadataCondition, OwnerCheck, Scripts, T
 import { plantFork, type ForkSource } from "./fork.js";
 import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, pathToSeed, type WalkStore } from "./history.js";
 import { ListCache } from "./lists.js";
-import { isDeltaSnapshot, type Serde, type Serialised, type StoredRecord } from "./serde.js";
+import { isDeltaSnapshot, type ListElements, type Serde, type Serialised, type StoredRecord } from "./serde.js";
 import { decodeTuple } from "./tuple.js";
 
 /** A checkpoint of a thread. */
@@ -98,7 +98,7 @@ function refuseOver(count: number, limit: number, what: string): void {
 }
 
 /** A channel value put sends: packed whole, or a list element by element. */
-type SentValue = { channel: string; field: string } & ({ packed: Buffer } | { elements: Buffer[] });
+type SentValue = { channel: string; field: string } & ({ packed: Buffer } | { elements: ListElements });
 
 /** The thread's validator moved between the calls of one walk: the read starts over. */
 class WalkRestart extends Error {}
@@ -170,7 +170,7 @@ export class Threads {
       if (known === undefined) continue;
       const packed = stored.blobs.find(([f]) => f === field)?.[1];
       const elements = packed && this.#serde.adoptElements(value, packed, known.node === node ? known.elements : undefined);
-      if (elements) this.#lists.remember(threadId, stored.ns, channel, node, elements);
+      if (elements) this.#lists.remember(threadId, stored.ns, channel, node, elements.bytes, elements.shapes);
     }
   }
 
@@ -258,9 +258,14 @@ export class Threads {
       this.#serde.record(bare, metadata, Object.fromEntries(unversioned.map((c) => [c, values[c]]))),
       ...stored.filter(isNew).map(async (c): Promise<SentValue> => {
         const value = values[c];
-        const elements = Array.isArray(value) && !this.#shallow ? await this.#serde.dumpElements(value, `channel "${c}"`) : undefined;
-        if (elements !== undefined) return { channel: c, field: blobField(c, versions[c]!), elements };
-        return { channel: c, field: blobField(c, versions[c]!), packed: await this.#serde.dump(value, `channel "${c}"`) };
+        const field = blobField(c, versions[c]!);
+        if (Array.isArray(value) && !this.#shallow) {
+          // The version this process put or read last: its unchanged elements are found by place.
+          const last = this.#lists.known(at.threadId, at.ns, c);
+          const elements = await this.#serde.dumpElements(value, `channel "${c}"`, last && { bytes: last.elements, shapes: last.shapes });
+          if (elements !== undefined) return { channel: c, field, elements };
+        }
+        return { channel: c, field, packed: await this.#serde.dump(value, `channel "${c}"`) };
       }),
     ]);
     const filter: Array<readonly [string, string]> = [];
@@ -278,8 +283,8 @@ export class Threads {
     const blobs = (known: boolean) =>
       sent.map((v): [string, Buffer] => {
         if (!("elements" in v)) return [v.field, v.packed];
-        const start = known ? this.#lists.start(at.threadId, at.ns, v.channel, v.elements) : undefined;
-        return [v.field, listSpec(start, v.elements.slice(start?.length ?? 0))];
+        const start = known ? this.#lists.start(at.threadId, at.ns, v.channel, v.elements.bytes) : undefined;
+        return [v.field, listSpec(start, v.elements.bytes.slice(start?.length ?? 0))];
       });
     const put = (known: boolean) => this.#scripts.put({
       threadId: at.threadId,
@@ -321,7 +326,7 @@ export class Threads {
     if (written.pruneLeft) await this.#scripts.prune(at.threadId, 1, { operation: "put", ns: at.ns });
     for (const v of sent) {
       const node = written.lists.get(v.field);
-      if (node !== undefined && "elements" in v) this.#lists.remember(at.threadId, at.ns, v.channel, node, v.elements);
+      if (node !== undefined && "elements" in v) this.#lists.remember(at.threadId, at.ns, v.channel, node, v.elements.bytes, v.elements.shapes);
     }
     // The thread index (its own slot) learns of a thread once, when a namespace of it first
     // appears: sent as the reply arrives, not awaited, so put stays one round trip.

@@ -17,7 +17,7 @@ const serde = new Serde(langgraphSerde, true);
 async function bothWays(list: unknown[]): Promise<{ whole: Buffer; joined: Buffer } | undefined> {
   const elements = await serde.dumpElements(list, "list");
   if (elements === undefined) return undefined;
-  return { whole: await serde.dump(list, "list"), joined: blobValue([Buffer.from("node id"), ...elements]) };
+  return { whole: await serde.dump(list, "list"), joined: blobValue([Buffer.from("node id"), ...elements.bytes]) };
 }
 
 const json = fc.jsonValue();
@@ -75,7 +75,7 @@ describe("lists element by element", () => {
         const elements = await serde.dumpElements(list, "list");
         expect(elements).toBeDefined();
         const split = splitJsonList(await serde.dump(list, "list"));
-        expect(split?.map((b) => b.toString())).toEqual(elements!.map((b) => b.toString()));
+        expect(split?.map((b) => b.toString())).toEqual(elements!.bytes.map((b) => b.toString()));
       }),
       { numRuns: 300 },
     );
