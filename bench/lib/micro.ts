@@ -4,6 +4,7 @@ import { performance } from "node:perf_hooks";
 import { AIMessage, HumanMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
+import type { Redis } from "ioredis";
 import type { RedisClient, RedisSaver } from "../../src/index.js";
 import { chatGraph, chatTurn } from "../memory.js";
 import { loadJson } from "../../src/threads/json-load.js";
@@ -187,6 +188,61 @@ export class RoundTripFloor extends MemorySaver {
   }
   override async putWrites(...args: Parameters<MemorySaver["putWrites"]>) {
     await this.redis.ping();
+    return super.putWrites(...args);
+  }
+}
+
+/** A bench-only Redis function that keeps the server busy for a number of loop iterations. */
+const BUSY_LIBRARY = "#!lua name=lgbench_busy\nredis.register_function{function_name='lgbench_busy', callback=function(keys, args) local x = 0 for i = 1, tonumber(args[1]) do x = x + i end return 0 end, flags={'no-writes', 'allow-oom'}}";
+
+/** `FCALL` calls and their server time in µs so far (INFO commandstats), for deltas. */
+export async function fcallStats(client: RedisClient): Promise<{ calls: number; usec: number }> {
+  const match = /cmdstat_fcall:calls=(\d+),usec=(\d+)/.exec(await (client as Redis).info("commandstats"));
+  return match ? { calls: Number(match[1]), usec: Number(match[2]) } : { calls: 0, usec: 0 };
+}
+
+/**
+ * The one-PING floor with each PING replaced by a call that keeps Redis busy as long as this
+ * saver's average script call (`setServerTime`, measured in the same run): end-to-end turns as
+ * they would be if the saver's client-side work cost no more than the floor's. What separates it
+ * from the one-PING floor is what the scripts' server time costs the graph on this machine (on
+ * two cores shared with the graph, Redis runs the script largely on the graph's core); what
+ * separates this saver from it is its client-side work. Call `load` first and `unload` after.
+ */
+export class ServerTimeFloor extends MemorySaver {
+  #iterations = 0;
+  #perUs = 0;
+  constructor(private readonly redis: RedisClient) {
+    super();
+  }
+  /** Loads the busy function and measures how many of its iterations take a µs of server time. */
+  async load(): Promise<void> {
+    await (this.redis as Redis).call("FUNCTION", "LOAD", "REPLACE", BUSY_LIBRARY);
+    const before = await fcallStats(this.redis);
+    for (let i = 0; i < 200; i++) await (this.redis as Redis).call("FCALL", "lgbench_busy", "0", "20000");
+    const after = await fcallStats(this.redis);
+    this.#perUs = (20000 * (after.calls - before.calls)) / Math.max(1, after.usec - before.usec);
+  }
+  async unload(): Promise<void> {
+    await (this.redis as Redis).call("FUNCTION", "DELETE", "lgbench_busy").catch(() => undefined);
+  }
+  /** Each call from now on keeps Redis busy `us` µs. */
+  setServerTime(us: number): void {
+    this.#iterations = Math.max(0, Math.round(us * this.#perUs));
+  }
+  #busy(): Promise<unknown> {
+    return (this.redis as Redis).call("FCALL", "lgbench_busy", "0", String(this.#iterations));
+  }
+  override async getTuple(config: RunnableConfig) {
+    await this.#busy();
+    return super.getTuple(config);
+  }
+  override async put(...args: Parameters<MemorySaver["put"]>) {
+    await this.#busy();
+    return super.put(...args);
+  }
+  override async putWrites(...args: Parameters<MemorySaver["putWrites"]>) {
+    await this.#busy();
     return super.putWrites(...args);
   }
 }
