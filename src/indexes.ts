@@ -123,13 +123,25 @@ export class Indexes {
   }
 
   /** A conversation's stored record (JSON), activity score and status, or null. */
-  get(owner: string, threadId: string, options: ForOperation = {}): Promise<ListedConversation | null> {
+  async get(owner: string, threadId: string, options: ForOperation = {}): Promise<ListedConversation | null> {
+    await this.#ownUpdates();
     return this.#scripts.getConversation(owner, threadId, options);
   }
 
   /** One page of a user's conversations. */
-  page(owner: string, query: Parameters<Scripts["listConversations"]>[1]): Promise<{ total: number; more: boolean; continueAfter: string; rows: ListedConversation[] }> {
+  async page(owner: string, query: Parameters<Scripts["listConversations"]>[1]): Promise<{ total: number; more: boolean; continueAfter: string; rows: ListedConversation[] }> {
+    await this.#ownUpdates();
     return this.#scripts.listConversations(owner, query);
+  }
+
+  /**
+   * Reads of the owner's indexes first wait for the updates this process has in flight, so that a
+   * process reads what it wrote (a graph turn's status, its activity). An update sent beside a
+   * reply goes on its own and can be overtaken by a later read: the first call of a script on a
+   * server loads its library before it runs (src/scripts/functions.ts).
+   */
+  async #ownUpdates(): Promise<void> {
+    if (this.#inFlight.size > 0) await this.settled();
   }
 
   /**
