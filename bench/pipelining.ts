@@ -1,9 +1,14 @@
-// Does ioredis auto-pipelining help a graph run? The end-to-end workload of `npm run bench` (a
-// two-node agent graph, growing messages) with 8 and with 32 threads at a time, this saver on a
-// default client and on one with `enableAutoPipelining: true` (commands issued in the same tick
-// leave in one socket write: the putWrites of a step's concurrent tasks, the puts of concurrent
-// threads), beside the one-PING-per-call floor on each client. Rounds take turns, so that the
-// machine's drift touches every row alike.
+// Fewer round trips per graph step: what wins? The end-to-end workload of `npm run bench` (a
+// two-node agent graph, growing messages), and a graph whose middle step runs 8 tasks side by
+// side, with 8 and with 32 threads at a time, for this saver:
+// - as it ships: the writes of a thread's tasks that finish in the same turn of the event loop go
+//   as one putWrites script call (src/scripts/scripts.ts putWrites);
+// - with each putWrites sent alone, as before that;
+// - on a client with `enableAutoPipelining: true` (commands issued in the same tick leave in one
+//   socket write: the puts of concurrent threads, the writes of different threads);
+// beside the one-PING-per-call floor on each client. It also counts script calls and their server
+// time per turn (INFO commandstats). Rounds take turns, so that the machine's drift touches every
+// row alike.
 //
 //   npm run bench:pipelining     (REDIS_URL, else 127.0.0.1:6379; BENCH_QUICK=1 for a short run)
 import { randomBytes } from "node:crypto";
@@ -11,8 +16,8 @@ import { performance } from "node:perf_hooks";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Redis } from "ioredis";
 import { RedisSaver } from "../src/index.js";
-import { agentGraph, question } from "./lib/fixtures.js";
-import { RoundTripFloor } from "./lib/micro.js";
+import { agentGraph, fanOutGraph, question } from "./lib/fixtures.js";
+import { RoundTripFloor, fcallStats } from "./lib/micro.js";
 import { median } from "./lib/stats.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
@@ -21,9 +26,12 @@ const ROUNDS = QUICK ? 2 : 6;
 /** Turns per measurement, shared among the threads (a thread's messages grow with its turns). */
 const TURNS = QUICK ? 64 : 320;
 
+const GRAPHS = { "agent (2 nodes)": agentGraph, "fan-out (8 tasks in a step)": fanOutGraph } as const;
+type GraphName = keyof typeof GRAPHS;
+
 /** Turns per second of `threads` threads, TURNS turns in all, `threads` at a time. */
-async function run(saver: BaseCheckpointSaver, threads: number, tag: string): Promise<number> {
-  const graph = agentGraph(saver);
+async function run(saver: BaseCheckpointSaver, graphName: GraphName, threads: number, tag: string): Promise<number> {
+  const graph = GRAPHS[graphName](saver);
   const start = performance.now();
   await Promise.all(
     Array.from({ length: threads }, async (_, t) => {
@@ -39,30 +47,45 @@ async function main(): Promise<void> {
   const plain = new Redis(REDIS_URL);
   const auto = new Redis(REDIS_URL, { enableAutoPipelining: true });
   const rows = [
-    { name: "redis-tree, default client", saver: new RedisSaver({ client: plain, prefix }) },
-    { name: "redis-tree, enableAutoPipelining", saver: new RedisSaver({ client: auto, prefix }) },
-    { name: "floor (1 PING per call), default client", saver: new RoundTripFloor(plain) },
-    { name: "floor (1 PING per call), enableAutoPipelining", saver: new RoundTripFloor(auto) },
+    { name: "redis-tree (a thread's writes of one turn in one call)", saver: new RedisSaver({ client: plain, prefix }), scripts: true },
+    { name: "redis-tree, each putWrites alone", saver: new RedisSaver({ client: plain, prefix }, { writeGroups: 1 }), scripts: true },
+    { name: "redis-tree, enableAutoPipelining", saver: new RedisSaver({ client: auto, prefix }), scripts: true },
+    { name: "floor (1 PING per call), default client", saver: new RoundTripFloor(plain), scripts: false },
+    { name: "floor (1 PING per call), enableAutoPipelining", saver: new RoundTripFloor(auto), scripts: false },
   ];
   const rates = new Map<string, number[]>();
+  const server = new Map<string, { calls: number; usec: number; turns: number }>();
   console.log(`Redis ${(await plain.info("server")).match(/redis_version:(\S+)/)?.[1]}, ${ROUNDS} rounds of ${TURNS} turns per row; median turns/s\n`);
   for (let round = 0; round <= ROUNDS; round++) {
-    for (const threads of [8, 32]) {
-      for (const row of round % 2 === 0 ? rows : [...rows].reverse()) {
-        const rate = await run(row.saver, threads, `${round}-${threads}-${rows.indexOf(row)}`);
-        // Round 0 warms up (JIT, script loading).
-        if (round > 0) rates.set(`${threads}|${row.name}`, [...(rates.get(`${threads}|${row.name}`) ?? []), rate]);
+    for (const graph of Object.keys(GRAPHS) as GraphName[]) {
+      for (const threads of [8, 32]) {
+        for (const row of round % 2 === 0 ? rows : [...rows].reverse()) {
+          const key = `${graph}|${threads}|${row.name}`;
+          const before = row.scripts ? await fcallStats(plain) : undefined;
+          const rate = await run(row.saver, graph, threads, `${round}-${threads}-${rows.indexOf(row)}-${graph.length}`);
+          // Round 0 warms up (JIT, script loading).
+          if (round === 0) continue;
+          rates.set(key, [...(rates.get(key) ?? []), rate]);
+          if (before !== undefined) {
+            const after = await fcallStats(plain);
+            const s = server.get(key) ?? { calls: 0, usec: 0, turns: 0 };
+            server.set(key, { calls: s.calls + after.calls - before.calls, usec: s.usec + after.usec - before.usec, turns: s.turns + TURNS });
+          }
+        }
       }
     }
   }
-  console.log("| client | 8 threads at a time | 32 threads at a time |\n| --- | ---: | ---: |");
-  for (const row of rows) {
-    const at = (threads: number) => Math.round(median(rates.get(`${threads}|${row.name}`)!));
-    console.log(`| ${row.name} | ${at(8)} | ${at(32)} |`);
-  }
-  for (const threads of [8, 32]) {
-    const ratio = median(rates.get(`${threads}|${rows[1]!.name}`)!) / median(rates.get(`${threads}|${rows[0]!.name}`)!);
-    console.log(`\nauto-pipelining / default, ${threads} threads: ${ratio.toFixed(2)}x`);
+  for (const graph of Object.keys(GRAPHS) as GraphName[]) {
+    console.log(`\n${graph}\n\n| client | turns/s, 8 threads at a time | 32 at a time | script calls per turn | server µs per turn |\n| --- | ---: | ---: | ---: | ---: |`);
+    for (const row of rows) {
+      const at = (threads: number) => Math.round(median(rates.get(`${graph}|${threads}|${row.name}`)!));
+      const s = server.get(`${graph}|8|${row.name}`);
+      console.log(`| ${row.name} | ${at(8)} | ${at(32)} | ${s ? (s.calls / s.turns).toFixed(1) : ""} | ${s ? Math.round(s.usec / s.turns) : ""} |`);
+    }
+    for (const threads of [8, 32]) {
+      const of = (i: number) => median(rates.get(`${graph}|${threads}|${rows[i]!.name}`)!);
+      console.log(`${threads} threads: one call per turn's writes / each alone ${(of(0) / of(1)).toFixed(2)}x; auto-pipelining / default ${(of(2) / of(0)).toFixed(2)}x`);
+    }
   }
   await cleanup(plain, prefix);
   plain.disconnect();

@@ -148,6 +148,12 @@ const CONVERSATIONS_MAX_WALKED = 1000;
 const STEP = 250;
 
 /**
+ * Tasks' writes of one thread that one putWrites script call carries at most: the tasks of a step
+ * that finish in the same turn of the event loop share one call (src/scripts/scripts.ts putWrites).
+ */
+const WRITE_GROUPS = 256;
+
+/**
  * A LangGraph checkpointer on plain Redis (no modules), through ioredis.
  *
  * Each operation is one round trip: `put`, `putWrites`, `getTuple` and each page of `list` are one
@@ -178,10 +184,11 @@ export class RedisSaver extends BaseCheckpointSaver {
   /**
    * @param internal for this library's own use: `ownsClient` (fromUrl, fromCluster) and
    *   `walkMaxNodes` (tests lower it to exercise walks, and filtered list pages, of several calls)
-   *   and `step` (tests lower it to exercise deletes, prunes and stats of several calls), and
-   *   `listMaxBytes` (tests lower it to exercise list pages of several calls)
+   *   and `step` (tests lower it to exercise deletes, prunes and stats of several calls),
+   *   `listMaxBytes` (tests lower it to exercise list pages of several calls), and `writeGroups`
+   *   (1 sends each putWrites at once, as a benchmark compares)
    */
-  constructor(options: RedisSaverOptions, internal?: { ownsClient?: boolean; walkMaxNodes?: number; step?: number; listMaxBytes?: number }) {
+  constructor(options: RedisSaverOptions, internal?: { ownsClient?: boolean; walkMaxNodes?: number; step?: number; listMaxBytes?: number; writeGroups?: number }) {
     super(options?.serde);
     if (options === null || typeof options !== "object" || options.client == null) {
       throw new InvalidInputError("RedisSaver needs an ioredis client: new RedisSaver({ client: new Redis(url) })");
@@ -220,6 +227,7 @@ export class RedisSaver extends BaseCheckpointSaver {
       maxListBytes: internal?.listMaxBytes ?? LIST_MAX_BYTES,
       maxWalked: internal?.walkMaxNodes ?? CONVERSATIONS_MAX_WALKED,
       step: internal?.step ?? STEP,
+      writeGroups: internal?.writeGroups ?? WRITE_GROUPS,
     }, {
       allowEviction: options.allowEviction === true,
       ttl: ttlMs > 0,
@@ -271,10 +279,11 @@ export class RedisSaver extends BaseCheckpointSaver {
 
   /**
    * Closes the client if this saver created it ({@link RedisSaver.fromUrl},
-   * {@link RedisSaver.fromCluster}), after the index updates in flight; a client passed in stays
-   * open, since its owner may still use it.
+   * {@link RedisSaver.fromCluster}), after the writes waiting to go and the index updates in
+   * flight; a client passed in stays open, since its owner may still use it.
    */
   async close(): Promise<void> {
+    this.#threads.flushWrites();
     await this.#indexes.settled();
     if (!this.#ownsClient || this.client.status === "end") return;
     const ended = once(this.client, "end");

@@ -75,6 +75,17 @@ describe("out of memory (noeviction)", () => {
     const attempts: Array<[string, () => Promise<unknown>]> = [
       ["put", () => saver.put(head.config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { messages: [new AIMessage(big)] }, channel_versions: { messages: 99 } }, { source: "loop", step: 9, parents: {} }, { messages: 99 })],
       ["putWrites", () => saver.putWrites(head.config, [["messages", [new AIMessage(big)]]], "task-oom")],
+      // Tasks that write in the same turn share one script call: refused, each of them fails, and neither is stored.
+      [
+        "putWrites of tasks that finish together",
+        async () => {
+          const both = await Promise.allSettled([saver.putWrites(head.config, [["small", 1]], "task-small"), saver.putWrites(head.config, [["messages", [new AIMessage(big)]]], "task-big")]);
+          for (const result of both) if (result.status === "rejected") expect(String((result.reason as Error).message)).toMatch(/OOM/);
+          const refused = both.filter((r) => r.status === "rejected");
+          expect(refused).toHaveLength(2);
+          throw (refused[0] as PromiseRejectedResult).reason;
+        },
+      ],
       ["addMessage", () => manager.addMessage(c.threadId, new HumanMessage(big), { userId: "alice" })],
       ["updateConversation", () => manager.updateConversation(c.threadId, { title: big.slice(0, 900) }, { userId: "alice" })],
       ["forkConversation", () => manager.forkConversation(c.threadId, { userId: "alice", title: "fork" })],

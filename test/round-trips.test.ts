@@ -49,6 +49,33 @@ describe("round trips", () => {
       await observed.quit();
     });
 
+    it("the writes of tasks that finish together go as one script call, a call per thread", async () => {
+      const observed = newClient();
+      const probe = new RedisSaver({ client: observed, prefix });
+      const config = await probe.put({ configurable: { thread_id: "rt-batch" } }, checkpointWith({ a: 1 }), meta(), { a: 1 });
+      const other = await probe.put({ configurable: { thread_id: "rt-batch-other" } }, checkpointWith({ a: 1 }), meta(), { a: 1 });
+      const pending = { configurable: { thread_id: "rt-batch", checkpoint_ns: "", checkpoint_id: "not-put-yet" } };
+      await probe.putWrites(config, [["warm", 0]], "warm-up");
+      const { sent, stop } = await recordCommands(observed);
+      // Three tasks of one thread (two checkpoints) in one turn of the event loop: one call.
+      expect(await sent(() => Promise.all([probe.putWrites(config, [["a", 1], ["b", 2]], "t1"), probe.putWrites(config, [["a", 3]], "t2"), probe.putWrites(pending, [["c", 4]], "t3")]))).toEqual(["fcall"]);
+      // Two threads: one call each.
+      expect(await sent(() => Promise.all([probe.putWrites(config, [["a", 5]], "t4"), probe.putWrites(other, [["a", 6]], "t5")]))).toEqual(["fcall", "fcall"]);
+      const tuple = await probe.getTuple(config);
+      expect(tuple!.pendingWrites!.map(([task, channel, value]) => `${task}:${channel}:${String(value)}`).sort()).toEqual(["t1:a:1", "t1:b:2", "t2:a:3", "t4:a:5", "warm-up:warm:0"]);
+      // The writes to a checkpoint not put yet are kept for it (LangGraph sends a step's writes before its put).
+      await probe.put({ configurable: { thread_id: "rt-batch" } }, { ...checkpointWith({ a: 2 }), id: "not-put-yet" }, meta(), { a: 2 });
+      expect((await probe.getTuple(pending))!.pendingWrites).toEqual([["t3", "c", 4]]);
+      // More than one call carries at most (256 tasks): the rest go in another.
+      const many = Array.from({ length: 300 }, (_, i) => probe.putWrites(config, [["m", i]], `many-${String(i).padStart(3, "0")}`));
+      expect(await sent(() => Promise.all(many))).toEqual(["fcall", "fcall"]);
+      expect((await probe.getTuple(config))!.pendingWrites!.filter(([task]) => task.startsWith("many-"))).toHaveLength(300);
+      await probe.deleteThread("rt-batch");
+      await probe.deleteThread("rt-batch-other");
+      await stop();
+      await observed.quit();
+    });
+
     it("a conversation's put is one round trip: its owner's activity goes beside the put, and stays exact when the owner changes", async () => {
       const observed = newClient();
       const saver = new RedisSaver({ client: observed, prefix });

@@ -49,6 +49,34 @@ export function agentGraph(checkpointer: BaseCheckpointSaver) {
     .compile({ checkpointer });
 }
 
+const FanOutState = Annotation.Root({
+  messages: Annotation<BaseMessage[]>({ reducer: messagesStateReducer, default: () => [] }),
+  findings: Annotation<string[]>({ reducer: (a, b) => [...a, ...b], default: () => [] }),
+});
+
+/**
+ * A graph whose middle step runs `width` tasks side by side (a plan, `width` workers that each
+ * write a finding, a node that joins them into an answer): the writes of a step of many tasks.
+ */
+export function fanOutGraph(checkpointer: BaseCheckpointSaver, width = 8) {
+  type State = typeof FanOutState.State;
+  // Node names are made at run time, which the builder's types do not follow: a narrower view of it.
+  interface Builder {
+    addNode(name: string, node: (state: State) => Partial<State>): Builder;
+    addEdge(from: string, to: string): Builder;
+    compile(options: { checkpointer: BaseCheckpointSaver }): { invoke(input: { messages: BaseMessage[] }, config: RunnableConfig): Promise<unknown> };
+  }
+  const graph = new StateGraph(FanOutState) as unknown as Builder;
+  graph.addNode("plan", () => ({ findings: [] }));
+  graph.addNode("join", (state) => ({ messages: [new AIMessage(`Answer from ${state.findings.length} findings.`)] }));
+  graph.addEdge(START, "plan");
+  for (let i = 0; i < width; i++) {
+    graph.addNode(`worker${i}`, (state) => ({ findings: [`worker ${i}: ${state.messages.length} messages read, nothing missing in part ${i}.`] }));
+    graph.addEdge("plan", `worker${i}`).addEdge(`worker${i}`, "join");
+  }
+  return graph.addEdge("join", END).compile({ checkpointer });
+}
+
 export function question(i: number): HumanMessage {
   return new HumanMessage(`Question ${i}: my order arrived broken, what can I do?`);
 }

@@ -67,6 +67,8 @@ export interface WalkBudget {
   maxWalked: number;
   /** Keys or checkpoints one call of a stepped script (deleteThread, prune, threadStats) handles at most. */
   step: number;
+  /** Tasks' writes one putWrites call carries at most (see Scripts.putWrites); 1 sends each at once. */
+  writeGroups: number;
 }
 
 /**
@@ -167,11 +169,28 @@ const COUNT_STEP = 1000;
 /** The scripts that write (they start with `#!lua`, see above): with `durability`, they wait for replicas. */
 const WRITING = new Set<ScriptName>((namesOf(luaScripts) as ScriptName[]).filter((name) => luaScripts[name].lua.startsWith("#!lua")));
 
+/** Writes of one thread waiting to go as one putWrites script call (see Scripts.putWrites). */
+interface WriteBatch {
+  threadId: string;
+  ttlMs: number;
+  groups: Array<{ args: Array<string | Buffer>; resolve: (result: { stored: number; changed?: { owner: string | null } & ThreadStatus }) => void; reject: (err: unknown) => void }>;
+  bytes: number;
+}
+
+/**
+ * Bytes of writes one putWrites call carries at most, past its first task's: more goes in the next
+ * call, so that a step of many tasks with large writes never becomes one long script (storing a
+ * value costs some 4 ms a MiB). The number of tasks is WalkBudget.writeGroups.
+ */
+const WRITES_BATCH_BYTES = 1024 * 1024;
+
 export class Scripts {
   readonly client: RedisClient;
   readonly keys: KeySpace;
   readonly budget: WalkBudget;
   readonly #safety: Safety;
+  /** Each thread's writes waiting to go, by thread base key. */
+  readonly #writes = new Map<string, WriteBatch>();
   /** The eviction policy was checked (or need not be): calls go straight to Redis. */
   #checked: boolean;
 
@@ -324,8 +343,14 @@ export class Scripts {
    * (LangGraph's special channels) replace what is there; the others are stored only if absent.
    * `outcome`: the task failed or was interrupted (with its interrupts, a JSON array). Returns how
    * many were stored and, when the thread's status changed, its owner and new status.
+   *
+   * The tasks of a graph step that finish together send their writes in the same turn of the
+   * event loop: those of one thread wait here and go to Redis as one call of the script when the
+   * turn ends, or before the next script call for the thread, which so reaches Redis after them.
+   * One round trip and one script for all of them (at most `budget.writeGroups` and about 1 MiB);
+   * if it fails, each of them fails, and none is stored.
    */
-  async putWrites(
+  putWrites(
     threadId: string,
     ns: string,
     checkpointId: string,
@@ -333,11 +358,58 @@ export class Scripts {
     writes: ReadonlyArray<Omit<RawWrite, "packed"> & { overwrite: boolean }>,
     outcome: { taskId: string; status: "error" } | { taskId: string; status: "interrupted"; interrupts: string } | undefined,
   ): Promise<{ stored: number; changed?: { owner: string | null } & ThreadStatus }> {
-    const args = writes.flatMap((w) => [w.overwrite ? "s" : "n", `${w.taskId}:${w.idx}`, packWrite(w)]);
-    const status = outcome === undefined ? ["", "", ""] : [outcome.status, outcome.taskId, outcome.status === "interrupted" ? outcome.interrupts : ""];
-    const [stored, owner, seq, st, interrupts] = (await this.thread("putWrites", "putWrites", threadId, [ns, checkpointId, String(ttlMs), ...status, ...args])) as Reply[];
-    if (seq === undefined) return { stored: stored as number };
-    return { stored: stored as number, changed: { owner: owner ? text(owner) : null, seq: seq as number, status: text(st) as ThreadStatus["status"], interrupts: text(interrupts) } };
+    const args: Array<string | Buffer> = [ns, checkpointId];
+    if (outcome === undefined) args.push("", "", "");
+    else args.push(outcome.status, outcome.taskId, outcome.status === "interrupted" ? outcome.interrupts : "");
+    args.push(String(writes.length));
+    let bytes = 0;
+    for (const w of writes) {
+      const packed = packWrite(w);
+      bytes += packed.byteLength;
+      args.push(w.overwrite ? "s" : "n", `${w.taskId}:${w.idx}`, packed);
+    }
+    const base = this.keys.threadBase(threadId);
+    let batch = this.#writes.get(base);
+    if (batch !== undefined && (batch.ttlMs !== ttlMs || batch.bytes + bytes > WRITES_BATCH_BYTES)) {
+      this.#sendWrites(base, batch);
+      batch = undefined;
+    }
+    if (batch === undefined) {
+      const created: WriteBatch = { threadId, ttlMs, groups: [], bytes: 0 };
+      this.#writes.set(base, created);
+      if (this.budget.writeGroups > 1) setImmediate(() => this.#sendWrites(base, created));
+      batch = created;
+    }
+    batch.bytes += bytes;
+    const done = new Promise<Awaited<ReturnType<Scripts["putWrites"]>>>((resolve, reject) => batch.groups.push({ args, resolve, reject }));
+    if (batch.groups.length >= this.budget.writeGroups) this.#sendWrites(base, batch);
+    return done;
+  }
+
+  /** Sends a thread's batch of writes, unless it went already. */
+  #sendWrites(base: string, batch: WriteBatch): void {
+    if (this.#writes.get(base) !== batch) return;
+    this.#writes.delete(base);
+    const args: Array<string | Buffer> = [String(batch.ttlMs), String(batch.groups.length)];
+    for (const group of batch.groups) for (const arg of group.args) args.push(arg);
+    this.thread("putWrites", "putWrites", batch.threadId, args).then(
+      (reply) => {
+        const replies = reply as Reply[][];
+        batch.groups.forEach((group, i) => {
+          const [stored, owner, seq, st, interrupts] = replies[i] ?? [];
+          if (seq === undefined) group.resolve({ stored: stored as number });
+          else group.resolve({ stored: stored as number, changed: { owner: owner ? text(owner) : null, seq: seq as number, status: text(st) as ThreadStatus["status"], interrupts: text(interrupts) } });
+        });
+      },
+      (err: unknown) => {
+        for (const group of batch.groups) group.reject(err);
+      },
+    );
+  }
+
+  /** Sends every batch of writes now (before the client closes). */
+  flushWrites(): void {
+    for (const [base, batch] of this.#writes) this.#sendWrites(base, batch);
   }
 
   /**
@@ -824,8 +896,13 @@ export class Scripts {
     this.#checked = true;
   }
 
-  /** Runs one script (functions.ts); replies come back as Buffers, so serde bytes stay untouched. */
+  /**
+   * Runs one script (functions.ts); replies come back as Buffers, so serde bytes stay untouched.
+   * A thread's writes waiting to go (putWrites) go first: calls reach Redis in the order made.
+   */
   private run(operation: string, name: ScriptName, keys: string[], args: Array<string | Buffer>): Promise<unknown> {
+    const waiting = name === "putWrites" ? undefined : this.#writes.get(keys[0]!);
+    if (waiting !== undefined) this.#sendWrites(keys[0]!, waiting);
     if (!this.#checked) return this.checkEviction(operation, false).then(() => this.run(operation, name, keys, args));
     const durability = this.#safety.durability;
     if (durability !== undefined && WRITING.has(name)) return this.runDurably(operation, name, keys, args, durability);

@@ -335,7 +335,15 @@ export class Threads {
     return { configurable: { thread_id: at.threadId, checkpoint_ns: at.ns, checkpoint_id: checkpoint.id } };
   }
 
-  /** Stores the writes of one task against a checkpoint. One round trip. */
+  /** Sends the writes waiting to go (Scripts.putWrites) now. */
+  flushWrites(): void {
+    this.#scripts.flushWrites();
+  }
+
+  /**
+   * Stores the writes of one task against a checkpoint. One round trip, shared with the other
+   * tasks of the thread that write in the same turn of the event loop (Scripts.putWrites).
+   */
   async writeWrites(ref: CheckpointAt, writes: PendingWrite[], taskId: string, taskPath: string): Promise<void> {
     refuseOver(writes.length, LIMITS.writes, "putWrites: writes");
     const packed = await Promise.all(
