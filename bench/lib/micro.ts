@@ -202,16 +202,19 @@ export async function fcallStats(client: RedisClient): Promise<{ calls: number; 
 }
 
 /**
- * The one-PING floor with each PING replaced by a call that keeps Redis busy as long as this
- * saver's average script call (`setServerTime`, measured in the same run): end-to-end turns as
- * they would be if the saver's client-side work cost no more than the floor's. What separates it
- * from the one-PING floor is what the scripts' server time costs the graph on this machine (on
- * two cores shared with the graph, Redis runs the script largely on the graph's core); what
- * separates this saver from it is its client-side work. Call `load` first and `unload` after.
+ * The one-PING floor with each PING replaced by a call that keeps Redis busy, so that a turn
+ * costs the server as much as this saver's scripts did in a turn (`setServerTime`, measured in
+ * the same run): end-to-end turns as they would be if the saver's client-side work cost no more
+ * than the floor's. What separates it from the one-PING floor is what the scripts' server time
+ * costs the graph on this machine (on two cores shared with the graph, Redis runs the script
+ * largely on the graph's core); what separates this saver from it is its client-side work. Call
+ * `load` first and `unload` after.
  */
 export class ServerTimeFloor extends MemorySaver {
   #iterations = 0;
   #perUs = 0;
+  /** Checkpoint calls made so far (one busy call each). */
+  calls = 0;
   constructor(private readonly redis: RedisClient) {
     super();
   }
@@ -226,11 +229,12 @@ export class ServerTimeFloor extends MemorySaver {
   async unload(): Promise<void> {
     await (this.redis as Redis).call("FUNCTION", "DELETE", "lgbench_busy").catch(() => undefined);
   }
-  /** Each call from now on keeps Redis busy `us` µs. */
-  setServerTime(us: number): void {
-    this.#iterations = Math.max(0, Math.round(us * this.#perUs));
+  /** From now on, each call keeps Redis busy `usPerTurn / callsPerTurn` µs. */
+  setServerTime(usPerTurn: number, callsPerTurn: number): void {
+    this.#iterations = Math.max(0, Math.round((usPerTurn / callsPerTurn) * this.#perUs));
   }
   #busy(): Promise<unknown> {
+    this.calls++;
     return (this.redis as Redis).call("FCALL", "lgbench_busy", "0", String(this.#iterations));
   }
   override async getTuple(config: RunnableConfig) {
