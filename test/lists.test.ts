@@ -9,6 +9,7 @@ import fc from "fast-check";
 import { Cluster, type Redis } from "ioredis";
 import { ConversationManager, RedisSaver, isStorageError } from "../src/index.js";
 import { escapeKeyPart } from "../src/keys.js";
+import { Serde } from "../src/threads/serde.js";
 import { chatGraph, contents, re } from "./helpers/graphs.js";
 import { collect } from "./helpers/fixtures.js";
 import { keysOf, redisPerTest } from "./helpers/redis.js";
@@ -162,12 +163,7 @@ describe("lists element by element", () => {
 
     /** Messages serialised one by one (put's elements; putWrites serialises its lists whole), and bytes sent, in one turn. */
     const turn = async (runner: RedisSaver, i: number) => {
-      let serialised = 0;
-      const dumpsTyped = runner.serde.dumpsTyped.bind(runner.serde);
-      runner.serde.dumpsTyped = (value: unknown) => {
-        if (isBaseMessage(value)) serialised += 1;
-        return dumpsTyped(value);
-      };
+      const dumpTyped = vi.spyOn(Serde.prototype, "dumpTyped");
       let sent = 0;
       const client = runner.client as Redis;
       const sendCommand = client.sendCommand.bind(client);
@@ -175,11 +171,13 @@ describe("lists element by element", () => {
         for (const arg of args[0].args) sent += typeof arg === "string" ? Buffer.byteLength(arg) : Buffer.isBuffer(arg) ? arg.byteLength : 0;
         return sendCommand(...args);
       };
+      let serialised: number;
       try {
         await run(runner, i);
+        serialised = dumpTyped.mock.calls.filter(([value]) => isBaseMessage(value)).length;
       } finally {
         client.sendCommand = sendCommand;
-        runner.serde.dumpsTyped = dumpsTyped;
+        dumpTyped.mockRestore();
       }
       return { serialised, sent };
     };

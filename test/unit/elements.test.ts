@@ -4,7 +4,6 @@
 // arrays; edit messages and what they reach) and hold the bytes the saver would store to a fresh
 // serialisation of the element as it is now.
 import { AIMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
-import { Serializable } from "@langchain/core/load/serializable";
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
 import { isSerializationError } from "../../src/errors.js";
@@ -156,18 +155,18 @@ describe("the element cache", () => {
     );
   });
 
-  it("an element that did not change is not serialised again: the same bytes, no toJSON call", async () => {
+  it("an element that did not change is not serialised again: the same bytes, no call to serialise it", async () => {
     const serde = new Serde(langgraphSerde, true);
     const list = [new HumanMessage({ content: "hi", id: "h1" }), new AIMessage({ content: "hello", id: "a1" }), { plain: [1, { deep: "x" }] }];
     const first = await serde.dumpElements(list, "list");
-    const toJSON = vi.spyOn(Serializable.prototype, "toJSON");
+    const dumpTyped = vi.spyOn(Serde.prototype, "dumpTyped");
     try {
-      const grown = [...list, new AIMessage({ content: "new", id: "a2" })];
-      const second = await serde.dumpElements(grown, "list");
+      const added = new AIMessage({ content: "new", id: "a2" });
+      const second = await serde.dumpElements([...list, added], "list");
       expect(second!.bytes.slice(0, 3).every((b, i) => b === first!.bytes[i])).toBe(true);
-      expect(toJSON).toHaveBeenCalledTimes(1); // the new message only
+      expect(dumpTyped.mock.calls.map(([v]) => v)).toEqual([added]); // the new message only
     } finally {
-      toJSON.mockRestore();
+      dumpTyped.mockRestore();
     }
   });
 
@@ -236,12 +235,12 @@ describe("the element cache", () => {
           expect((await stored(serde, loaded)).equals(await fresh(loaded))).toBe(true);
           return;
         }
-        const toJSON = vi.spyOn(Serializable.prototype, "toJSON");
+        const dumpTyped = vi.spyOn(Serde.prototype, "dumpTyped");
         try {
           expect((await stored(serde, loaded)).equals(read)).toBe(true);
-          expect(toJSON).not.toHaveBeenCalled();
+          expect(dumpTyped).not.toHaveBeenCalled();
         } finally {
-          toJSON.mockRestore();
+          dumpTyped.mockRestore();
         }
         for (const c of changes) apply(loaded, c);
         // What a put stores is what the serde writes now or, when nothing changed, the bytes it

@@ -4,19 +4,10 @@
 // the serde. These tests hold it to that on messages of every class with arbitrary kwargs, and on
 // the values it must leave alone.
 import { isDeepStrictEqual } from "node:util";
-import {
-  AIMessage,
-  AIMessageChunk,
-  ChatMessage,
-  FunctionMessage,
-  HumanMessage,
-  RemoveMessage,
-  SystemMessage,
-  ToolMessage,
-  type BaseMessage,
-} from "@langchain/core/messages";
+import { AIMessage, AIMessageChunk, HumanMessage, SystemMessage, ToolMessage, type BaseMessage } from "@langchain/core/messages";
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import fc from "fast-check";
+import { message, value } from "../helpers/messages.js";
 import { agrees, loadJson } from "../../src/threads/json-load.js";
 import { Serde } from "../../src/threads/serde.js";
 
@@ -51,41 +42,6 @@ async function expectSame(bytes: Uint8Array): Promise<boolean> {
   expect(Buffer.from(await written(fast.value)).equals(Buffer.from(await written(reference)))).toBe(true);
   return true;
 }
-
-const json = fc.jsonValue({ maxDepth: 4 });
-const key = fc.oneof(fc.string({ maxLength: 8 }), fc.constantFrom("lc", "__proto__", "constructor", "toString", "__lc_escaped__", "tool_call_id", "additional_kwargs", "a_b", "aB", " x ", "-"));
-// The serde writes undefined as a record; in a message's kwargs, reading drops it (null in an array).
-const value = fc.oneof(json, fc.constant(undefined), fc.array(fc.oneof(json, fc.constant(undefined)), { maxLength: 3 }));
-const kwargsObject = fc.dictionary(key, value, { maxKeys: 4 });
-const content = fc.oneof(fc.string(), fc.array(fc.record({ type: fc.constant("text"), text: fc.string() }), { maxLength: 3 }), fc.array(json, { maxLength: 3 }));
-const toolCall = fc.record({ id: fc.string({ maxLength: 6 }), name: fc.string({ minLength: 1, maxLength: 6 }), args: kwargsObject, type: fc.constant("tool_call" as const) });
-
-const message: fc.Arbitrary<BaseMessage> = fc.oneof(
-  fc.record({ content, id: fc.option(fc.string({ maxLength: 6 }), { nil: undefined }), additional_kwargs: fc.option(kwargsObject, { nil: undefined }) }).map((f) => new HumanMessage(f as never)),
-  fc
-    .record({
-      content,
-      tool_calls: fc.array(toolCall, { maxLength: 2 }),
-      response_metadata: fc.option(kwargsObject, { nil: undefined }),
-      usage_metadata: fc.option(fc.record({ input_tokens: fc.nat(), output_tokens: fc.nat(), total_tokens: fc.nat() }), { nil: undefined }),
-    })
-    .map((f) => new AIMessage(f as never)),
-  fc.record({ content, tool_call_id: fc.string({ maxLength: 6 }), artifact: fc.option(json, { nil: undefined }), status: fc.constantFrom("success" as const, "error" as const) }).map((f) => new ToolMessage(f as never)),
-  content.map((c) => new SystemMessage({ content: c as never })),
-  fc.record({ content, role: fc.string({ maxLength: 6 }) }).map((f) => new ChatMessage(f as never)),
-  fc.record({ content, name: fc.string({ maxLength: 6 }) }).map((f) => new FunctionMessage(f as never)),
-  fc.string({ minLength: 1, maxLength: 6 }).map((id) => new RemoveMessage({ id })),
-  fc
-    .record({
-      content: fc.string(),
-      id: fc.string({ maxLength: 6 }),
-      // A streamed tool call, whole or cut mid-arguments (the constructor parses what it can).
-      tool_call_chunks: fc.array(fc.record({ name: fc.string({ maxLength: 4 }), args: fc.constantFrom('{"a": 1}', '{"a":', "", "[1,2]"), id: fc.string({ maxLength: 4 }), index: fc.nat({ max: 3 }), type: fc.constant("tool_call_chunk" as const) }), { maxLength: 2 }),
-      response_metadata: fc.option(kwargsObject, { nil: undefined }),
-      usage_metadata: fc.option(fc.record({ input_tokens: fc.nat(), output_tokens: fc.nat(), total_tokens: fc.nat() }), { nil: undefined }),
-    })
-    .map((f) => new AIMessageChunk(f as never)),
-);
 
 describe("loadJson", () => {
   it("reads a conversation as the serde does, without it", async () => {
