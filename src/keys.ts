@@ -45,8 +45,12 @@
  * The same rule is implemented in Lua (`escape` in `src/lua/includes/keys.lua`).
  */
 export function escapeKeyPart(value: string): string {
+  // Most parts (thread ids, channels, namespaces) hold nothing to escape: one test, no replace.
+  if (!ESCAPED.test(value)) return value;
   return value.replace(/[%:{}]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`);
 }
+
+const ESCAPED = /[%:{}]/;
 
 /** Builds the keys of one saver, under one prefix. */
 export class KeySpace {

@@ -117,6 +117,7 @@ export class ListCache {
   }
 }
 
+/** One key per (thread, namespace, channel): the first two length-prefixed, so no two triples share one. */
 function keyOf(threadId: string, ns: string, channel: string): string {
-  return JSON.stringify([threadId, ns, channel]);
+  return `${threadId.length}:${threadId}${ns.length}:${ns}${channel}`;
 }

@@ -239,15 +239,17 @@ export class Threads {
   ): Promise<RunnableConfig> {
     const { channel_values: values = {}, ...bare } = checkpoint;
     const versions = checkpoint.channel_versions ?? {};
+    const channels = namesOf(values);
     refuseOver(namesOf(metadata ?? {}).length, LIMITS.metadataKeys, "put: metadata keys");
-    refuseOver(Math.max(namesOf(values).length, namesOf(versions).length), LIMITS.channels, "put: channels");
+    refuseOver(Math.max(channels.length, namesOf(versions).length), LIMITS.channels, "put: channels");
 
     // A value is stored as a blob when its channel has a version (blobs are shared by the
     // checkpoints that read that version); a value without a version (LangGraph's empty
     // `__pregel_tasks`) travels in the record. The node lists the blobs it holds, so a blob that
     // goes missing later is noticed on read instead of read as an empty channel.
-    const stored = namesOf(values).filter((c) => c in versions);
-    const unversioned = namesOf(values).filter((c) => !(c in versions));
+    const stored = channels.filter((c) => c in versions);
+    const unversioned = channels.filter((c) => !(c in versions));
+    const fields = new Map(stored.map((c) => [c, blobField(c, versions[c]!)]));
     const isNew = (c: string) => newVersions != null && c in newVersions;
 
     // The checkpoint and its metadata are one serde value: one serialisation here and one
@@ -258,7 +260,7 @@ export class Threads {
       this.#serde.record(bare, metadata, Object.fromEntries(unversioned.map((c) => [c, values[c]]))),
       ...stored.filter(isNew).map(async (c): Promise<SentValue> => {
         const value = values[c];
-        const field = blobField(c, versions[c]!);
+        const field = fields.get(c)!;
         if (Array.isArray(value) && !this.#shallow) {
           // The version this process put or read last: its unchanged elements are found by place.
           const last = this.#lists.known(at.threadId, at.ns, c);
@@ -293,8 +295,8 @@ export class Threads {
       parentId: at.parentId,
       v: checkpoint.v ?? 4,
       record: record,
-      blobFields: stored.map((c) => blobField(c, versions[c]!)),
-      unsentFields: stored.filter((c) => !isNew(c)).map((c) => blobField(c, versions[c]!)),
+      blobFields: stored.map((c) => fields.get(c)!),
+      unsentFields: stored.filter((c) => !isNew(c)).map((c) => fields.get(c)!),
       nowMs: Date.now(),
       ...(options.owner !== undefined ? { owner: options.owner } : {}),
       ts: typeof checkpoint.ts === "string" ? checkpoint.ts : "",
