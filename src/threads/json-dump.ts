@@ -1,12 +1,13 @@
 /**
- * A faster way to the bytes LangGraph's JSON serde (JsonPlusSerializer.dumpsTyped) writes for a
- * LangChain message, or a list of them: the write side of src/threads/json-load.ts. Most of the
- * serde's time on a message (some 20 µs) goes to LangChain's `toJSON`, which looks up the class's
- * key aliases through getters that build new objects at every call, copies every kwargs value to
+ * A faster way to the bytes LangGraph's JSON serde (JsonPlusSerializer.dumpsTyped) writes for the
+ * values a conversation is made of: plain JSON data (a checkpoint's record, writes, inputs) with
+ * LangChain messages anywhere in it; the write side of src/threads/json-load.ts. Most of the serde's
+ * time on a message (some 20 µs) goes to LangChain's `toJSON`, which looks up the class's key
+ * aliases through getters that build new objects at every call, copies every kwargs value to
  * escape it, snake-cases every key with three regular expressions, and to the serde's own walk of
  * the whole value for cycles before it stringifies. Here the class's constants are read once and
  * the record `toJSON` would return is built directly, then stringified as the serde stringifies
- * it: about a fifth of the time.
+ * it: about a third of the time.
  *
  * What `toJSON` and the serde do, step by step, and what this does for each
  * (test/unit/json-dump.test.ts holds the bytes equal to the installed serde's):
@@ -22,9 +23,10 @@
  *   undefined, arrays and plain objects, no cycle, no such key, not deeper than 64), for which the
  *   copy writes the same bytes as the value.
  * - Keys are renamed through the aliases, else snake-cased: the same functions, remembered per key.
- * - The serde stringifies the record with a replacer that writes `undefined` as
- *   `{ lc: 2, type: "undefined" }` (and Sets, Maps, Errors... which plain data does not hold), after
- *   a walk that replaces cycles: there are none in plain data, so the same `JSON.stringify`.
+ * - The serde stringifies the value with a replacer that writes `undefined` as
+ *   `{ lc: 2, type: "undefined" }` (and Sets, Maps, Errors, a `Send`... which plain data does not
+ *   hold), after a walk that replaces cycles: there are none in plain data, so the same
+ *   `JSON.stringify`, on the value with each message replaced by its record (see `writable`).
  * Anything else takes the serde's path, for the whole value.
  *
  * Only with the saver's default serde, and only once `writerAgrees` has found, in this process,
@@ -110,29 +112,74 @@ function hasAny(value: unknown): boolean {
 }
 
 /**
- * The bytes LangGraph's JSON serde writes for `value` when it is a LangChain message of one of the
- * classes above, or a non-empty array of such messages; undefined for anything else, or when the
- * value is one to leave to the serde (see the module comment).
+ * The bytes LangGraph's JSON serde writes for `value`: plain JSON data (objects, arrays, strings,
+ * numbers, booleans, null, undefined) in which LangChain messages of the classes above may stand
+ * anywhere (a checkpoint's record, a list of messages, `{ messages: [...] }`); undefined when the
+ * value holds anything else, or is one to leave to the serde (see the module comment).
  */
 export function dumpJson(value: unknown): Buffer | undefined {
   // Without an undefined anywhere, the replacer changes nothing: JSON.stringify is faster without it.
   const seen = { undefined: false };
-  let out: unknown;
-  if (!Array.isArray(value)) {
-    out = messageRecord(value, seen);
-    if (out === undefined) return undefined;
-  } else {
-    if (value.length === 0 || Object.getPrototypeOf(value) !== Array.prototype) return undefined;
-    const records = new Array<unknown>(value.length);
-    for (let i = 0; i < value.length; i++) {
-      if (!(i in value)) return undefined;
-      const record = messageRecord(value[i], seen);
-      if (record === undefined) return undefined;
-      records[i] = record;
-    }
-    out = records;
-  }
+  const out = writable(value, [], 0, seen);
+  if (out === OTHER) return undefined;
   return Buffer.from(seen.undefined ? JSON.stringify(out, replacer) : JSON.stringify(out), "utf8");
+}
+
+/** A value left to the serde. */
+const OTHER = Symbol("other");
+
+/**
+ * `value` as JSON.stringify must see it to write what the serde writes: itself when it holds no
+ * message, else a copy of the objects and arrays on the way to each message, with each message as
+ * the record its `toJSON` returns. OTHER for anything the serde writes otherwise: a class instance
+ * other than those messages (a Date, a Map, a Uint8Array...), a function, a BigInt, a symbol, an
+ * object met twice on one path (the serde writes "[Circular]" there), a LangGraph `Send` (its
+ * replacer rewrites it), deeper than 64. Outside a message nothing is escaped: `lc` keys and the
+ * like are written as they are, by the serde too.
+ */
+function writable(value: unknown, path: object[], depth: number, seen: Seen): unknown {
+  switch (typeof value) {
+    case "string":
+    case "number":
+    case "boolean":
+      return value;
+    case "undefined":
+      seen.undefined = true;
+      return value;
+    case "object":
+      break;
+    default:
+      return OTHER;
+  }
+  if (value === null) return value;
+  if (depth > MAX_DEPTH || path.includes(value)) return OTHER;
+  if ((value as { lg_name?: unknown }).lg_name === "Send") return OTHER;
+  if (Array.isArray(value)) {
+    if (Object.getPrototypeOf(value) !== Array.prototype) return OTHER;
+    path.push(value);
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]; // a hole reads as undefined, which the replacer writes
+      const out = writable(item, path, depth + 1, seen);
+      if (out === OTHER) return OTHER;
+      if (out !== item) (copy ??= value.slice())[i] = out;
+    }
+    path.pop();
+    return copy ?? value;
+  }
+  if (!isPlainObject(value)) return messageRecord(value, seen) ?? OTHER;
+  path.push(value);
+  const keys = Object.keys(value);
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < keys.length; i++) {
+    const item = value[keys[i]!];
+    const out = writable(item, path, depth + 1, seen);
+    if (out === OTHER) return OTHER;
+    if (out !== item) (copy ??= keys.map((k) => value[k]))[i] = out;
+  }
+  path.pop();
+  // fromEntries defines each key as its own property: an own "__proto__" stays a key.
+  return copy === undefined ? value : Object.fromEntries(keys.map((k, i) => [k, copy[i]]));
 }
 
 /** What the walk of plain data met that matters to how it is written. */

@@ -217,9 +217,9 @@ export class Serde {
   }
 
   /**
-   * With LangGraph's own serde, the bytes it would write for a LangChain message or a list of them,
-   * built without it where src/threads/json-dump.ts can (about a fifth of the time); undefined
-   * for the serde to write.
+   * With LangGraph's own serde, the bytes it would write for plain data and LangChain messages,
+   * built without it where src/threads/json-dump.ts can (a message in about a third of the time);
+   * undefined for the serde to write.
    */
   async #writeJson(value: unknown): Promise<[string, Uint8Array] | undefined> {
     if (!this.#default || typeof value !== "object" || value === null) return undefined;
