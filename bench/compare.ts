@@ -1,7 +1,8 @@
 // The side-by-side benchmark: this saver against the one-round-trip floor and the savers a user
 // would pick instead, in one run on one machine.
 //
-//   npm run bench          (REDIS_URL, else 127.0.0.1:6379; PG_URL, else postgresql://postgres@127.0.0.1:5432/test)
+//   npm run bench          (REDIS_URL, else 127.0.0.1:6379; PG_URL, else postgresql://postgres@127.0.0.1:5432/test;
+//                           BENCH_ONLY=e2e,... for some sections alone)
 //
 // Prints tables, and writes the same figures as JSON plus an SVG chart of the scale curves to
 // bench/results/ (not committed). Every figure is the median over repeated rounds in which the
@@ -351,17 +352,20 @@ async function main() {
   log(`contestants: ${all.map((c) => c.name).join(", ")}`);
   for (const n of notes) log(`note: ${n}`);
 
-  const microRows = await micro(all, redis, ours);
+  // BENCH_ONLY=e2e,scale (micro, e2e, scale, storage, delta) runs those sections alone; the
+  // targets of the others read "not measured".
+  const only = new Set((process.env.BENCH_ONLY ?? "micro,e2e,scale,storage,delta").split(","));
+  const microRows = only.has("micro") ? await micro(all, redis, ours) : [];
   console.table(microRows);
-  const e2eRows = await endToEnd(all, redis);
+  const e2eRows = only.has("e2e") ? await endToEnd(all, redis) : [];
   console.table(e2eRows);
-  const scaleResult = await scale(ours);
+  const scaleResult = only.has("scale") ? await scale(ours) : { rows: [], svg: "", sizes: { THREAD_SIZES: [10, 10_000], USERS: [100, 100_000], FORKS: [10, 10_000] } };
   console.table(scaleResult.rows);
-  const storageResult = await storage();
+  const storageResult = only.has("storage") ? await storage() : { rows: [], notes: [], targets: [] };
   const storageRows = storageResult.rows;
   console.table(storageRows);
   notes.push(...storageResult.notes);
-  const delta = await deltaBench(log);
+  const delta = only.has("delta") ? await deltaBench(log) : { perTurn: [], commands: [], memory: [], walk: [], notes: [], targets: [] };
   console.table(delta.perTurn);
   console.table(delta.commands);
   console.table(delta.memory);
@@ -400,7 +404,7 @@ async function main() {
   const report = { date: new Date().toISOString(), quick: QUICK, machine: env, notes, micro: microRows, endToEnd: e2eRows, scale: scaleResult.rows, storage: storageRows, delta, targets };
   writeFileSync(join(dir, `bench-${stamp}.json`), JSON.stringify(report, null, 2));
   writeFileSync(join(dir, "latest.json"), JSON.stringify(report, null, 2));
-  writeFileSync(join(dir, "scale.svg"), scaleResult.svg);
+  if (scaleResult.svg !== "") writeFileSync(join(dir, "scale.svg"), scaleResult.svg);
   log(`wrote bench/results/bench-${stamp}.json, bench/results/latest.json and bench/results/scale.svg`);
 
   for (const c of all) {
