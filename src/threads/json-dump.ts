@@ -33,7 +33,7 @@
  * that the serde writes a message of each class as this does.
  */
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
-import * as messages from "@langchain/core/messages";
+import { MESSAGE_CLASS_NAMES, canaryMessages, messageClass } from "./message-classes.js";
 import { Serializable } from "@langchain/core/load/serializable";
 
 /** Deeper than this, the serde's path. */
@@ -53,28 +53,11 @@ interface MessageClass {
   renamed: Map<string, string | undefined>;
 }
 
-/** The message classes written here: those json-load.ts reads. */
-const CLASS_NAMES = [
-  "AIMessage",
-  "AIMessageChunk",
-  "ChatMessage",
-  "ChatMessageChunk",
-  "FunctionMessage",
-  "FunctionMessageChunk",
-  "HumanMessage",
-  "HumanMessageChunk",
-  "RemoveMessage",
-  "SystemMessage",
-  "SystemMessageChunk",
-  "ToolMessage",
-  "ToolMessageChunk",
-] as const;
-
 /** By prototype; null for a class whose getters are not constants as expected (the serde's path). */
 const CLASSES = new Map<object, MessageClass | null>();
-for (const name of CLASS_NAMES) {
-  const cls: unknown = (messages as Record<string, unknown>)[name];
-  if (typeof cls === "function") CLASSES.set((cls as { prototype: object }).prototype, null);
+for (const name of MESSAGE_CLASS_NAMES) {
+  const cls = messageClass(name);
+  if (cls !== undefined) CLASSES.set(cls.prototype as object, null);
 }
 
 /**
@@ -304,23 +287,7 @@ export function writerAgrees(serde: SerializerProtocol): Promise<boolean> {
   let result = checked.get(serde);
   if (result === undefined) {
     result = (async () => {
-      const usage = { input_tokens: 3, output_tokens: 4, total_tokens: 7 };
-      const call = { id: "c1", name: "lookup", args: { q: "x", n: [1, { k: null, u: undefined }] }, type: "tool_call" as const };
-      const canary: messages.BaseMessage[] = [
-        new messages.HumanMessage({ content: "question", id: "h1", additional_kwargs: { a_b: { c: [1, 2] }, camelKey: true } }),
-        new messages.AIMessage({ content: [{ type: "text", text: "answer" }], id: "a1", tool_calls: [call], usage_metadata: usage, response_metadata: { model: "m" } }),
-        new messages.AIMessageChunk({ content: "chunk", id: "a2" }),
-        new messages.ToolMessage({ content: "result", tool_call_id: "c1", artifact: { rows: [1] }, status: "success" }),
-        new messages.SystemMessage("system"),
-        new messages.ChatMessage({ content: "chat", role: "critic" }),
-        new messages.FunctionMessage({ content: "fn", name: "f" }),
-        new messages.RemoveMessage({ id: "h1" }),
-        new messages.HumanMessageChunk({ content: "h" }),
-        new messages.SystemMessageChunk({ content: "s" }),
-        new messages.ToolMessageChunk({ content: "t", tool_call_id: "c1" }),
-        new messages.ChatMessageChunk({ content: "c", role: "r" }),
-        new messages.FunctionMessageChunk({ content: "f", name: "f" }),
-      ];
+      const canary = canaryMessages();
       const fast = dumpJson(canary);
       const [type, bytes] = await serde.dumpsTyped(canary);
       return type === "json" && fast !== undefined && fast.equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

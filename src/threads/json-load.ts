@@ -30,7 +30,7 @@
  */
 import { isDeepStrictEqual } from "node:util";
 import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
-import * as messages from "@langchain/core/messages";
+import { MESSAGE_CLASS_NAMES, canaryMessages, messageClass } from "./message-classes.js";
 
 /** A value this module leaves to the serde (the whole value then takes the serde's path). */
 const OTHER = Symbol("other");
@@ -48,28 +48,11 @@ interface MessageClass {
   renamed: Map<string, string | undefined>;
 }
 
-/** The message classes read here, by the last part of the id LangChain writes for them: `["langchain_core", "messages", name]`. */
-const CLASS_NAMES = [
-  "AIMessage",
-  "AIMessageChunk",
-  "ChatMessage",
-  "ChatMessageChunk",
-  "FunctionMessage",
-  "FunctionMessageChunk",
-  "HumanMessage",
-  "HumanMessageChunk",
-  "RemoveMessage",
-  "SystemMessage",
-  "SystemMessageChunk",
-  "ToolMessage",
-  "ToolMessageChunk",
-] as const;
-
 const CLASSES = new Map<string, MessageClass>();
-for (const name of CLASS_NAMES) {
+for (const name of MESSAGE_CLASS_NAMES) {
   // `load` finds them in the same module (@langchain/core's import map, `messages`).
-  const builder: unknown = (messages as Record<string, unknown>)[name];
-  if (typeof builder !== "function") continue; // a class a later @langchain/core may drop
+  const builder = messageClass(name);
+  if (builder === undefined) continue; // a class a later @langchain/core may drop
   // As `load` gathers them: each class's `lc_aliases` up the class chain, inverted. The getters
   // return constants, so once per class is the same as once per message.
   const gathered: Record<string, unknown> = {};
@@ -78,7 +61,7 @@ for (const name of CLASS_NAMES) {
   }
   const aliases = Object.create(null) as Record<string, string>;
   for (const [key, alias] of Object.entries(gathered)) aliases[String(alias)] = key;
-  CLASSES.set(name, { builder: builder as Builder, aliases, renamed: new Map() });
+  CLASSES.set(name, { builder, aliases, renamed: new Map() });
 }
 
 const decoder = new TextDecoder();
@@ -109,23 +92,7 @@ export function agrees(serde: SerializerProtocol): Promise<boolean> {
   let result = checked.get(serde);
   if (result === undefined) {
     result = (async () => {
-      const usage = { input_tokens: 3, output_tokens: 4, total_tokens: 7 };
-      const call = { id: "c1", name: "lookup", args: { q: "x", n: [1, { k: null }] }, type: "tool_call" as const };
-      const canary = [
-        new messages.HumanMessage({ content: "question", id: "h1", additional_kwargs: { a_b: { c: [1, 2] } } }),
-        new messages.AIMessage({ content: [{ type: "text", text: "answer" }], id: "a1", tool_calls: [call], usage_metadata: usage, response_metadata: { model: "m" } }),
-        new messages.AIMessageChunk({ content: "chunk", id: "a2" }),
-        new messages.ToolMessage({ content: "result", tool_call_id: "c1", artifact: { rows: [1] }, status: "success" }),
-        new messages.SystemMessage("system"),
-        new messages.ChatMessage({ content: "chat", role: "critic" }),
-        new messages.FunctionMessage({ content: "fn", name: "f" }),
-        new messages.RemoveMessage({ id: "h1" }),
-        new messages.HumanMessageChunk({ content: "h" }),
-        new messages.SystemMessageChunk({ content: "s" }),
-        new messages.ToolMessageChunk({ content: "t", tool_call_id: "c1" }),
-        new messages.ChatMessageChunk({ content: "c", role: "r" }),
-        new messages.FunctionMessageChunk({ content: "f", name: "f" }),
-      ];
+      const canary = canaryMessages();
       const [type, bytes] = await serde.dumpsTyped({ messages: canary, n: 1 });
       if (type !== "json") return false;
       const fast = loadJson(bytes);
