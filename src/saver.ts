@@ -279,11 +279,11 @@ export class RedisSaver extends BaseCheckpointSaver {
 
   /**
    * Closes the client if this saver created it ({@link RedisSaver.fromUrl},
-   * {@link RedisSaver.fromCluster}), after the writes waiting to go and the index updates in
-   * flight; a client passed in stays open, since its owner may still use it.
+   * {@link RedisSaver.fromCluster}), after the putWrites calls and the index updates in flight; a
+   * client passed in stays open, since its owner may still use it.
    */
   async close(): Promise<void> {
-    this.#threads.flushWrites();
+    await this.#threads.writesSettled();
     await this.#indexes.settled();
     if (!this.#ownsClient || this.client.status === "end") return;
     const ended = once(this.client, "end");

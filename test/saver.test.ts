@@ -268,6 +268,19 @@ describe("RedisSaver", () => {
       await mine.quit();
     });
 
+    it("closes its client only after the putWrites calls in flight, even those not awaited", async () => {
+      const prefix = randomPrefix();
+      const own = ownedSaver(prefix);
+      const config = await own.put({ configurable: { thread_id: "closing" } }, checkpointWith({ a: 1 }), meta(), { a: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 50)); // the put's thread index entry, sent beside it, has landed
+      const writing = own.putWrites(config, [["a", 2]], "last-task"); // not awaited before close
+      await own.close();
+      await writing;
+      const reader = new RedisSaver({ client, prefix });
+      expect((await reader.getTuple(config))!.pendingWrites).toEqual([["last-task", "a", 2]]);
+      await reader.deleteThread("closing");
+    });
+
     it("serialises to a short string, never its client (LangGraph puts checkpointers in configs)", () => {
       expect(JSON.stringify({ checkpointer: saver })).toBe('{"checkpointer":"[RedisSaver]"}');
     });

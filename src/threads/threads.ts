@@ -113,6 +113,8 @@ export class Threads {
   readonly #shallow: boolean;
   readonly #history: HistoryCache;
   readonly #lists = new ListCache(LIST_CACHE_BYTES);
+  /** The putWrites calls in flight (see writesSettled). */
+  readonly #writing = new Set<Promise<void>>();
   /** The runs of this process that hold a thread's lease, by thread (see runningHere). */
   readonly #runs = new Map<string, { stopIf: (asked: string) => void }>();
   readonly #firstVersion: () => number | string;
@@ -337,9 +339,13 @@ export class Threads {
     return { configurable: { thread_id: at.threadId, checkpoint_ns: at.ns, checkpoint_id: checkpoint.id } };
   }
 
-  /** Sends the writes waiting to go (Scripts.putWrites) now. */
-  flushWrites(): void {
+  /**
+   * Waits for every putWrites in flight, those still being serialised included, sending those
+   * waiting for the end of the turn now: a client about to close still carries them.
+   */
+  async writesSettled(): Promise<void> {
     this.#scripts.flushWrites();
+    await Promise.allSettled([...this.#writing]);
   }
 
   /**
@@ -347,6 +353,16 @@ export class Threads {
    * tasks of the thread that write in the same turn of the event loop (Scripts.putWrites).
    */
   async writeWrites(ref: CheckpointAt, writes: PendingWrite[], taskId: string, taskPath: string): Promise<void> {
+    const writing = this.#writeWrites(ref, writes, taskId, taskPath);
+    this.#writing.add(writing);
+    try {
+      await writing;
+    } finally {
+      this.#writing.delete(writing);
+    }
+  }
+
+  async #writeWrites(ref: CheckpointAt, writes: PendingWrite[], taskId: string, taskPath: string): Promise<void> {
     refuseOver(writes.length, LIMITS.writes, "putWrites: writes");
     const packed = await Promise.all(
       writes.map(async ([channel, value], i) => {
