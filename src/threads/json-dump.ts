@@ -152,7 +152,7 @@ function writable(value: unknown, path: object[], depth: number, seen: Seen): un
   }
   if (!isPlainObject(value)) return messageRecord(value, seen) ?? OTHER;
   path.push(value);
-  const keys = Object.keys(value);
+  const keys = ownKeys(value);
   let copy: unknown[] | undefined;
   for (let i = 0; i < keys.length; i++) {
     const item = value[keys[i]!];
@@ -183,7 +183,7 @@ function messageRecord(message: unknown, seen: Seen): object | undefined {
   if (!m.lc_serializable || !isPlainObject(lcKwargs) || lcKwargs instanceof Serializable) return undefined;
   if (!isStrings(namespace)) return undefined;
   const kwargs: Record<string, unknown> = {};
-  for (const key of Object.keys(lcKwargs)) {
+  for (const key of ownKeys(lcKwargs)) {
     const value = key in m ? m[key] : lcKwargs[key];
     if (!plainData(value, [message], 1, seen)) return undefined;
     const to = rename(cls, key);
@@ -227,6 +227,16 @@ function isStrings(value: unknown): value is string[] {
   return true;
 }
 
+/**
+ * An object's own enumerable string keys, in JSON.stringify's order (for-in over an object whose
+ * prototype has no enumerable keys: plain objects here).
+ */
+function ownKeys(value: object): string[] {
+  const keys: string[] = [];
+  for (const key in value) if (Object.hasOwn(value, key)) keys.push(key);
+  return keys;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
@@ -264,7 +274,7 @@ function plainData(value: unknown, path: object[], depth: number, seen: Seen): b
       return true;
     }
     if (!isPlainObject(value)) return false;
-    const keys = Object.keys(value);
+    const keys = ownKeys(value);
     if (keys.length === 1 && keys[0] === "__lc_escaped__") return false;
     if ("lc" in value || value.lg_name === "Send") return false;
     for (const key of keys) {
