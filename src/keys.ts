@@ -84,7 +84,7 @@ export class KeySpace {
 
 /** The blobs-hash field of one channel version; the escaped channel never contains `:`. */
 export function blobField(channel: string, version: string | number): string {
-  return `${blobFieldPrefix(channel)}${String(version)}`;
+  return blobFieldPrefix(channel) + String(version);
 }
 
 /**
@@ -97,5 +97,16 @@ export function metadataField(key: string): string {
 
 /** What every blob field of a channel starts with (scripts look a channel's field up by it). */
 export function blobFieldPrefix(channel: string): string {
-  return `${escapeKeyPart(channel)}:`;
+  // Spelt for every channel of every put (a few dozen a graph step): a graph has a few channels,
+  // so they are remembered, up to a bound that channel names made at run time cannot outgrow.
+  let prefix = PREFIXES.get(channel);
+  if (prefix === undefined) {
+    if (PREFIXES.size >= PREFIXES_KEPT) PREFIXES.clear();
+    prefix = `${escapeKeyPart(channel)}:`;
+    PREFIXES.set(channel, prefix);
+  }
+  return prefix;
 }
+
+const PREFIXES = new Map<string, string>();
+const PREFIXES_KEPT = 4096;
