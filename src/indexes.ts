@@ -69,11 +69,11 @@ export class Indexes {
    * went ahead found no such conversation in the old owner's index and did nothing, so the listing
    * stays exact: the new owner is touched now. A moved deadline is awaited (see `touched`).
    */
-  async afterPut(threadId: string, sentTo: string | undefined, reply: { owner: string | null; deadline: number; deadlineMoved: boolean }): Promise<void> {
+  afterPut(threadId: string, sentTo: string | undefined, reply: { owner: string | null; deadline: number; deadlineMoved: boolean }): Promise<void> | undefined {
     this.#remember(threadId, reply.owner);
-    if (reply.owner === null) return;
+    if (reply.owner === null) return undefined; // most puts: no promise to make and wait for
     const activity = sentTo !== reply.owner;
-    if (activity || reply.deadlineMoved) await this.touched(reply.owner, threadId, reply.deadline, { activity, deadlineMoved: reply.deadlineMoved });
+    return activity || reply.deadlineMoved ? this.touched(reply.owner, threadId, reply.deadline, { activity, deadlineMoved: reply.deadlineMoved }) : undefined;
   }
 
   /** This process made or removed a conversation of `threadId`: its owner is now `owner`. */

@@ -52,12 +52,36 @@ const JSON_OPEN = Buffer.from("[");
 const JSON_COMMA = Buffer.from(",");
 const JSON_CLOSE = Buffer.from("]");
 
+/**
+ * `make` for each item, where each result comes at once or as a promise (as Serde.dumpTyped's):
+ * the results at once when none is a promise, else a promise of them all. When `make` throws, the
+ * promises already made (and `started`, one the caller made before) are observed before the error
+ * goes on, so that none of them fails unhandled.
+ */
+export function collect<I, T>(items: readonly I[], make: (item: I, i: number) => T | Promise<T>, started?: unknown): T[] | Promise<T[]> {
+  const out = new Array<T | Promise<T>>(items.length);
+  let waiting = false;
+  try {
+    for (let i = 0; i < items.length; i++) {
+      const made = make(items[i]!, i);
+      if (made instanceof Promise) waiting = true;
+      out[i] = made;
+    }
+  } catch (err) {
+    for (const made of [...out, started]) if (made instanceof Promise) made.catch(() => undefined);
+    throw err;
+  }
+  return waiting ? Promise.all(out) : (out as T[]);
+}
+
 export class Serde {
   readonly serde: SerializerProtocol;
   /** Whether it is LangGraph's default JSON serde (see loadMany). */
   readonly #default: boolean;
   /** Whether the default serde writes messages as json-dump.ts does (writerAgrees), once known. */
   #writer: boolean | undefined;
+  /** Whether the default serde reads as json-load.ts does (agrees), once known. */
+  #reader: boolean | undefined;
   /** List elements already serialised, reused while they hold what they held (src/threads/elements.ts). */
   readonly #elements = new ElementBytes();
 
@@ -74,14 +98,31 @@ export class Serde {
    * A value as `[type, bytes]`; a value the serde cannot represent is a SerializationError, one
    * larger than `maxValueBytes` an InvalidInputError. Everything the saver stores is serialised
    * here, so this is the one place that checks sizes.
+   *
+   * Returned at once when this saver's JSON writer writes the value (messages and plain data, the
+   * values of a graph step), a promise when the serde must: a put makes a few dozen of these calls
+   * and each promise costs (LangChain's context tracking hooks every promise made).
    */
-  async dumpTyped(value: unknown, what: string): Promise<[string, Uint8Array]> {
-    let dumped: [string, Uint8Array];
+  dumpTyped(value: unknown, what: string): [string, Uint8Array] | Promise<[string, Uint8Array]> {
+    const bytes = this.#writer === true ? this.#writeJson(value) : undefined;
+    if (bytes !== undefined) return this.#checked(value, ["json", bytes], what);
+    return this.#dumpThroughSerde(value, what);
+  }
+
+  async #dumpThroughSerde(value: unknown, what: string): Promise<[string, Uint8Array]> {
+    let dumped: [string, Uint8Array] | undefined;
     try {
-      dumped = (await this.#writeJson(value)) ?? (await this.serde.dumpsTyped(value));
+      // The writer is checked against the serde once (writerAgrees), before its first use.
+      if (this.#writer === undefined && this.#default) this.#writer = await writerAgrees(this.serde);
+      const bytes = this.#writer === true ? this.#writeJson(value) : undefined;
+      dumped = bytes !== undefined ? ["json", bytes] : await this.serde.dumpsTyped(value);
     } catch (err) {
       throw new SerializationError(`could not serialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);
     }
+    return this.#checked(value, dumped, what);
+  }
+
+  #checked(value: unknown, dumped: [string, Uint8Array], what: string): [string, Uint8Array] {
     // LangGraph's JSON serde does not throw on a value it cannot write (a BigInt, a throwing
     // toJSON): it writes a placeholder string instead, and the value would come back as that
     // string. Refuse it rather than store something else than what was given.
@@ -95,10 +136,10 @@ export class Serde {
     return dumped;
   }
 
-  /** A value as stored: `[type, bytes]` framed. */
-  async dump(value: unknown, what: string): Promise<Buffer> {
-    const [type, bytes] = await this.dumpTyped(value, what);
-    return packParts([type, bytes]);
+  /** A value as stored: `[type, bytes]` framed (at once or as a promise, as dumpTyped). */
+  dump(value: unknown, what: string): Buffer | Promise<Buffer> {
+    const dumped = this.dumpTyped(value, what);
+    return dumped instanceof Promise ? dumped.then(packParts) : packParts(dumped);
   }
 
   /**
@@ -108,12 +149,12 @@ export class Serde {
    * `,`, and `]` (test/unit/lists.test.ts holds it to that), so Redis hands back exactly the bytes
    * the whole list would have had. An element it writes as something else than JSON (a
    * Uint8Array), and a list whose elements refer back to an enclosing object (written as
-   * "[Circular]", which depends on where the walk starts), are stored whole.
+   * "[Circular]", which depends on where the walk starts), are stored whole. At once, or a
+   * promise when an element goes through the serde (as dumpTyped).
    */
-  async dumpElements(list: readonly unknown[], what: string, previous?: { readonly bytes: readonly Buffer[]; readonly shapes: ReadonlyArray<Shape | undefined> }): Promise<ListElements | undefined> {
+  dumpElements(list: readonly unknown[], what: string, previous?: { readonly bytes: readonly Buffer[]; readonly shapes: ReadonlyArray<Shape | undefined> }): ListElements | undefined | Promise<ListElements | undefined> {
     if (!this.#default || list.length === 0) return undefined;
-    const bytes = new Array<Buffer>(list.length);
-    const shapes = new Array<Shape | undefined>(list.length);
+    const into: ListElements = { bytes: new Array<Buffer>(list.length), shapes: new Array<Shape | undefined>(list.length) };
     // The list this channel held last (the one put or read before): the same objects at the same
     // places, checked against the shapes they had then, without a lookup per element. A graph
     // step puts its messages again with one more at the end. The first element that is not the
@@ -124,27 +165,42 @@ export class Serde {
       for (; i < same; i++) {
         const shape = previous.shapes[i];
         if (shape === undefined || !holds(list[i], shape)) break;
-        bytes[i] = previous.bytes[i]!;
-        shapes[i] = shape;
+        into.bytes[i] = previous.bytes[i]!;
+        into.shapes[i] = shape;
       }
     }
+    return this.#elementsFrom(list, what, into, i);
+  }
+
+  /** dumpElements from element `i` on; waits only for an element the serde writes. */
+  #elementsFrom(list: readonly unknown[], what: string, into: ListElements, i: number): ListElements | undefined | Promise<ListElements | undefined> {
     for (; i < list.length; i++) {
       const element = list[i];
       const cached = this.#elements.entry(element);
       if (cached !== undefined) {
-        bytes[i] = cached.bytes;
-        shapes[i] = cached.shape;
+        into.bytes[i] = cached.bytes;
+        into.shapes[i] = cached.shape;
         continue;
       }
       const shape = this.#elements.shape(element);
-      const [type, dumped] = await this.dumpTyped(element, `${what}, element ${i}`);
-      if (type !== "json") return undefined;
-      const buffer = Buffer.from(dumped.buffer, dumped.byteOffset, dumped.byteLength);
-      if (buffer.includes(CIRCULAR_JSON)) return undefined;
-      shapes[i] = this.#elements.set(element, shape, buffer);
-      bytes[i] = buffer;
+      const dumped = this.dumpTyped(element, `${what}, element ${i}`);
+      if (dumped instanceof Promise) {
+        const at = i;
+        return dumped.then((d) => (this.#element(element, shape, d, into, at) ? this.#elementsFrom(list, what, into, at + 1) : undefined));
+      }
+      if (!this.#element(element, shape, dumped, into, i)) return undefined;
     }
-    return { bytes, shapes };
+    return into;
+  }
+
+  /** Keeps element `i`'s bytes; false when the list must be stored whole (see dumpElements). */
+  #element(element: unknown, shape: Shape | undefined, [type, dumped]: [string, Uint8Array], into: ListElements, i: number): boolean {
+    if (type !== "json") return false;
+    const buffer = Buffer.from(dumped.buffer, dumped.byteOffset, dumped.byteLength);
+    if (buffer.includes(CIRCULAR_JSON)) return false;
+    into.shapes[i] = this.#elements.set(element, shape, buffer);
+    into.bytes[i] = buffer;
+    return true;
   }
 
   /**
@@ -164,9 +220,9 @@ export class Serde {
   }
 
   /** A checkpoint's record as stored; values without a version only when there are some. */
-  record(checkpoint: Omit<Checkpoint, "channel_values">, metadata: CheckpointMetadata, values: Record<string, unknown>): Promise<Buffer> {
+  record(checkpoint: Omit<Checkpoint, "channel_values">, metadata: CheckpointMetadata, values?: Record<string, unknown>): Buffer | Promise<Buffer> {
     const record: StoredRecord = { checkpoint, metadata };
-    if (Object.entries(values).length > 0) record.values = values;
+    if (values !== undefined && Object.entries(values).length > 0) record.values = values;
     return this.dump(record, "checkpoint");
   }
 
@@ -196,6 +252,7 @@ export class Serde {
   async loadMany(parts: readonly Serialised[]): Promise<unknown[]> {
     const json = this.#default ? parts.flatMap((p, i) => (p.type === "json" ? [i] : [])) : [];
     const out = new Array<unknown>(parts.length);
+    let read = 0;
     if (json.length > 1) {
       const joined: Buffer[] = [JSON_OPEN];
       json.forEach((i, k) => joined.push(...(k > 0 ? [JSON_COMMA] : []), parts[i]!.bytes));
@@ -206,28 +263,30 @@ export class Serde {
       } catch {
         values = undefined; // deserialise one by one below, to name the value that fails
       }
-      if (Array.isArray(values) && values.length === json.length) json.forEach((i, k) => (out[i] = values[k]));
+      if (Array.isArray(values) && values.length === json.length) {
+        json.forEach((i, k) => (out[i] = values[k]));
+        read = json.length;
+      }
     }
-    await Promise.all(
-      parts.map(async (p, i) => {
-        if (!(i in out)) out[i] = await this.loadTyped(p.type, p.bytes, p.what);
-      }),
-    );
+    // The rest one by one (no promise per value when the joined read had them all: the usual tuple).
+    if (read < parts.length) {
+      await Promise.all(
+        parts.map(async (p, i) => {
+          if (!(i in out)) out[i] = await this.loadTyped(p.type, p.bytes, p.what);
+        }),
+      );
+    }
     return out;
   }
 
   /**
-   * With LangGraph's own serde, the bytes it would write for plain data and LangChain messages,
-   * built without it where src/threads/json-dump.ts can (a message in about a third of the time);
-   * undefined for the serde to write.
+   * The bytes LangGraph's own serde would write for plain data and LangChain messages, built
+   * without it where src/threads/json-dump.ts can (a message in about a third of the time);
+   * undefined for the serde to write. Only once `#writer` says the serde is one it agrees with.
    */
-  async #writeJson(value: unknown): Promise<[string, Uint8Array] | undefined> {
-    if (!this.#default || typeof value !== "object" || value === null) return undefined;
-    this.#writer ??= await writerAgrees(this.serde);
-    if (!this.#writer) return undefined;
+  #writeJson(value: unknown): Uint8Array | undefined {
     try {
-      const bytes = dumpJson(value);
-      return bytes === undefined ? undefined : ["json", bytes];
+      return dumpJson(value);
     } catch {
       return undefined; // a getter that throws, say: the serde writes what it writes for it
     }
@@ -238,7 +297,8 @@ export class Serde {
    * where src/threads/json-load.ts can (messages and plain JSON: about a tenth of the time).
    */
   async #readJson(bytes: Buffer): Promise<unknown> {
-    if (this.#default && (await agrees(this.serde))) {
+    // Whether the reader agrees with the serde is known after the first read: not awaited again.
+    if (this.#default && (this.#reader ??= await agrees(this.serde))) {
       const fast = loadJson(bytes);
       if (fast !== undefined) return fast.value;
     }

@@ -30,7 +30,7 @@ import type { BranchRow, ForOperation, MetadataCondition, OwnerCheck, Scripts, T
 import { plantFork, type ForkSource } from "./fork.js";
 import { HistoryCache, addFacts, completeAt, historyOf, nodeOf, pathToSeed, type WalkStore } from "./history.js";
 import { ListCache } from "./lists.js";
-import { isDeltaSnapshot, type ListElements, type Serde, type Serialised, type StoredRecord } from "./serde.js";
+import { collect, isDeltaSnapshot, type ListElements, type Serde, type Serialised, type StoredRecord } from "./serde.js";
 import { decodeTuple } from "./tuple.js";
 
 /** A checkpoint of a thread. */
@@ -99,6 +99,9 @@ function refuseOver(count: number, limit: number, what: string): void {
 
 /** A channel value put sends: packed whole, or a list element by element. */
 type SentValue = { channel: string; field: string } & ({ packed: Buffer } | { elements: ListElements });
+
+/** A task's write as putWrites sends it. */
+type PackedWrite = Omit<RawWrite, "packed"> & { overwrite: boolean };
 
 /** The thread's validator moved between the calls of one walk: the read starts over. */
 class WalkRestart extends Error {}
@@ -258,20 +261,12 @@ export class Threads {
     // deserialisation per read, instead of two. A list is stored element by element when the
     // serde allows it (Serde.dumpElements), each element once per namespace; not in shallow mode,
     // where a thread keeps one checkpoint and a whole value is already linear (and smaller).
-    const [record, ...sent] = await Promise.all([
-      this.#serde.record(bare, metadata, Object.fromEntries(unversioned.map((c) => [c, values[c]]))),
-      ...stored.filter(isNew).map(async (c): Promise<SentValue> => {
-        const value = values[c];
-        const field = fields.get(c)!;
-        if (Array.isArray(value) && !this.#shallow) {
-          // The version this process put or read last: its unchanged elements are found by place.
-          const last = this.#lists.known(at.threadId, at.ns, c);
-          const elements = await this.#serde.dumpElements(value, `channel "${c}"`, last && { bytes: last.elements, shapes: last.shapes });
-          if (elements !== undefined) return { channel: c, field, elements };
-        }
-        return { channel: c, field, packed: await this.#serde.dump(value, `channel "${c}"`) };
-      }),
-    ]);
+    //
+    // Each value is serialised at once when this saver's JSON writer writes it (every value of an
+    // ordinary graph step); the serde's promises are awaited only for values it must write.
+    const recording = this.#serde.record(bare, metadata, unversioned.length > 0 ? Object.fromEntries(unversioned.map((c) => [c, values[c]])) : undefined);
+    const serialising = collect(stored.filter(isNew), (c) => this.#sentValue(at, c, values[c], fields.get(c)!), recording);
+    const [record, sent] = recording instanceof Promise || serialising instanceof Promise ? await Promise.all([recording, serialising]) : [recording, serialising];
     const filter: Array<readonly [string, string]> = [];
     for (const [key, value] of Object.entries(metadata ?? {})) {
       const json = value === undefined ? undefined : canonicalJsonOrUndefined(value);
@@ -335,8 +330,23 @@ export class Threads {
     // The thread index (its own slot) learns of a thread once, when a namespace of it first
     // appears: sent as the reply arrives, not awaited, so put stays one round trip.
     if (written.newNamespace) this.#indexes.threadAppeared(at.threadId);
-    await this.#indexes.afterPut(at.threadId, touchedOwner, written);
+    const after = this.#indexes.afterPut(at.threadId, touchedOwner, written);
+    if (after !== undefined) await after;
     return { configurable: { thread_id: at.threadId, checkpoint_ns: at.ns, checkpoint_id: checkpoint.id } };
+  }
+
+  /** A new channel value as put sends it: a list element by element where it can, else whole. */
+  #sentValue(at: { threadId: string; ns: string }, channel: string, value: unknown, field: string): SentValue | Promise<SentValue> {
+    const whole = (): SentValue | Promise<SentValue> => {
+      const packed = this.#serde.dump(value, `channel "${channel}"`);
+      return packed instanceof Promise ? packed.then((p) => ({ channel, field, packed: p })) : { channel, field, packed };
+    };
+    if (!Array.isArray(value) || this.#shallow) return whole();
+    // The version this process put or read last: its unchanged elements are found by place.
+    const last = this.#lists.known(at.threadId, at.ns, channel);
+    const elements = this.#serde.dumpElements(value, `channel "${channel}"`, last && { bytes: last.elements, shapes: last.shapes });
+    const settle = (e: ListElements | undefined) => (e !== undefined ? { channel, field, elements: e } : whole());
+    return elements instanceof Promise ? elements.then(settle) : settle(elements);
   }
 
   /**
@@ -364,16 +374,16 @@ export class Threads {
 
   async #writeWrites(ref: CheckpointAt, writes: PendingWrite[], taskId: string, taskPath: string): Promise<void> {
     refuseOver(writes.length, LIMITS.writes, "putWrites: writes");
-    const packed = await Promise.all(
-      writes.map(async ([channel, value], i) => {
-        // Writes to LangGraph's special channels (error, interrupt, resume, scheduled) overwrite;
-        // others are kept only if absent, so a retried task never duplicates a write.
-        const special = WRITES_IDX_MAP[channel];
-        const idx = special ?? i;
-        const [type, bytes] = await this.#serde.dumpTyped(value, `write to channel "${channel}"`);
-        return { overwrite: special !== undefined, taskId, idx, channel, taskPath, type, bytes: Buffer.from(bytes) };
-      }),
-    );
+    // Serialised at once where this saver's JSON writer can (see write), else through the serde.
+    const packing = collect(writes, ([channel, value], i): PackedWrite | Promise<PackedWrite> => {
+      // Writes to LangGraph's special channels (error, interrupt, resume, scheduled) overwrite;
+      // others are kept only if absent, so a retried task never duplicates a write.
+      const special = WRITES_IDX_MAP[channel];
+      const pack = ([type, bytes]: [string, Uint8Array]): PackedWrite => ({ overwrite: special !== undefined, taskId, idx: special ?? i, channel, taskPath, type, bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+      const dumped = this.#serde.dumpTyped(value, `write to channel "${channel}"`);
+      return dumped instanceof Promise ? dumped.then(pack) : pack(dumped);
+    });
+    const packed = packing instanceof Promise ? await packing : packing;
     const reply = await this.#scripts.putWrites(ref.threadId, ref.ns, ref.checkpointId, this.#ttlMs, packed, outcomeOf(writes, taskId));
     // A task of the head failed or was interrupted: the owner's index learns the thread's new
     // status beside the reply (not awaited, so putWrites stays one round trip for the caller).
@@ -548,7 +558,7 @@ export class Threads {
    */
   async plantFork(source: ForkSource, target: string, ns: string, options: { owner: string; nowMs: number }): Promise<{ deadline: number; status: ThreadStatus }> {
     const planted = await plantFork(source, {
-      record: ({ id, ts, versions, values }) => this.#serde.record({ v: 4, id, ts, channel_versions: versions, versions_seen: {} }, { source: "fork", step: -2, parents: {} }, values),
+      record: async ({ id, ts, versions, values }) => this.#serde.record({ v: 4, id, ts, channel_versions: versions, versions_seen: {} }, { source: "fork", step: -2, parents: {} }, values),
       unversioned: async (packed, channel) => ((await this.#serde.load(packed, "checkpoint")) as StoredRecord).values?.[channel],
     });
     const status = await this.#statusOfWrites(source.writes);

@@ -121,7 +121,7 @@ describe("dumpJson", () => {
       } catch {
         continue;
       }
-      const written = await saverSerde.dumpTyped(value, "value").catch(() => undefined);
+      const written = await (async () => saverSerde.dumpTyped(value, "value"))().catch(() => undefined);
       if (written !== undefined) expect(Buffer.from(written[1]).equals(Buffer.from(expected))).toBe(true);
     }
   });
