@@ -121,13 +121,19 @@ describe("hardening", () => {
         small.putWrites(config, [["ok", 1], ["c", big]], "task"),
         small.put(config, { ...emptyCheckpoint(), id: uuid6(-1) }, meta({ note: big }), {}),
         manager.addMessage(c.threadId, { role: "user", content: big }, { userId: "sizes" }),
+        // A value the serde writes (a promise that fails) and then one the JSON writer refuses
+        // at once: the first failure must not go unhandled (collect in serde.ts).
+        small.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { a: new Uint8Array(2000), c: big }, channel_versions: { a: 1, c: 1 } }, meta(), { a: 1, c: 1 }),
+        small.putWrites(config, [["a", new Uint8Array(2000)], ["c", big]], "task"),
       ];
-      for (const [i, attempt] of refused.entries()) {
-        const err = await attempt.catch((e: unknown) => e);
+      // Each failure is caught as it comes (an unhandled one fails the run, as it should).
+      const errors = refused.map((attempt) => attempt.then(() => undefined, (e: unknown) => e));
+      for (const [i, attempt] of errors.entries()) {
+        const err = await attempt;
         expect(err, `attempt ${i}`).toBeInstanceOf(InvalidInputError);
         expect((err as Error).message).toMatch(/more than maxValueBytes \(1000\)/);
       }
-      expect(String(await refused[1]!.catch((e: unknown) => e))).toMatch(/channel "messages", element 1 is \d+ bytes/);
+      expect(String(await errors[1])).toMatch(/channel "messages", element 1 is \d+ bytes/);
       expect(await snapshot(client, prefix)).toEqual(before);
       // The limit is the saver's: the default one stores the same value.
       await saver.put(config, { ...emptyCheckpoint(), id: uuid6(-1), channel_values: { c: big }, channel_versions: { c: 1 } }, meta(), { c: 1 });
