@@ -6,16 +6,21 @@
 
 /** Frames parts as `[u32 length][bytes]...`; the inverse is {@link unpackParts}. */
 export function packParts(parts: ReadonlyArray<string | Uint8Array>): Buffer {
-  const buffers = parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p));
+  // Strings are written in place (no Buffer of their own): every value a put stores comes here.
   let size = 0;
-  for (const b of buffers) size += 4 + b.byteLength;
+  for (const p of parts) size += 4 + (typeof p === "string" ? Buffer.byteLength(p, "utf8") : p.byteLength);
   const out = Buffer.allocUnsafe(size);
   let offset = 0;
-  for (const b of buffers) {
-    out.writeUInt32BE(b.byteLength, offset);
-    offset += 4;
-    out.set(b, offset);
-    offset += b.byteLength;
+  for (const p of parts) {
+    if (typeof p === "string") {
+      const length = out.write(p, offset + 4, "utf8");
+      out.writeUInt32BE(length, offset);
+      offset += 4 + length;
+    } else {
+      out.writeUInt32BE(p.byteLength, offset);
+      out.set(p, offset + 4);
+      offset += 4 + p.byteLength;
+    }
   }
   return out;
 }

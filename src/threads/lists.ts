@@ -88,12 +88,21 @@ export class ListCache {
       else from = 0;
     }
     for (let i = from; i < elements.length; i++) bytes += elements[i]!.byteLength + 8 * (shapes[i]?.length ?? 0);
-    this.#forget(key);
-    if (bytes > this.#maxBytes) return;
+    if (bytes > this.#maxBytes) {
+      this.#forget(key);
+      return;
+    }
+    // A list this process had: it moves to the end of the entries (the newest); the thread's set
+    // of keys holds it already.
+    if (before !== undefined) {
+      this.#entries.delete(key);
+      this.#bytes -= before.bytes;
+    } else {
+      let keys = this.#byThread.get(threadId);
+      if (keys === undefined) this.#byThread.set(threadId, (keys = new Set()));
+      keys.add(key);
+    }
     this.#entries.set(key, { threadId, ns, node, elements, shapes, bytes });
-    let keys = this.#byThread.get(threadId);
-    if (keys === undefined) this.#byThread.set(threadId, (keys = new Set()));
-    keys.add(key);
     this.#bytes += bytes;
     for (const [oldest] of this.#entries) {
       if (this.#bytes <= this.#maxBytes) break;

@@ -121,7 +121,7 @@ describe("the list cache", () => {
     expect([...cache.nodes("t", "sub").keys()]).toEqual(["n3"]);
     const held = cache.nodes("t", "");
     cache.remember("t", "", "messages", "n5", [...messages, b("6")]); // the next version replaces n1
-    expect([...cache.nodes("t", "").keys()]).toEqual(["n2", "n5"]);
+    expect([...cache.nodes("t", "").keys()].sort()).toEqual(["n2", "n5"]); // in no particular order
     expect(held.get("n1")).toEqual(messages); // what a read took stays as it was
     cache.drop("t");
     expect(cache.nodes("t", "").size).toBe(0);
