@@ -355,21 +355,23 @@ async function main() {
   // BENCH_ONLY=e2e,scale (micro, e2e, scale, storage, delta) runs those sections alone; the
   // targets of the others read "not measured".
   const only = new Set((process.env.BENCH_ONLY ?? "micro,e2e,scale,storage,delta").split(","));
+  // A section not run prints no empty table.
+  const table = (rows: readonly object[]) => rows.length > 0 && console.table(rows);
   const microRows = only.has("micro") ? await micro(all, redis, ours) : [];
-  console.table(microRows);
+  table(microRows);
   const e2eRows = only.has("e2e") ? await endToEnd(all, redis) : [];
-  console.table(e2eRows);
+  table(e2eRows);
   const scaleResult = only.has("scale") ? await scale(ours) : { rows: [], svg: "", sizes: { THREAD_SIZES: [10, 10_000], USERS: [100, 100_000], FORKS: [10, 10_000] } };
-  console.table(scaleResult.rows);
+  table(scaleResult.rows);
   const storageResult = only.has("storage") ? await storage() : { rows: [], notes: [], targets: [] };
   const storageRows = storageResult.rows;
-  console.table(storageRows);
+  table(storageRows);
   notes.push(...storageResult.notes);
   const delta = only.has("delta") ? await deltaBench(log) : { perTurn: [], commands: [], memory: [], walk: [], notes: [], targets: [] };
-  console.table(delta.perTurn);
-  console.table(delta.commands);
-  console.table(delta.memory);
-  console.table(delta.walk);
+  table(delta.perTurn);
+  table(delta.commands);
+  table(delta.memory);
+  table(delta.walk);
   notes.push(...delta.notes);
 
   // Targets (reported, not asserted).
