@@ -21,7 +21,7 @@ import { deltaBench } from "./delta.js";
 import { chatMemory } from "./memory.js";
 import { postgresStore, sqliteStore } from "./lib/stores.js";
 import { agentGraph, buildConversations, buildLongThread, question } from "./lib/fixtures.js";
-import { MICRO_OPS, MICRO_THREADS, RoundTripFloor, ServerTimeFloor, chatGraphPuts, conversationPuts, fcallStats, floorOps, microOps, type MicroOp } from "./lib/micro.js";
+import { ISSUE_OPS, MICRO_OPS, MICRO_THREADS, RoundTripFloor, ServerTimeFloor, chatGraphPuts, conversationPuts, fcallStats, floorOps, issueFixtureOps, microOps, type MicroOp } from "./lib/micro.js";
 import { median, summarize, type Summary } from "./lib/stats.js";
 import { lineChart } from "./lib/svg.js";
 
@@ -139,6 +139,8 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
   const growing = { 10: await conversationPuts(ours, 10, "c10", (ROUNDS + 1) * CALLS_C1), 120: await conversationPuts(ours, 120, "c120", (ROUNDS + 1) * CALLS_C1) };
   // The same inside the chat graph of bench/memory.ts (chatGraphPuts): whole turns, each put timed.
   const inGraph = { 10: await chatGraphPuts(ours, 10, "c10"), 120: await chatGraphPuts(ours, 120, "c120") };
+  // The issue's fixture (bench/lib/micro.ts issueFixtureOps), this saver and its floors only, c=1.
+  const issue = await issueFixtureOps(redis, ours, (ROUNDS + 1) * CALLS_C1);
   log(`micro: a tuple of ${bytes} bytes (10 messages), ${ROUNDS} rounds x ${CALLS_C1} calls at concurrency 1 and ${CALLS_C32} at 32`);
 
   for (let round = 0; round <= ROUNDS; round++) {
@@ -159,6 +161,10 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
       const r = await measure(growing[turns].op, CALLS_C1, 1);
       if (round > 0) record(`micro|${OURS}|put (conversation of ${turns} turns)|1`, r);
     }
+    for (const name of ISSUE_OPS) {
+      const r = await measure(issue.ops[name], CALLS_C1, 1);
+      if (round > 0) record(`micro|issue|${name}|1`, r);
+    }
     for (let i = 0; i < GRAPH_TURNS; i++) {
       for (const turns of [10, 120] as const) {
         const puts = await inGraph[turns].turn();
@@ -167,7 +173,8 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
     }
   }
   await cleanup();
-  await Promise.all([...growing[10].threads, ...growing[120].threads, ...inGraph[10].threads, ...inGraph[120].threads].map((t) => ours.deleteThread(t)));
+  await issue.cleanup();
+  await Promise.all([...growing[10].threads, ...growing[120].threads, ...inGraph[10].threads, ...inGraph[120].threads, ...issue.threads].map((t) => ours.deleteThread(t)));
 
   const rows: Array<Record<string, string | number>> = [];
   for (const concurrency of [1, 32]) {
@@ -185,6 +192,10 @@ async function micro(all: Contestant[], redis: Redis, ours: RedisSaver) {
   for (const operation of [10, 120].flatMap((turns) => [`put (conversation of ${turns} turns)`, `put in the chat graph (${turns} turns)`])) {
     const m = cell(`micro|${OURS}|${operation}|1`);
     rows.push({ concurrency: 1, saver: OURS, operation, "p50 µs": Math.round(m.p50), "p99 µs": Math.round(m.p99), "ops/s": Number.isNaN(m.perSecond) ? "" : Math.round(m.perSecond) });
+  }
+  for (const operation of ISSUE_OPS) {
+    const m = cell(`micro|issue|${operation}|1`);
+    rows.push({ concurrency: 1, saver: operation.includes("floor") ? "floor" : OURS, operation, "p50 µs": Math.round(m.p50), "p99 µs": Math.round(m.p99), "ops/s": Math.round(m.perSecond) });
   }
   return rows;
 }
@@ -383,6 +394,9 @@ async function main() {
     { target: "getTuple p50 <= 1.2x read floor (c=1)", value: ratio(p50(`micro|${OURS}|getTuple (by id)|1`), p50("micro|floor|read floor (GET + deserialise)|1")), limit: 1.2, lower: true },
     { target: "(reference) the same, the floor with this saver's JSON reader", value: ratio(p50(`micro|${OURS}|getTuple (by id)|1`), p50("micro|floor|read floor, this saver's JSON reader|1")), limit: 1.2, lower: true },
     { target: "put p50 <= 1.3x write floor (c=1)", value: ratio(p50(`micro|${OURS}|put|1`), p50("micro|floor|write floor (serialise + SET)|1")), limit: 1.3, lower: true },
+    { target: "getTuple p50 <= 1.2x read floor (c=1, the issue's fixture)", value: ratio(p50("micro|issue|getTuple (issue fixture)|1"), p50("micro|issue|read floor (issue fixture)|1")), limit: 1.2, lower: true },
+    { target: "put p50 <= 1.3x write floor (c=1, the issue's fixture)", value: ratio(p50("micro|issue|put (issue fixture)|1"), p50("micro|issue|write floor (issue fixture)|1")), limit: 1.3, lower: true },
+    { target: "(reference) the same, new message objects every put (each serialised again)", value: ratio(p50("micro|issue|put (issue fixture, new message objects every put)|1"), p50("micro|issue|write floor (issue fixture)|1")), limit: 1.3, lower: true },
     { target: "put p50 in a conversation of 120 turns <= 1.3x in one of 10", value: ratio(p50(`micro|${OURS}|put (conversation of 120 turns)|1`), p50(`micro|${OURS}|put (conversation of 10 turns)|1`)), limit: 1.3, lower: true },
     { target: "the same, puts inside the chat graph", value: ratio(p50(`micro|${OURS}|put in the chat graph (120 turns)|1`), p50(`micro|${OURS}|put in the chat graph (10 turns)|1`)), limit: 1.3, lower: true },
     { target: "end-to-end turns/s >= 2x PostgresSaver", value: pairedRatio(OURS, "PostgresSaver"), limit: 2, lower: false },

@@ -1,7 +1,7 @@
 // The micro workload: each checkpoint operation on a realistic checkpoint (10 messages), and the
 // one-round-trip floor to hold it against. Shared by bench/ops.ts and bench/compare.ts.
 import { performance } from "node:perf_hooks";
-import { AIMessage, HumanMessage } from "@langchain/core/messages";
+import { AIMessage, HumanMessage, type BaseMessage } from "@langchain/core/messages";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { MemorySaver, type BaseCheckpointSaver, type Checkpoint } from "@langchain/langgraph-checkpoint";
 import type { Redis } from "ioredis";
@@ -85,6 +85,67 @@ export async function floorOps(client: RedisClient, saver: RedisSaver): Promise<
 }
 
 export const MICRO_THREADS = ["micro-read", "micro-writes", ...Array.from({ length: 64 }, (_, i) => `micro-put-${i}`)];
+
+/** The rows of issueFixtureOps: this saver's put and getTuple and their floors, on the issue's checkpoint. */
+export const ISSUE_OPS = ["put (issue fixture)", "put (issue fixture, new message objects every put)", "getTuple (issue fixture)", "write floor (issue fixture)", "read floor (issue fixture)"] as const;
+
+const ISSUE_QUESTION = "I ordered the blue model last week and the package arrived with a cracked screen; what should I do?";
+const ISSUE_ANSWER = "I'm sorry to hear that. Please open Orders, choose the blue model, then Report a problem and attach a photo of the screen; a replacement ships within two business days.";
+
+/** The issue's checkpoint: 10 messages, 5 human of about 100 characters and 5 AI of about 190. */
+function issueConversation(): BaseMessage[] {
+  return Array.from({ length: 5 }, (_, i) => [new HumanMessage({ content: `${i}: ${ISSUE_QUESTION}`, id: `h${i}` }), new AIMessage({ content: `${i}: ${ISSUE_ANSWER}`, id: `a${i}` })]).flat();
+}
+
+/**
+ * The workload of the issue that set the floor targets ("Hot path at the floor"), beside the micro
+ * fixture above: a checkpoint of 10 messages (5 human of about 100 characters, 5 AI of about 190),
+ * each put writing a new version of `messages`, against serialising the same checkpoint and one
+ * `SET`; getTuple of it against one `GET` of its tuple's bytes and deserialising them. `put` reuses
+ * the message objects, as a graph's steps do; the second put row builds new ones for every put (a
+ * caller that rebuilds its state, or a new process that did not read the thread first), so that
+ * every message is serialised again, as the floor serialises them. 16 threads, `maxPuts` puts
+ * prepared before the clock starts for each put row.
+ */
+export async function issueFixtureOps(client: RedisClient, saver: RedisSaver, maxPuts: number): Promise<{ ops: Record<(typeof ISSUE_OPS)[number], (i: number) => Promise<unknown>>; threads: string[]; cleanup: () => Promise<void> }> {
+  const same = issueConversation();
+  const threads = Array.from({ length: 16 }, (_, i) => `micro-issue-${i}`);
+  const first = saver.getNextVersion(undefined);
+  const heads = await Promise.all(threads.map((t) => saver.put({ configurable: { thread_id: t, checkpoint_ns: "" } }, chatCheckpoint(same, { messages: first, "branch:to:agent": 1 }), loopMetadata(0), { messages: first, "branch:to:agent": 1 })));
+  let version = first;
+  const prepare = (fresh: boolean) =>
+    Array.from({ length: maxPuts }, () => {
+      version = saver.getNextVersion(version);
+      return { checkpoint: chatCheckpoint(fresh ? issueConversation() : same, { messages: version, "branch:to:agent": 1 }), version };
+    });
+  const pools = { same: prepare(false), fresh: prepare(true) };
+  const put = (pool: typeof pools.same) => {
+    let call = 0;
+    return async (i: number) => {
+      const slot = call % threads.length;
+      const { checkpoint, version: v } = pool[call++ % pool.length]!;
+      heads[slot] = await saver.put(heads[slot]!, checkpoint, loopMetadata(i), { messages: v });
+    };
+  };
+  const read = heads[0]!;
+  const tuple = (await saver.getTuple(read))!;
+  const key = `${saver.prefix}:issue-floor`;
+  await client.set(key, Buffer.from((await saver.serde.dumpsTyped({ checkpoint: tuple.checkpoint, metadata: tuple.metadata, pendingWrites: tuple.pendingWrites }))[1]));
+  const written = { checkpoint: pools.fresh[0]!.checkpoint, metadata: loopMetadata(0) };
+  return {
+    threads,
+    ops: {
+      "put (issue fixture)": put(pools.same),
+      "put (issue fixture, new message objects every put)": put(pools.fresh),
+      "getTuple (issue fixture)": () => saver.getTuple(read),
+      "write floor (issue fixture)": async () => client.set(`${key}:w`, Buffer.from((await saver.serde.dumpsTyped(written))[1])),
+      "read floor (issue fixture)": async () => saver.serde.loadsTyped("json", new Uint8Array((await client.getBuffer(key))!)),
+    },
+    cleanup: async () => {
+      await client.del(key, `${key}:w`);
+    },
+  };
+}
 
 /**
  * `put` in a conversation of `turns` turns, as a chat graph makes it: every put stores a new
