@@ -104,17 +104,19 @@ export class Serde {
    * and each promise costs (LangChain's context tracking hooks every promise made).
    */
   dumpTyped(value: unknown, what: string): [string, Uint8Array] | Promise<[string, Uint8Array]> {
-    const bytes = this.#writer === true ? this.#writeJson(value) : undefined;
+    const tried = this.#writer === true;
+    const bytes = tried ? this.#writeJson(value) : undefined;
     if (bytes !== undefined) return this.#checked(value, ["json", bytes], what);
-    return this.#dumpThroughSerde(value, what);
+    return this.#dumpThroughSerde(value, what, tried);
   }
 
-  async #dumpThroughSerde(value: unknown, what: string): Promise<[string, Uint8Array]> {
+  /** dumpTyped through the serde; the writer first when it was not `tried` (its first use). */
+  async #dumpThroughSerde(value: unknown, what: string, tried: boolean): Promise<[string, Uint8Array]> {
     let dumped: [string, Uint8Array] | undefined;
     try {
       // The writer is checked against the serde once (writerAgrees), before its first use.
       if (this.#writer === undefined && this.#default) this.#writer = await writerAgrees(this.serde);
-      const bytes = this.#writer === true ? this.#writeJson(value) : undefined;
+      const bytes = !tried && this.#writer === true ? this.#writeJson(value) : undefined;
       dumped = bytes !== undefined ? ["json", bytes] : await this.serde.dumpsTyped(value);
     } catch (err) {
       throw new SerializationError(`could not serialise ${what}: ${err instanceof Error ? err.message : String(err)}`, err);

@@ -379,7 +379,9 @@ export class Threads {
       // Writes to LangGraph's special channels (error, interrupt, resume, scheduled) overwrite;
       // others are kept only if absent, so a retried task never duplicates a write.
       const special = WRITES_IDX_MAP[channel];
-      const pack = ([type, bytes]: [string, Uint8Array]): PackedWrite => ({ overwrite: special !== undefined, taskId, idx: special ?? i, channel, taskPath, type, bytes: Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+      const pack = ([type, bytes]: [string, Uint8Array]): PackedWrite => ({ overwrite: special !== undefined, taskId, idx: special ?? i, channel, taskPath, type, bytes: Buffer.from(bytes) });
+      // Copied: with "bytes", the serde hands back the caller's own array, which may change
+      // before the writes go (they wait for the end of the turn, Scripts.putWrites).
       const dumped = this.#serde.dumpTyped(value, `write to channel "${channel}"`);
       return dumped instanceof Promise ? dumped.then(pack) : pack(dumped);
     });

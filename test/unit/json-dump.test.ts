@@ -137,6 +137,14 @@ describe("dumpJson", () => {
       }),
       { numRuns: 300 },
     );
+    // Values that are not objects go to the writer too (a channel holding a number, a write of a
+    // string): the serde's bytes for the edges of JSON.stringify as well.
+    for (const v of [-0, Number.NaN, Number.POSITIVE_INFINITY, 1e21, 5e-324, "\ud800 lone", "\u2028\u0000\"", true, null, undefined]) {
+      expect(dumpJson(v), String(v)).toBeDefined();
+      const [type, bytes] = await serde.dumpsTyped(v);
+      const written = await saverSerde.dumpTyped(v, "value");
+      expect([written[0], Buffer.from(written[1]).toString()], String(v)).toEqual([type, Buffer.from(bytes).toString()]);
+    }
   });
 
   it("is used only where the serde is found to write messages the same way", async () => {
