@@ -48,6 +48,9 @@ const UNSERIALIZABLE_JSON = Buffer.from(JSON.stringify(UNSERIALIZABLE));
 /** What LangGraph's JSON serde writes in place of a reference to an enclosing object. */
 const CIRCULAR_JSON = Buffer.from(JSON.stringify("[Circular]"));
 
+/** How an own `__proto__` key stands in JSON (JSON.stringify never escapes its characters). */
+const PROTO_KEY = Buffer.from('"__proto__":');
+
 const JSON_OPEN = Buffer.from("[");
 const JSON_COMMA = Buffer.from(",");
 const JSON_CLOSE = Buffer.from("]");
@@ -217,7 +220,10 @@ export class Serde {
     if (!this.#default || list.length === 0) return undefined;
     const bytes = known !== undefined && known.length === list.length ? [...known] : splitJsonList(packed);
     if (bytes === undefined || bytes.length !== list.length) return undefined;
-    const shapes = list.map((element, i) => this.#elements.adopt(element, bytes[i]!));
+    // An element whose bytes hold a `__proto__` key was not read back as written (LangGraph's serde
+    // makes such a key the object's prototype, and this saver's reader leaves it to the serde): its
+    // bytes do not stand for the object, which the next put serialises again.
+    const shapes = list.map((element, i) => (bytes[i]!.includes(PROTO_KEY) ? undefined : this.#elements.adopt(element, bytes[i]!)));
     return { bytes, shapes };
   }
 

@@ -252,7 +252,9 @@ describe("the element cache", () => {
           expect(await back(now.stored)).toEqual(await back(now.fresh));
         }
       }),
-      { numRuns: 500 },
+      // An own "__proto__" key nested in the element (found by this test): the serde reads it
+      // back as a prototype, so the bytes read do not stand for the element.
+      { numRuns: 500, examples: [[JSON.parse('{"":{"__proto__":""}}') as object, []]] },
     );
   });
 });
