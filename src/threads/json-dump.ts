@@ -32,8 +32,7 @@
  * Only with the saver's default serde, and only once `writerAgrees` has found, in this process,
  * that the serde writes a message of each class as this does.
  */
-import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
-import { MESSAGE_CLASS_NAMES, canaryMessages, messageClass } from "./message-classes.js";
+import { MESSAGE_CLASS_NAMES, canaryMessages, messageClass, oncePerSerde } from "./message-classes.js";
 import { Serializable } from "@langchain/core/load/serializable";
 
 /** Deeper than this, the serde's path. */
@@ -182,16 +181,15 @@ function messageRecord(message: unknown, seen: Seen): object | undefined {
   const namespace = m.lc_namespace;
   if (!m.lc_serializable || !isPlainObject(lcKwargs) || lcKwargs instanceof Serializable) return undefined;
   if (!isStrings(namespace)) return undefined;
-  const kwargs: Record<string, unknown> = {};
+  // toJSON gathers the kwargs, then renames their keys in the same order: one pass does both.
+  const mapped: Record<string, unknown> = {};
   for (const key of ownKeys(lcKwargs)) {
     const value = key in m ? m[key] : lcKwargs[key];
     if (!plainData(value, [message], 1, seen)) return undefined;
     const to = rename(cls, key);
     if (to === undefined) return undefined;
-    kwargs[key] = value;
+    mapped[to] = value;
   }
-  const mapped: Record<string, unknown> = {};
-  for (const key in kwargs) if (Object.hasOwn(kwargs, key)) mapped[rename(cls, key)!] = kwargs[key];
   return { lc: 1, type: "constructor", id: [...namespace, cls.name], kwargs: mapped };
 }
 
@@ -286,23 +284,14 @@ function plainData(value: unknown, path: object[], depth: number, seen: Seen): b
   }
 }
 
-const checked = new WeakMap<SerializerProtocol, Promise<boolean>>();
-
 /**
  * Whether `serde` writes, as dumpJson does, a message of each class with aliased and snake-cased
  * keys, nested values and undefined fields: once per serde and process, a few milliseconds. False
  * (and the serde writes everything) if any differs by a byte.
  */
-export function writerAgrees(serde: SerializerProtocol): Promise<boolean> {
-  let result = checked.get(serde);
-  if (result === undefined) {
-    result = (async () => {
-      const canary = canaryMessages();
-      const fast = dumpJson(canary);
-      const [type, bytes] = await serde.dumpsTyped(canary);
-      return type === "json" && fast !== undefined && fast.equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    })().catch(() => false);
-    checked.set(serde, result);
-  }
-  return result;
-}
+export const writerAgrees = oncePerSerde(async (serde) => {
+  const canary = canaryMessages();
+  const fast = dumpJson(canary);
+  const [type, bytes] = await serde.dumpsTyped(canary);
+  return type === "json" && fast !== undefined && fast.equals(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+});

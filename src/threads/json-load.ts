@@ -29,8 +29,7 @@
  * does: a later @langchain/core whose `load` builds messages otherwise turns it off by itself.
  */
 import { isDeepStrictEqual } from "node:util";
-import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
-import { MESSAGE_CLASS_NAMES, canaryMessages, messageClass } from "./message-classes.js";
+import { MESSAGE_CLASS_NAMES, canaryMessages, messageClass, oncePerSerde } from "./message-classes.js";
 
 /** A value this module leaves to the serde (the whole value then takes the serde's path). */
 const OTHER = Symbol("other");
@@ -81,31 +80,22 @@ export function loadJson(bytes: Uint8Array): { value: unknown } | undefined {
   return value === OTHER ? undefined : { value };
 }
 
-const checked = new WeakMap<SerializerProtocol, Promise<boolean>>();
-
 /**
  * Whether `serde` reads back, as loadJson does, a message of each class with the kwargs that
  * `load` renames (aliases, camelCase) and nested values: once per serde and process, a few
  * milliseconds. False (and the serde reads everything) if any differs, deeply or written back.
  */
-export function agrees(serde: SerializerProtocol): Promise<boolean> {
-  let result = checked.get(serde);
-  if (result === undefined) {
-    result = (async () => {
-      const canary = canaryMessages();
-      const [type, bytes] = await serde.dumpsTyped({ messages: canary, n: 1 });
-      if (type !== "json") return false;
-      const fast = loadJson(bytes);
-      const reference: unknown = await serde.loadsTyped("json", bytes);
-      if (fast === undefined || !isDeepStrictEqual(fast.value, reference)) return false;
-      const [, again] = await serde.dumpsTyped(fast.value);
-      const [, expected] = await serde.dumpsTyped(reference);
-      return Buffer.from(again).equals(Buffer.from(expected));
-    })().catch(() => false);
-    checked.set(serde, result);
-  }
-  return result;
-}
+export const agrees = oncePerSerde(async (serde) => {
+  const canary = canaryMessages();
+  const [type, bytes] = await serde.dumpsTyped({ messages: canary, n: 1 });
+  if (type !== "json") return false;
+  const fast = loadJson(bytes);
+  const reference: unknown = await serde.loadsTyped("json", bytes);
+  if (fast === undefined || !isDeepStrictEqual(fast.value, reference)) return false;
+  const [, again] = await serde.dumpsTyped(fast.value);
+  const [, expected] = await serde.dumpsTyped(reference);
+  return Buffer.from(again).equals(Buffer.from(expected));
+});
 
 /** A value outside any message, revived in place. */
 function revive(value: unknown): unknown {

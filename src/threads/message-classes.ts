@@ -3,6 +3,7 @@
  * (src/threads/json-dump.ts) as LangGraph's JSON serde does without calling it, and the canary both
  * hold the installed serde to once per process before they are used.
  */
+import type { SerializerProtocol } from "@langchain/langgraph-checkpoint";
 import * as messages from "@langchain/core/messages";
 
 /** By the last part of the id LangChain writes for them: `["langchain_core", "messages", name]`. */
@@ -50,4 +51,20 @@ export function canaryMessages(): messages.BaseMessage[] {
     new messages.ChatMessageChunk({ content: "c", role: "r" }),
     new messages.FunctionMessageChunk({ content: "f", name: "f" }),
   ];
+}
+
+/**
+ * `check` run once per serde and process (its promise kept), false when it throws: how the reader
+ * and the writer hold a serde to the canary before they are used for it.
+ */
+export function oncePerSerde(check: (serde: SerializerProtocol) => Promise<boolean>): (serde: SerializerProtocol) => Promise<boolean> {
+  const checked = new WeakMap<SerializerProtocol, Promise<boolean>>();
+  return (serde) => {
+    let result = checked.get(serde);
+    if (result === undefined) {
+      result = check(serde).catch(() => false);
+      checked.set(serde, result);
+    }
+    return result;
+  };
 }
